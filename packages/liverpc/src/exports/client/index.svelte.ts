@@ -1,0 +1,36 @@
+// Public entry `liverpc/client` as Svelte apps resolve it (`svelte` export condition):
+// the names of `./index.ts`, with `$state`-backed status and leave-on-destroy.
+import { onDestroy } from 'svelte';
+import { LiveClient, type ClientOptions } from '../../runtime/client/live-client.js';
+import { runesState } from '../../runtime/client/reactive-state.svelte.js';
+import type { Room } from '../../runtime/client/room-types.js';
+import { tabClientAccessor } from '../../runtime/client/tab-client.js';
+
+export { LiveClient } from '../../runtime/client/live-client.js';
+export type { ClientOptions, ConnectionStatus } from '../../runtime/client/live-client.js';
+export { LiveError } from '../../runtime/client/live-error.js';
+export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf } from '../../runtime/client/room-types.js';
+export type { ErrorBody, ValidationIssue } from '../../runtime/shared/protocol.js';
+
+const tabClient = tabClientAccessor(runesState);
+
+/** See `live` in `./index.ts`; here the room is also left when the calling component is destroyed. */
+export function live<M extends object>(contract: M, params?: Record<string, string>): Room<M> {
+	const room = tabClient().live(contract, params);
+	try {
+		onDestroy(() => room.leave());
+	} catch {
+		// Not called while a component initialises (a module, an event handler): the caller leaves.
+	}
+	return room;
+}
+
+/** See `getClient` in `./index.ts`. */
+export function getClient(): LiveClient {
+	return tabClient();
+}
+
+/** See `createClient` in `./index.ts`; its state is reactive too. */
+export function createClient(options: ClientOptions = {}): LiveClient {
+	return new LiveClient(options, runesState);
+}

@@ -1,0 +1,4 @@
+// Public entry `liverpc/node`: serve room contracts from a Node HTTP server you own.
+export { attach } from '../../runtime/server/attach.js';
+export type { AttachOptions, LiveServer } from '../../runtime/server/attach.js';
+export type { ContractModule } from '../../runtime/server/contract-registry.js';

@@ -1,0 +1,179 @@
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { DEFAULT_PATH, EVENT, isErrorBody, type ErrorBody } from '../shared/protocol.js';
+import { retryDelay, type Backoff } from './backoff.js';
+import { CLIENT_ERRORS, LiveError } from './live-error.js';
+import type { MakeState } from './reactive-state.js';
+import { RoomChannel, type ChannelHost } from './room-channel.js';
+import { readContractShape, RoomHandle } from './room-handle.js';
+import type { Room, RoomStatus } from './room-types.js';
+
+/** Where the shared connection is in its life. */
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'rejected' | 'closed';
+
+/** Options of `createClient`. */
+export interface ClientOptions {
+	/** Server origin. Default: the page's own origin in a browser; required in Node. */
+	url?: string;
+	/** Socket.IO path; must match the server's. Default `/_liverpc`. */
+	path?: string;
+	/** Extra handshake headers, in Node only (browsers send cookies themselves): `{ cookie: 'session=…' }`. */
+	headers?: Record<string, string>;
+	/** Backoff for refused-then-retryable handshakes (5xx) and 5xx joins. Default 500 ms doubling to 10 s. */
+	backoff?: Backoff;
+	/** Passed to `socket.io-client` as they are, after LiveRPC's defaults. */
+	socket?: Partial<ManagerOptions & SocketOptions>;
+}
+
+/**
+ * One Socket.IO connection shared by every room of a tab (or of a Node script). Rooms are
+ * re-joined after every reconnect, so each join guard runs again with the new `locals`.
+ */
+export class LiveClient {
+	/** `connecting`, `connected`, `reconnecting`, `rejected` (the socket hook refused, see `error`) or `closed`. */
+	get status(): ConnectionStatus {
+		return this.#state.status;
+	}
+	/** Why the socket hook refused the connection, as `{ status, message }`. */
+	get error(): ErrorBody | undefined {
+		return this.#state.error;
+	}
+
+	#state: { status: ConnectionStatus; error: ErrorBody | undefined };
+	#socket: Socket | undefined;
+	#channels = new Map<string, RoomChannel>();
+	#byKey = new Map<string, RoomChannel>();
+	#pendingCalls = new Set<(error: LiveError) => void>();
+	#retries = 0;
+	#retryTimer: ReturnType<typeof setTimeout> | undefined;
+	#host: ChannelHost;
+
+	/** @param makeState plain objects in Node, `$state` in Svelte; `connect: false` for server rendering */
+	constructor(options: ClientOptions & { connect?: boolean }, makeState: MakeState) {
+		this.#state = makeState({ status: options.connect === false ? 'closed' : 'connecting', error: undefined });
+		this.#host = {
+			connectedSocket: () => (this.#socket?.connected ? this.#socket : undefined),
+			bindKey: (key, channel) => this.#byKey.set(key, channel),
+			release: (channel) => {
+				this.#channels.delete(channel.id);
+				if (channel.key && this.#byKey.get(channel.key) === channel) this.#byKey.delete(channel.key);
+			},
+			trackCall: (reject) => {
+				this.#pendingCalls.add(reject);
+				return () => this.#pendingCalls.delete(reject);
+			},
+			makeState,
+			connectable: options.connect !== false,
+			backoff: options.backoff
+		};
+		if (options.connect === false) return;
+
+		const url = options.url ?? (typeof location === 'undefined' ? undefined : location.origin);
+		if (!url) throw new Error('createClient() needs { url } outside a browser');
+		const socket = io(url, {
+			path: options.path ?? DEFAULT_PATH,
+			transports: ['websocket', 'polling'],
+			tryAllTransports: true,
+			forceNew: true, // never share a Manager with another client to the same URL
+			...(options.headers ? { extraHeaders: options.headers } : {}),
+			...options.socket
+		});
+		this.#socket = socket;
+		this.#listen(socket, options.backoff);
+	}
+
+	/**
+	 * Opens (or shares) a room. Prefer the `live()` export, which uses the tab's client.
+	 *
+	 * @example
+	 * ```ts
+	 * const client = createClient({ url: 'http://localhost:3000', headers: { cookie } });
+	 * const room = client.live(chat, { roomId: '42' });
+	 * ```
+	 */
+	live<M extends object>(contract: M, params: Record<string, string> = {}): Room<M> {
+		const shape = readContractShape(contract as Record<string, unknown>);
+		const id = `${shape.route}?${JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+		let channel = this.#channels.get(id);
+		if (!channel) {
+			channel = new RoomChannel(this.#host, shape.route, { ...params }, id);
+			this.#channels.set(id, channel);
+			channel.join();
+			if (this.#state.status === 'rejected' && this.#state.error) channel.refused(this.#state.error);
+		}
+		return new RoomHandle(channel, shape.calls) as unknown as Room<M>;
+	}
+
+	/**
+	 * Drops the connection and connects again, so the socket hook runs with the cookies the
+	 * browser has now (after sign-in or sign-out); every open room is joined again.
+	 */
+	reconnect(): void {
+		if (!this.#socket || this.#state.status === 'closed') return;
+		clearTimeout(this.#retryTimer);
+		for (const channel of this.#channels.values()) channel.reset();
+		this.#socket.disconnect();
+		this.#state.status = 'connecting';
+		this.#socket.connect();
+	}
+
+	/** Closes the connection for good; every room ends `closed`. */
+	close(): void {
+		clearTimeout(this.#retryTimer);
+		this.#state.status = 'closed';
+		for (const channel of [...this.#channels.values()]) channel.end();
+		this.#socket?.disconnect();
+		this.#failPendingCalls();
+	}
+
+	#listen(socket: Socket, backoff: Backoff | undefined): void {
+		const retryLater = () => {
+			clearTimeout(this.#retryTimer);
+			this.#retryTimer = setTimeout(() => socket.connect(), retryDelay(this.#retries++, backoff));
+		};
+
+		socket.on('connect', () => {
+			this.#retries = 0;
+			this.#state.status = 'connected';
+			this.#state.error = undefined;
+			for (const channel of this.#channels.values()) channel.join();
+		});
+
+		socket.on('disconnect', (reason) => {
+			this.#failPendingCalls();
+			for (const channel of this.#channels.values()) channel.disconnected();
+			if (this.#state.status === 'closed') return;
+			this.#state.status = 'reconnecting';
+			// Socket.IO reconnects by itself after a network loss, but not when the server
+			// ended the session (revocation, shutdown): then the hook must run again.
+			if (reason === 'io server disconnect') retryLater();
+		});
+
+		socket.on('connect_error', (err: Error & { data?: unknown }) => {
+			if (this.#state.status === 'closed') return;
+			const body = err.data;
+			if (isErrorBody(body) && body.status < 500) {
+				// The socket hook refused us: retrying with the same cookies changes nothing.
+				this.#state.status = 'rejected';
+				this.#state.error = body;
+				for (const channel of this.#channels.values()) channel.refused(body);
+				return;
+			}
+			this.#state.status = this.#state.status === 'connecting' ? 'connecting' : 'reconnecting';
+			this.#state.error = isErrorBody(body) ? body : undefined;
+			// A 5xx from the hook leaves the socket inactive; a network error does not.
+			if (!socket.active) retryLater();
+		});
+
+		socket.on(EVENT, (key: string, name: string, payload: unknown) => {
+			this.#byKey.get(key)?.deliver(name, payload);
+		});
+	}
+
+	#failPendingCalls(): void {
+		const error = new LiveError(CLIENT_ERRORS.connectionLost);
+		for (const reject of this.#pendingCalls) reject(error);
+		this.#pendingCalls.clear();
+	}
+}
+
+export type { RoomStatus };

@@ -1,0 +1,37 @@
+import type { ErrorBody, ValidationIssue } from '../shared/protocol.js';
+
+/**
+ * What a failed call rejects with: an `Error` that carries the server's safe body, so
+ * `err.status` and `err.message` read as `{ status, message }` in SPEC §3.
+ *
+ * @example
+ * ```ts
+ * try { await room.send({ text }); }
+ * catch (err) { if (err instanceof LiveError && err.status === 400) showIssues(err.issues); }
+ * ```
+ */
+export class LiveError extends Error {
+	readonly status: number;
+	/** Set on 500s: the id the server logged the stack under. */
+	readonly id: string | undefined;
+	/** Set on 400s from a schema. */
+	readonly issues: ValidationIssue[] | undefined;
+	/** The whole body the server sent, with any fields `handleError` added. */
+	readonly body: ErrorBody;
+
+	constructor(body: ErrorBody) {
+		super(body.message);
+		this.name = 'LiveError';
+		this.status = body.status;
+		this.id = body.id;
+		this.issues = body.issues;
+		this.body = body;
+	}
+}
+
+/** Bodies for failures the client finds on its own side. */
+export const CLIENT_ERRORS = {
+	connectionLost: { status: 503, message: 'The connection was lost before the reply; the call may or may not have run' },
+	closed: { status: 410, message: 'This room handle was left' },
+	serverRendering: { status: 503, message: 'Rooms do not connect during server-side rendering' }
+} satisfies Record<string, ErrorBody>;

@@ -1,0 +1,188 @@
+import { CALL, JOIN, LEAVE, isErrorBody, type ErrorBody, type JoinAck } from '../shared/protocol.js';
+import { retryDelay } from './backoff.js';
+import { CLIENT_ERRORS, LiveError } from './live-error.js';
+import type { MakeState } from './reactive-state.js';
+import type { RoomStatus } from './room-types.js';
+
+/** What a channel needs from the client that owns it. */
+export interface ChannelHost {
+	/** The connected Socket.IO socket, or undefined while there is none. */
+	connectedSocket(): { emit(event: string, ...args: unknown[]): unknown } | undefined;
+	/** Routes incoming events for `key` to this channel. */
+	bindKey(key: string, channel: RoomChannel): void;
+	/** Forgets the channel: its last handle has left. */
+	release(channel: RoomChannel): void;
+	/** Rejects a call if the connection drops before its reply; returns the untrack function. */
+	trackCall(reject: (error: LiveError) => void): () => void;
+	makeState: MakeState;
+	/** False for the server-rendering client, which never connects. */
+	connectable: boolean;
+	backoff: { base?: number; max?: number } | undefined;
+}
+
+/** The visible state of one room. */
+export interface ChannelState {
+	status: RoomStatus;
+	error: ErrorBody | undefined;
+	joined: unknown;
+}
+
+type EventListener = (name: string, payload: unknown) => void;
+
+/**
+ * One room on one connection, shared by every `live()` handle of it (ref-counted). Owns
+ * the join life cycle: first join, re-join after every reconnect (the server runs the
+ * guard again), retry with backoff on 5xx, and a terminal stop on 4xx.
+ */
+export class RoomChannel {
+	readonly state: ChannelState;
+	readonly route: string;
+	readonly params: Record<string, string>;
+	/** Client-side identity: route and params, for sharing a channel between handles. */
+	readonly id: string;
+	/** The server's room key, known after the first successful join. */
+	#key: string | undefined;
+	#listeners = new Set<EventListener>();
+	#handles = 0;
+	/** Bumped whenever an in-flight join must be ignored: disconnect, retry, leave. */
+	#generation = 0;
+	#retries = 0;
+	#retryTimer: ReturnType<typeof setTimeout> | undefined;
+	#waiting: Array<{ go: () => void; stop: (error: LiveError) => void }> = [];
+	#host: ChannelHost;
+
+	constructor(host: ChannelHost, route: string, params: Record<string, string>, id: string) {
+		this.#host = host;
+		this.route = route;
+		this.params = params;
+		this.id = id;
+		this.state = host.makeState<ChannelState>({ status: 'joining', error: undefined, joined: undefined });
+	}
+
+	/** A handle starts using this channel; returns its release. */
+	retain(listener: EventListener): () => void {
+		this.#handles++;
+		this.#listeners.add(listener);
+		let released = false;
+		return () => {
+			if (released) return;
+			released = true;
+			this.#listeners.delete(listener);
+			if (--this.#handles === 0) this.end();
+		};
+	}
+
+	/** Sends the join (first or re-join). Does nothing until there is a connection. */
+	join(): void {
+		if (this.state.status === 'closed') return;
+		const socket = this.#host.connectedSocket();
+		if (!socket) return;
+		clearTimeout(this.#retryTimer);
+		const generation = ++this.#generation;
+		if (this.state.status !== 'joining') this.state.status = this.#key ? 'reconnecting' : 'joining';
+
+		socket.emit(JOIN, this.route, this.params, (error: unknown, ack?: JoinAck) => {
+			if (generation !== this.#generation) {
+				// Answer to a join we no longer want: if we left meanwhile, leave for real.
+				if (this.state.status === 'closed' && !error && ack) this.#host.connectedSocket()?.emit(LEAVE, ack.room);
+				return;
+			}
+			if (error) return this.#joinFailed(isErrorBody(error) ? error : { status: 500, message: 'Malformed join reply' });
+			this.#key = ack!.room;
+			this.#host.bindKey(this.#key, this);
+			this.#retries = 0;
+			this.state.error = undefined;
+			this.state.joined = ack!.reply;
+			this.state.status = 'joined';
+			for (const waiter of this.#waiting.splice(0)) waiter.go();
+		});
+	}
+
+	/** The connection dropped: the server forgot the membership; wait for the re-join. */
+	disconnected(): void {
+		this.#generation++;
+		clearTimeout(this.#retryTimer);
+		if (this.state.status === 'joined') this.state.status = 'reconnecting';
+	}
+
+	/** The socket hook refused the connection with a 4xx: nothing can be joined. */
+	refused(body: ErrorBody): void {
+		this.#generation++;
+		clearTimeout(this.#retryTimer);
+		this.#reject(body);
+	}
+
+	/**
+	 * An explicit reconnect (`client.reconnect()`), e.g. after sign-in: the hook gives new
+	 * locals, so a room refused before gets one fresh try.
+	 */
+	reset(): void {
+		if (this.state.status === 'rejected') this.state.status = this.#key ? 'reconnecting' : 'joining';
+		this.#retries = 0;
+	}
+
+	/** Delivers one server event to every handle's listeners. */
+	deliver(name: string, payload: unknown): void {
+		for (const listener of this.#listeners) listener(name, payload);
+	}
+
+	/** Makes a call once the room is joined; rejects with the server's body on failure. */
+	call(name: string, input: unknown): Promise<unknown> {
+		const status = this.state.status;
+		if (status === 'rejected') return Promise.reject(new LiveError(this.state.error!));
+		if (status === 'closed') return Promise.reject(new LiveError(CLIENT_ERRORS.closed));
+		if (status === 'joined') return this.#send(name, input);
+		if (!this.#host.connectable) return Promise.reject(new LiveError(CLIENT_ERRORS.serverRendering));
+		return new Promise((resolve, reject) => {
+			this.#waiting.push({ go: () => this.#send(name, input).then(resolve, reject), stop: reject });
+		});
+	}
+
+	#send(name: string, input: unknown): Promise<unknown> {
+		const socket = this.#host.connectedSocket();
+		if (!socket || !this.#key) return Promise.reject(new LiveError(CLIENT_ERRORS.connectionLost));
+		return new Promise((resolve, reject) => {
+			const untrack = this.#host.trackCall(reject);
+			socket.emit(CALL, this.#key, name, input === undefined ? null : input, (error: unknown, output: unknown) => {
+				untrack();
+				if (error) reject(new LiveError(isErrorBody(error) ? error : { status: 500, message: 'Malformed call reply' }));
+				else resolve(output);
+			});
+		});
+	}
+
+	#joinFailed(body: ErrorBody): void {
+		if (body.status >= 500) {
+			// Retryable: the server had trouble, not a verdict on this connection.
+			this.state.error = body;
+			this.#retryTimer = setTimeout(() => this.join(), retryDelay(this.#retries++, this.#host.backoff));
+			return;
+		}
+		this.#reject(body); // 4xx: terminal, never retried in a loop
+	}
+
+	#reject(body: ErrorBody): void {
+		this.state.error = body;
+		this.state.status = 'rejected';
+		const error = new LiveError(body);
+		for (const waiter of this.#waiting.splice(0)) waiter.stop(error);
+	}
+
+	/** Ends the room: its last handle left, or the client closed. */
+	end(): void {
+		if (this.state.status === 'closed') return;
+		const key = this.#key;
+		const wasJoined = this.state.status === 'joined';
+		this.#generation++;
+		clearTimeout(this.#retryTimer);
+		this.state.status = 'closed';
+		if (key && wasJoined) this.#host.connectedSocket()?.emit(LEAVE, key);
+		const error = new LiveError(CLIENT_ERRORS.closed);
+		for (const waiter of this.#waiting.splice(0)) waiter.stop(error);
+		this.#host.release(this);
+	}
+
+	get key(): string | undefined {
+		return this.#key;
+	}
+}

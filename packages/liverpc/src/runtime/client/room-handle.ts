@@ -1,0 +1,83 @@
+import { contractIdentityOf } from '../shared/contract-marker.js';
+import type { ErrorBody } from '../shared/protocol.js';
+import type { RoomChannel } from './room-channel.js';
+import type { RoomStatus } from './room-types.js';
+
+/** Route id and call names of a contract module (real on the server, a stub in the browser). */
+export interface ContractShape {
+	route: string;
+	calls: string[];
+}
+
+/**
+ * Reads what the client needs from a `.socket.ts` module: every export that carries a
+ * contract marker. Throws when the module is not a registered or stubbed contract.
+ */
+export function readContractShape(module: Record<string, unknown>): ContractShape {
+	let route: string | undefined;
+	const calls: string[] = [];
+	for (const [name, value] of Object.entries(module)) {
+		const identity = contractIdentityOf(value);
+		if (!identity) continue;
+		if (identity.route === undefined) {
+			throw new Error(
+				`live(): export '${name}' has no route id yet. In the browser the Vite plugin provides it; in Node, attach the contract to a server first.`
+			);
+		}
+		route ??= identity.route;
+		if (identity.kind === 'call') calls.push(name);
+	}
+	if (route === undefined) throw new Error('live() takes a room contract module: import * as room from "./room.socket"');
+	return { route, calls };
+}
+
+/**
+ * What `live()` returns: a view on a shared {@link RoomChannel} with its own event
+ * listeners, released by `leave()`. Call methods are own properties, one per call export.
+ */
+export class RoomHandle {
+	#channel: RoomChannel;
+	#listeners = new Map<string, Set<(payload: unknown) => void>>();
+	#release: () => void;
+	#left = false;
+
+	constructor(channel: RoomChannel, calls: string[]) {
+		this.#channel = channel;
+		this.#release = channel.retain((name, payload) => {
+			const listeners = this.#listeners.get(name);
+			if (listeners) for (const listener of listeners) listener(payload);
+		});
+		for (const name of calls) {
+			Object.defineProperty(this, name, {
+				enumerable: true,
+				value: (input?: unknown) => channel.call(name, input)
+			});
+		}
+	}
+
+	get status(): RoomStatus {
+		return this.#left ? 'closed' : this.#channel.state.status;
+	}
+
+	get error(): ErrorBody | undefined {
+		return this.#channel.state.error;
+	}
+
+	get joined(): unknown {
+		return this.#channel.state.joined;
+	}
+
+	on(name: string, listener: (payload: unknown) => void): () => void {
+		let listeners = this.#listeners.get(name);
+		if (!listeners) this.#listeners.set(name, (listeners = new Set()));
+		listeners.add(listener);
+		return () => listeners.delete(listener);
+	}
+
+	leave(): void {
+		if (this.#left) return;
+		this.#left = true;
+		this.#listeners.clear();
+		this.#release();
+	}
+}

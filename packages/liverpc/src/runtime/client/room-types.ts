@@ -1,0 +1,49 @@
+import type { RoomCall } from '../server/call.js';
+import type { RoomEvent } from '../server/event.js';
+import type { RoomJoin } from '../server/join.js';
+import type { ErrorBody } from '../shared/protocol.js';
+
+// Type-level only: how `import * as chat from './chat.socket'` becomes a typed room handle.
+// The real module's types reach the page even though the browser loads only its stub.
+
+/** Where a room is in its life. */
+export type RoomStatus = 'joining' | 'joined' | 'reconnecting' | 'rejected' | 'closed';
+
+type CallNames<M> = { [K in keyof M]: M[K] extends RoomCall<any, any> ? K : never }[keyof M] & string;
+type EventNames<M> = { [K in keyof M]: M[K] extends RoomEvent<any> ? K : never }[keyof M] & string;
+
+/** The join reply type of a contract module, or undefined when it has no `join`. */
+export type JoinReplyOf<M> = {
+	[K in keyof M]: M[K] extends RoomJoin<infer Reply> ? Reply : never;
+}[keyof M] extends infer Reply
+	? [Reply] extends [never]
+		? undefined
+		: Reply
+	: never;
+
+/** The payload type of event `E` of a contract module. */
+export type EventPayloadOf<M, E extends keyof M> = M[E] extends RoomEvent<infer Payload> ? Payload : never;
+
+type CallMethod<C> =
+	C extends RoomCall<infer Input, infer Output>
+		? [Input] extends [void]
+			? () => Promise<Output>
+			: (input: Input) => Promise<Output>
+		: never;
+
+/** What every room handle has, whatever its contract. */
+export interface RoomBase<M> {
+	/** `joining` → `joined`; `reconnecting` after a network loss; `rejected` when refused; `closed` after `leave()`. */
+	readonly status: RoomStatus;
+	/** Why the room was rejected (or the connection refused): `{ status, message }`. */
+	readonly error: ErrorBody | undefined;
+	/** The join reply, renewed on every re-join. */
+	readonly joined: JoinReplyOf<M> | undefined;
+	/** Listens to one of the room's events; returns a function that stops listening. */
+	on<E extends EventNames<M>>(name: E, listener: (payload: EventPayloadOf<M, E>) => void): () => void;
+	/** Leaves the room (once every handle of the same room has left, the server is told). */
+	leave(): void;
+}
+
+/** A joined room: the base members plus one typed method per `call` export of its contract. */
+export type Room<M> = RoomBase<M> & { readonly [K in CallNames<M>]: CallMethod<M[K]> };

@@ -1,0 +1,11 @@
+import { LiveClient } from './live-client.js';
+import type { MakeState } from './reactive-state.js';
+
+/**
+ * Makes the accessor of the one client a tab shares. During server-side rendering there is
+ * no tab: the client never connects, and rooms stay `joining` until the page hydrates.
+ */
+export function tabClientAccessor(makeState: MakeState): () => LiveClient {
+	let client: LiveClient | undefined;
+	return () => (client ??= new LiveClient(typeof window === 'undefined' ? { connect: false } : {}, makeState));
+}

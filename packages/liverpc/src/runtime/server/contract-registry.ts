@@ -1,0 +1,75 @@
+import type { RoomCall } from './call.js';
+import { contractIdentityOf, MARKER, type ContractIdentity } from '../shared/contract-marker.js';
+import type { EventSink, RoomEvent } from './event.js';
+import type { RoomJoin } from './join.js';
+import { compileRoutePattern, type RoutePattern } from './route-pattern.js';
+
+/** A `.socket.ts` module as imported: its exports by name. */
+export type ContractModule = Record<string, unknown>;
+
+/** One room contract, ready to serve joins and calls. */
+export interface RoomContract {
+	pattern: RoutePattern;
+	join: RoomJoin | undefined;
+	/** A Map, not an object: a call named `__proto__` or `constructor` must simply not exist. */
+	calls: Map<string, RoomCall>;
+	events: Map<string, RoomEvent>;
+}
+
+// Members of a client room handle; a call with one of these names could not be reached.
+const RESERVED_CALL_NAMES = new Set(['status', 'error', 'joined', 'presence', 'on', 'leave', 'then']);
+
+/**
+ * Compiles route ids and files each export of each module under its kind. Also stamps the
+ * route id and export name onto every marker, which is how `message.emit()` knows its room
+ * and how the client learns ids from the module it imports.
+ *
+ * @param modules route id (`rooms/[roomId]/chat`) to module namespace
+ * @param sink where this server delivers events; registered on every event export
+ */
+export function registerContracts(modules: Record<string, ContractModule>, sink: EventSink): Map<string, RoomContract> {
+	const contracts = new Map<string, RoomContract>();
+	for (const [id, module] of Object.entries(modules)) {
+		const pattern = compileRoutePattern(id);
+		const contract: RoomContract = { pattern, join: undefined, calls: new Map(), events: new Map() };
+
+		for (const [name, value] of Object.entries(module)) {
+			const identity = contractIdentityOf(value);
+			if (!identity) continue;
+			claim(identity, id, name);
+			if (identity.kind === 'join') {
+				if (contract.join) throw new Error(`Room '${id}' exports more than one join(): '${name}' and another`);
+				contract.join = value as RoomJoin;
+			} else if (identity.kind === 'call') {
+				if (RESERVED_CALL_NAMES.has(name)) {
+					throw new Error(`Room '${id}': a call cannot be named '${name}', the room handle already uses that name`);
+				}
+				contract.calls.set(name, value as RoomCall);
+			} else {
+				const event = value as RoomEvent;
+				event[MARKER].pattern = pattern;
+				event[MARKER].sinks.add(sink);
+				contract.events.set(name, event);
+			}
+		}
+		contracts.set(id, contract);
+	}
+	return contracts;
+}
+
+/** Forgets a server's sink on every event, when that server closes. */
+export function unregisterContracts(contracts: Map<string, RoomContract>, sink: EventSink): void {
+	for (const contract of contracts.values()) {
+		for (const event of contract.events.values()) event[MARKER].sinks.delete(sink);
+	}
+}
+
+function claim(identity: ContractIdentity, route: string, name: string) {
+	if (identity.route !== undefined && (identity.route !== route || identity.name !== name)) {
+		throw new Error(
+			`Room '${route}' export '${name}' is already registered as '${identity.name}' of room '${identity.route}': each join(), call() and event() belongs to one export`
+		);
+	}
+	identity.route = route;
+	identity.name = name;
+}

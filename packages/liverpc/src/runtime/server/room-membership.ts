@@ -1,0 +1,76 @@
+import type { Socket } from 'socket.io';
+import type { ErrorBody, JoinAck } from '../shared/protocol.js';
+import { roomKey } from './room-key.js';
+import type { RoomContract } from './contract-registry.js';
+import { connectionData, membershipsOf, type Membership } from './connection-state.js';
+import { settle } from './settle.js';
+import { socketEventStorage } from './socket-event-storage.js';
+import type { HandleSocketError, SocketEvent } from './types.js';
+import { toErrorBody } from './unexpected-error.js';
+
+type JoinAckFn = (error: ErrorBody | null, joined?: JoinAck) => void;
+
+/**
+ * Serves JOIN and LEAVE for every connection of one server. The listeners are made once
+ * and read the connection from `this`, so a connection costs no closures of its own.
+ */
+export function createMembershipListeners(contracts: Map<string, RoomContract>, handleError: HandleSocketError | undefined) {
+	function onJoin(this: Socket, routeId: unknown, params: unknown, ack: unknown): void {
+		if (typeof ack !== 'function') return; // nobody to answer: a hostile or broken client
+		const reply = ack as JoinAckFn;
+		const socket = this;
+
+		const contract = typeof routeId === 'string' ? contracts.get(routeId) : undefined;
+		if (!contract) return reply({ status: 404, message: `No room '${String(routeId).slice(0, 100)}'` });
+
+		const resolved = contract.pattern.resolve(params);
+		if ('problem' in resolved) {
+			return reply({ status: 400, message: `Invalid params for room '${contract.pattern.id}': ${resolved.problem}` });
+		}
+
+		const key = roomKey(contract.pattern, resolved.room);
+		const event: SocketEvent = {
+			locals: connectionData(socket).locals,
+			params: resolved.params,
+			route: { id: contract.pattern.id },
+			room: resolved.room,
+			connectionId: socket.id
+		};
+		const fail = (thrown: unknown) =>
+			settle(toErrorBody(thrown, { label: `join ${contract.pattern.id}`, event, handleError }), reply, () => {});
+
+		let guarded: unknown;
+		try {
+			guarded = contract.join ? socketEventStorage.run(event, contract.join.handler, event) : undefined;
+		} catch (thrown) {
+			return fail(thrown);
+		}
+		settle(
+			guarded,
+			(joinReply) => {
+				if (!socket.connected) return; // gone while the guard ran: nothing to join
+				const membership: Membership = { event, key, contract };
+				const memberships = membershipsOf(socket, true);
+				memberships.set(key, membership);
+				void socket.join(key);
+				try {
+					reply(null, { room: key, reply: joinReply });
+				} catch (thrown) {
+					// The reply could not be encoded (a cycle, a BigInt): undo the join, say why.
+					memberships.delete(key);
+					void socket.leave(key);
+					fail(thrown);
+				}
+			},
+			fail
+		);
+	}
+
+	function onLeave(this: Socket, key: unknown): void {
+		if (typeof key !== 'string') return;
+		membershipsOf(this)?.delete(key);
+		void this.leave(key);
+	}
+
+	return { onJoin, onLeave };
+}

@@ -1,0 +1,87 @@
+import type { Socket } from 'socket.io';
+import type { HandshakeCookies } from './handshake-cookies.js';
+import { readHandshakeCookies } from './handshake-cookies.js';
+
+/** What the socket hook receives: the handshake, in SvelteKit's vocabulary. */
+export interface SocketHookInput {
+	/** The handshake's cookies; `cookies.get('session')` is the usual start. */
+	cookies: HandshakeCookies;
+	/** The handshake as a Fetch `Request` (headers included), built only if you read it. */
+	readonly request: Request;
+	/** The handshake URL, e.g. `http://localhost:3000/_liverpc/?EIO=4&transport=websocket`. */
+	readonly url: URL;
+	/** The remote address of the connection. */
+	getClientAddress(): string;
+}
+
+/** What the socket hook returns: the locals every handler of this connection will see. */
+export interface SocketHookResult {
+	locals: App.SocketLocals;
+}
+
+/** The function made by {@link handleSocket}; pass it to `attach` or export it as `handle`. */
+export type SocketHook = (input: SocketHookInput) => SocketHookResult | Promise<SocketHookResult>;
+
+/**
+ * Declares the socket hook: it runs on every handshake (first connect, refresh and every
+ * reconnect) and turns the handshake into trusted `locals`. Throw `error(401, …)` in it to
+ * refuse the connection with that body.
+ *
+ * @example
+ * ```ts
+ * // src/hooks.socket.ts
+ * import { handleSocket } from 'liverpc/server';
+ * export const handle = handleSocket(async ({ cookies }) => {
+ *   const sessionId = cookies.get('session');
+ *   const session = sessionId ? await getSession(sessionId) : undefined;
+ *   return { locals: { user: session?.user } };
+ * });
+ * ```
+ */
+export function handleSocket(hook: SocketHook): SocketHook {
+	if (typeof hook !== 'function') {
+		throw new TypeError('handleSocket() takes a function ({ cookies, request, url, getClientAddress }) => ({ locals })');
+	}
+	return hook;
+}
+
+/**
+ * Builds the hook's input from a Socket.IO handshake. `request` and `url` are getters so
+ * the common hook, which reads one cookie, allocates neither.
+ */
+export function toSocketHookInput(socket: Socket): SocketHookInput {
+	const handshake = socket.handshake;
+	let url: URL | undefined;
+	let request: Request | undefined;
+	const input: SocketHookInput = {
+		cookies: readHandshakeCookies(handshake.headers.cookie),
+		get url() {
+			return (url ??= new URL(handshake.url, `${handshake.secure ? 'https' : 'http'}://${handshake.headers.host ?? 'localhost'}`));
+		},
+		get request() {
+			if (!request) {
+				const headers = new Headers();
+				for (const [name, value] of Object.entries(handshake.headers)) {
+					if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+					else if (value !== undefined) headers.set(name, value);
+				}
+				request = new Request(input.url, { headers });
+			}
+			return request;
+		},
+		getClientAddress: () => handshake.address
+	};
+	return input;
+}
+
+/** Checks what a hook returned, so a typo shows up as a clear log line, not as `undefined` locals. */
+export function assertHookResult(result: unknown): asserts result is SocketHookResult {
+	if (
+		typeof result !== 'object' ||
+		result === null ||
+		typeof (result as SocketHookResult).locals !== 'object' ||
+		(result as SocketHookResult).locals === null
+	) {
+		throw new TypeError('The socket hook must return { locals: { … } }');
+	}
+}

@@ -1,0 +1,61 @@
+import type { ErrorBody } from '../shared/protocol.js';
+
+declare global {
+	namespace App {
+		/**
+		 * What `src/hooks.socket.ts` returns as `locals`, and what every `.socket.ts` handler
+		 * reads. Declare its fields in `src/app.d.ts`, next to `App.Locals`.
+		 *
+		 * @example
+		 * ```ts
+		 * declare global {
+		 *   namespace App {
+		 *     interface SocketLocals { user?: { id: string; tenantId: string } }
+		 *   }
+		 * }
+		 * ```
+		 */
+		interface SocketLocals {}
+	}
+}
+
+/** Route params of a room: SvelteKit segment names to their string values. */
+export type RoomParams = Record<string, string>;
+
+/**
+ * Everything a join or call handler knows about who is asking and where. The same object
+ * serves every call of one membership, so handlers must not keep per-call state on it.
+ */
+export interface SocketEvent<Params extends RoomParams = RoomParams> {
+	/** What the socket hook returned for this connection. The only source of identity. */
+	locals: App.SocketLocals;
+	/** Validated route params, e.g. `{ roomId: '42' }`. */
+	params: Params;
+	/** The room contract's route id, e.g. `rooms/[roomId]/chat`. */
+	route: { id: string };
+	/** The concrete room, e.g. `rooms/42/chat`. */
+	room: string;
+	/** The Socket.IO id of this connection; new after every reconnect. */
+	connectionId: string;
+}
+
+/** The input of the optional `handleError` export of `hooks.socket.ts`. */
+export interface HandleSocketErrorInput {
+	error: unknown;
+	/** The join or call being served, or undefined for the socket hook itself. */
+	event: SocketEvent | undefined;
+	/** The id logged with the stack and sent to the caller. */
+	id: string;
+}
+
+/**
+ * Shapes the safe body of an unexpected error; `status` and `id` are always kept.
+ *
+ * @example
+ * ```ts
+ * export const handleError: HandleSocketError = ({ id }) => ({ message: `Something broke (ref ${id})` });
+ * ```
+ */
+export type HandleSocketError = (
+	input: HandleSocketErrorInput
+) => Partial<ErrorBody> | void | Promise<Partial<ErrorBody> | void>;

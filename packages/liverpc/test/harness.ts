@@ -1,0 +1,59 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
+import { createClient, type LiveClient } from 'liverpc/client';
+import { attach, type AttachOptions, type LiveServer } from 'liverpc/node';
+import { handle } from './fixtures/hooks.socket.js';
+import * as notes from './fixtures/routes/notes/notes.socket.js';
+import * as lobby from './fixtures/routes/(public)/lobby.socket.js';
+import * as chat from './fixtures/routes/rooms/[roomId]/chat.socket.js';
+
+export { chat, lobby, notes };
+
+/** The fixtures' contracts under their route ids, as the Vite plugin would find them. */
+export const contracts = {
+	'rooms/[roomId]/chat': chat,
+	'notes/notes': notes,
+	'(public)/lobby': lobby
+};
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A real HTTP server on a free loopback port with LiveRPC attached; closed after the test. */
+export async function startServer(options: Partial<AttachOptions> = {}): Promise<{ url: string; server: LiveServer }> {
+	const httpServer = http.createServer();
+	const server = attach(httpServer, { handle, contracts, ...options });
+	await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+	const { port } = httpServer.address() as AddressInfo;
+	cleanups.push(() => server.close());
+	return { url: `http://127.0.0.1:${port}`, server };
+}
+
+/** A real `socket.io-client` connection through `liverpc/client`; closed after the test. */
+export function connect(url: string, cookie?: string): LiveClient {
+	const client = createClient({
+		url,
+		headers: cookie ? { cookie } : undefined,
+		backoff: { base: 20, max: 100 },
+		socket: { reconnectionDelay: 20, reconnectionDelayMax: 100 }
+	});
+	cleanups.push(() => client.close());
+	return client;
+}
+
+/** Resolves once `check` stops throwing (or returns true); fails after `timeout` ms. */
+export async function eventually(check: () => unknown, timeout = 3000): Promise<void> {
+	const start = Date.now();
+	for (;;) {
+		try {
+			if ((await check()) !== false) return;
+		} catch (problem) {
+			if (Date.now() - start > timeout) throw problem;
+		}
+		if (Date.now() - start > timeout) throw new Error(`condition not met within ${timeout} ms`);
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+}

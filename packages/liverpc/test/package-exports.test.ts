@@ -1,0 +1,38 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+
+// The other tests import src/ through the `liverpc-source` condition. This one runs plain
+// Node on the built package, as an app would after `npm install liverpc`.
+const script = `
+import http from 'node:http';
+import { attach } from 'liverpc/node';
+import { handleSocket, join, call, event, error } from 'liverpc/server';
+import { createClient, LiveError } from 'liverpc/client';
+
+const said = event();
+const room = {
+  enter: join(({ locals }) => { if (!locals.name) error(401, 'Who are you?'); return { hello: locals.name }; }),
+  say: call({ '~standard': { version: 1, vendor: 'inline', validate: (v) => typeof v === 'string' ? { value: v } : { issues: [{ message: 'not a string' }] } } },
+    (text, { locals }) => { said.emit(locals.name + ': ' + text); return text.length; }),
+  said
+};
+const server = http.createServer();
+const live = attach(server, { handle: handleSocket(({ cookies }) => ({ locals: { name: cookies.get('name') } })), contracts: { 'shout/[channel]': room } });
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const client = createClient({ url: 'http://127.0.0.1:' + server.address().port, headers: { cookie: 'name=Ada' } });
+const handle = client.live(room, { channel: 'main' });
+const heard = new Promise((resolve) => handle.on('said', resolve));
+const length = await handle.say('hi there');
+const rejected = await handle.say(42).catch((e) => e instanceof LiveError && e.status);
+console.log(JSON.stringify({ joined: handle.joined, length, heard: await heard, rejected }));
+client.close();
+await live.close();
+`;
+
+it('works from the built dist/ with plain Node and the public entry points', async () => {
+	const cwd = fileURLToPath(new URL('..', import.meta.url));
+	const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd, timeout: 20_000 });
+	expect(JSON.parse(stdout)).toEqual({ joined: { hello: 'Ada' }, length: 8, heard: 'Ada: hi there', rejected: 400 });
+});

@@ -1,0 +1,74 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { attach } from 'liverpc/node';
+import { handleSocket } from 'liverpc/server';
+import { chat, connect, contracts, eventually, startServer } from './harness.js';
+import { sessions, users } from './fixtures/store.js';
+
+describe('reconnect', () => {
+	it('re-joins every open room after the server drops the transport, running each guard with the new locals', async () => {
+		const { url, server } = await startServer();
+		const client = connect(url, 'session=s-rotating');
+		sessions.set('s-rotating', users.alice);
+		const room = client.live(chat, { roomId: '1' });
+		await eventually(() => expect(room.status).toBe('joined'));
+		expect(room.joined?.as).toBe('u-alice');
+
+		// The session now belongs to another tenant: the re-join must see it and refuse.
+		sessions.set('s-rotating', users.eve);
+		for (const socket of server.io.of('/').sockets.values()) socket.conn.close();
+		await eventually(() => expect(room.status).toBe('rejected'));
+		expect(room.error).toEqual({ status: 403, message: 'This room belongs to another tenant' });
+		sessions.delete('s-rotating');
+	});
+
+	it('renews the join reply after a reconnect and calls work again', async () => {
+		const { url, server } = await startServer();
+		const room = connect(url, 'session=s-bob').live(chat, { roomId: '1' });
+		await eventually(() => expect(room.status).toBe('joined'));
+		const firstHandshake = room.joined!.handshake!;
+		const statuses: string[] = [];
+		const timer = setInterval(() => statuses.push(room.status), 1);
+
+		for (const socket of server.io.of('/').sockets.values()) socket.conn.close();
+		await eventually(() => expect(room.joined?.handshake).toBeGreaterThan(firstHandshake));
+		clearInterval(timer);
+		expect(statuses).toContain('reconnecting');
+		expect(room.status).toBe('joined');
+		expect(await room.whoami({})).toMatchObject({ userId: 'u-bob' });
+	});
+
+	it('rejects calls in flight when the connection drops, instead of leaving them hanging', async () => {
+		const { url, server } = await startServer();
+		const room = connect(url, 'session=s-alice').live(chat, { roomId: '1' });
+		await eventually(() => expect(room.status).toBe('joined'));
+		const pending = room.send({ text: 'in flight' }); // the handler takes 5 ms
+		for (const socket of server.io.of('/').sockets.values()) socket.conn.close();
+		await expect(pending).rejects.toMatchObject({ status: 503 });
+		await eventually(() => expect(room.status).toBe('joined'));
+	});
+
+	it('carries on through a full server restart on the same port', async () => {
+		const hook = handleSocket(({ cookies }) => ({ locals: { user: sessions.get(cookies.get('session') ?? '') } }));
+		const first = http.createServer();
+		let live = attach(first, { handle: hook, contracts });
+		await new Promise<void>((resolve) => first.listen(0, '127.0.0.1', resolve));
+		const { port } = first.address() as AddressInfo;
+		const room = connect(`http://127.0.0.1:${port}`, 'session=s-alice').live(chat, { roomId: '1' });
+		await eventually(() => expect(room.status).toBe('joined'));
+
+		await live.close();
+		await eventually(() => expect(room.status).toBe('reconnecting'));
+
+		const second = http.createServer();
+		live = attach(second, { handle: hook, contracts });
+		await new Promise<void>((resolve) => second.listen(port, '127.0.0.1', resolve));
+		try {
+			await eventually(() => expect(room.status).toBe('joined'), 5000);
+			expect(await room.whoami({})).toMatchObject({ userId: 'u-alice' });
+		} finally {
+			await live.close();
+		}
+	});
+});

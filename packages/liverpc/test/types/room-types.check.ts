@@ -1,0 +1,83 @@
+// Type-level tests, checked by `tsc --noEmit` in `npm test` (never run). Each
+// `@ts-expect-error` fails the check if the line below it stops being an error, so these
+// prove that wrong inputs, outputs and payloads are compile errors.
+import * as v from 'valibot';
+import { createClient, type Room } from 'liverpc/client';
+import { call, event, join } from 'liverpc/server';
+import type * as chat from '../fixtures/routes/rooms/[roomId]/chat.socket.js';
+import type * as notes from '../fixtures/routes/notes/notes.socket.js';
+import type { ChatMessage } from '../fixtures/store.js';
+
+declare const chatRoom: Room<typeof chat>;
+declare const notesRoom: Room<typeof notes>;
+
+// Call inputs follow the schema's input type.
+void chatRoom.send({ text: 'hello' });
+// @ts-expect-error text must be a string
+void chatRoom.send({ text: 42 });
+// @ts-expect-error text is required
+void chatRoom.send({});
+// @ts-expect-error the call takes an input
+void chatRoom.send();
+// @ts-expect-error zod schema: tags is a string array
+void notesRoom.add({ title: 'x', tags: [1] });
+// A call without a schema takes no input.
+void notesRoom.ping();
+// @ts-expect-error ping takes no input
+void notesRoom.ping('hello');
+// @ts-expect-error not a call of this contract
+void chatRoom.nope();
+// Events and joins are not call methods.
+// @ts-expect-error message is an event
+void chatRoom.message;
+
+// Call outputs are the handler's awaited return type.
+async function outputs() {
+	const saved: ChatMessage = await chatRoom.send({ text: 'x' });
+	const pong: string = await notesRoom.ping();
+	// @ts-expect-error send resolves to a ChatMessage, not a string
+	const wrong: string = await chatRoom.send({ text: 'x' });
+	return [saved, pong, wrong];
+}
+void outputs;
+
+// Event listeners get the declared payload type, and only declared events exist.
+chatRoom.on('message', (m) => m.text.toUpperCase());
+// @ts-expect-error a ChatMessage has no 'body'
+chatRoom.on('message', (m) => m.body);
+// @ts-expect-error no event named 'typing'
+chatRoom.on('typing', () => {});
+// @ts-expect-error send is a call, not an event
+chatRoom.on('send', () => {});
+
+// The join reply is typed; a contract without join has an undefined reply.
+const history: ChatMessage[] | undefined = chatRoom.joined?.history;
+const none: undefined = notesRoom.joined;
+void history;
+void none;
+
+// Emitting a wrong payload type is a compile error on the server too.
+const message = event<ChatMessage>();
+message.emit({ seq: 1, roomId: '1', userId: 'u', text: 'ok' });
+// @ts-expect-error text must be a string
+message.emit({ seq: 1, roomId: '1', userId: 'u', text: 1 });
+// @ts-expect-error missing fields
+message.to({ roomId: '1' }).emit({ text: 'x' });
+
+// Handlers receive the schema's output type and the typed event.
+call(v.object({ n: v.number() }), ({ n }, { locals, params }) => {
+	const doubled: number = n * 2;
+	// @ts-expect-error n is a number
+	const text: string = n;
+	// @ts-expect-error locals only has what App.SocketLocals declares
+	void locals.password;
+	return [doubled, text, params.roomId];
+});
+join(({ locals }) => locals.user?.tenantId);
+
+// The room handle takes a client-side contract module only.
+const client = createClient({ url: 'http://127.0.0.1:1' });
+const typed = client.live({} as typeof chat, { roomId: '1' });
+void typed.status;
+// @ts-expect-error status is read-only
+typed.status = 'joined';
