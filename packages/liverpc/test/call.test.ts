@@ -120,14 +120,24 @@ describe('calls', () => {
 			new Promise<any[]>((resolve) => socket.emit(event, ...args, (...reply: unknown[]) => resolve(reply)));
 		try {
 			expect(await ask('j', 'rooms/[nope]/x', {})).toEqual([{ status: 404, message: "No room 'rooms/[nope]/x'" }]);
-			expect((await ask('c', 'rooms/[roomId]/chat#rooms/1/chat', 'send', { text: 'x' }))[0]).toMatchObject({ status: 404 });
+			// Not joined yet: ref 1 names no membership on this connection.
+			expect((await ask('c', 1, 'send', { text: 'x' }))[0]).toMatchObject({ status: 404 });
 			const [joinError, joined] = await ask('j', 'rooms/[roomId]/chat', { roomId: '1' });
 			expect(joinError).toBeNull();
-			expect(joined.room).toBe('rooms/[roomId]/chat#rooms/1/chat');
+			expect(joined).toMatchObject({ room: 'rooms/[roomId]/chat#rooms/1/chat', ref: 1 });
 			for (const name of ['nope', '__proto__', 'constructor', 'toString', 42, null]) {
-				const [error] = await ask('c', joined.room, name, {});
+				const [error] = await ask('c', joined.ref, name, {});
 				expect(error).toMatchObject({ status: 404 });
 			}
+			for (const ref of [2, '1', joined.room, null, { valueOf: 1 }]) {
+				const [error] = await ask('c', ref, 'whoami', {});
+				expect(error).toMatchObject({ status: 404 });
+			}
+			const [again, rejoined] = await ask('j', 'rooms/[roomId]/chat', { roomId: '1' });
+			expect(again).toBeNull();
+			expect(rejoined.ref).toBe(1); // the same room joined again keeps its ref
+			const [, lobby] = await ask('j', '(public)/lobby', {});
+			expect(lobby.ref).toBe(2);
 		} finally {
 			socket.close();
 		}

@@ -60,6 +60,16 @@ describe('socket hook', () => {
 		logged.mockRestore();
 	});
 
+	it('lets go of the upgrade request once the hook has read it', async () => {
+		const { url, server } = await startServer();
+		const room = connect(url, 'session=s-alice').live(chat, { roomId: '1' });
+		await eventually(() => expect(room.status).toBe('joined'));
+		const [socket] = server.io.of('/').sockets.values();
+		expect(socket!.request).toBeNull();
+		expect(socket!.handshake.headers).toEqual({});
+		expect(room.joined?.as).toBe('u-alice'); // the hook still saw the cookie
+	});
+
 	it('gives handlers only what the hook returned as locals', async () => {
 		const hook = handleSocket(({ cookies }) => ({ locals: { handshake: Number(cookies.get('n')) } }));
 		const { url } = await startServer({ handle: hook });

@@ -30,7 +30,7 @@ describe('hostile input', () => {
 		}
 		const [ok, joined] = await ask('j', CHAT, { roomId: '1' });
 		expect(ok).toBeNull();
-		expect(joined.room).toBe(`${CHAT}#rooms/1/chat`);
+		expect(joined).toMatchObject({ room: `${CHAT}#rooms/1/chat`, ref: 1 });
 	});
 
 	it('does not let a __proto__ or constructor key in a payload reach anything', async () => {
@@ -38,7 +38,7 @@ describe('hostile input', () => {
 		const ask = await rawClient(url, 'session=s-alice');
 		const [, joined] = await ask('j', CHAT, { roomId: '1' });
 		const payload = JSON.parse('{"text":"hi","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}');
-		const [error, saved] = await ask('c', joined.room, 'send', payload);
+		const [error, saved] = await ask('c', joined.ref, 'send', payload);
 		expect(error).toBeNull();
 		expect(saved.text).toBe('hi');
 		expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -52,10 +52,10 @@ describe('hostile input', () => {
 		let deep: unknown = 'x';
 		for (let i = 0; i < 500; i++) deep = { text: deep };
 		for (const input of [Buffer.from('text'), { text: Buffer.from('hi') }, deep, 'text', 7, null, [{ text: 'hi' }]]) {
-			const [error] = await ask('c', joined.room, 'send', input);
+			const [error] = await ask('c', joined.ref, 'send', input);
 			expect(error?.status).toBe(400);
 		}
-		const [stillOk] = await ask('c', joined.room, 'whoami', {});
+		const [stillOk] = await ask('c', joined.ref, 'whoami', {});
 		expect(stillOk).toBeNull();
 	});
 

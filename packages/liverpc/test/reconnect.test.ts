@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { attach } from 'liverpc/node';
 import { handleSocket } from 'liverpc/server';
 import { chat, connect, contracts, eventually, startServer } from './harness.js';
-import { sessions, users } from './fixtures/store.js';
+import { counters, sessions, users } from './fixtures/store.js';
 
 describe('reconnect', () => {
 	it('re-joins every open room after the server drops the transport, running each guard with the new locals', async () => {
@@ -37,6 +37,30 @@ describe('reconnect', () => {
 		expect(statuses).toContain('reconnecting');
 		expect(room.status).toBe('joined');
 		expect(await room.whoami({})).toMatchObject({ userId: 'u-bob' });
+	});
+
+	it('keeps a refused room refused across network reconnects, and retries it after client.reconnect()', async () => {
+		const { url, server } = await startServer();
+		sessions.set('s-later', users.eve);
+		const client = connect(url, 'session=s-later');
+		const room = client.live(chat, { roomId: '1' });
+		await eventually(() => expect(room.status).toBe('rejected'));
+		const joinsBefore = counters.joins;
+
+		// A network drop and reconnect: the rejected room is not live, so it is not re-joined.
+		for (const socket of server.io.of('/').sockets.values()) socket.conn.close();
+		await eventually(() => expect(client.status).toBe('connected'));
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		expect(counters.joins).toBe(joinsBefore);
+		expect(room.status).toBe('rejected');
+
+		// The session changed (say, the user switched tenants): reconnect() runs the hook
+		// again and gives the refused room one fresh try with the new locals.
+		sessions.set('s-later', users.alice);
+		client.reconnect();
+		await eventually(() => expect(room.status).toBe('joined'));
+		expect(room.joined?.as).toBe('u-alice');
+		sessions.delete('s-later');
 	});
 
 	it('rejects calls in flight when the connection drops, instead of leaving them hanging', async () => {

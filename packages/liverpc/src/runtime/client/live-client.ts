@@ -1,7 +1,6 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { DEFAULT_PATH, EVENT, isErrorBody, type ErrorBody } from '../shared/protocol.js';
 import { retryDelay, type Backoff } from './backoff.js';
-import { CLIENT_ERRORS, LiveError } from './live-error.js';
 import type { MakeState } from './reactive-state.js';
 import { RoomChannel, type ChannelHost } from './room-channel.js';
 import { readContractShape, RoomHandle } from './room-handle.js';
@@ -42,7 +41,6 @@ export class LiveClient {
 	#socket: Socket | undefined;
 	#channels = new Map<string, RoomChannel>();
 	#byKey = new Map<string, RoomChannel>();
-	#pendingCalls = new Set<(error: LiveError) => void>();
 	#retries = 0;
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
 	#host: ChannelHost;
@@ -56,10 +54,6 @@ export class LiveClient {
 			release: (channel) => {
 				this.#channels.delete(channel.id);
 				if (channel.key && this.#byKey.get(channel.key) === channel) this.#byKey.delete(channel.key);
-			},
-			trackCall: (reject) => {
-				this.#pendingCalls.add(reject);
-				return () => this.#pendingCalls.delete(reject);
 			},
 			makeState,
 			connectable: options.connect !== false,
@@ -122,7 +116,6 @@ export class LiveClient {
 		this.#state.status = 'closed';
 		for (const channel of [...this.#channels.values()]) channel.end();
 		this.#socket?.disconnect();
-		this.#failPendingCalls();
 	}
 
 	#listen(socket: Socket, backoff: Backoff | undefined): void {
@@ -139,7 +132,6 @@ export class LiveClient {
 		});
 
 		socket.on('disconnect', (reason) => {
-			this.#failPendingCalls();
 			for (const channel of this.#channels.values()) channel.disconnected();
 			if (this.#state.status === 'closed') return;
 			this.#state.status = 'reconnecting';
@@ -167,12 +159,6 @@ export class LiveClient {
 		socket.on(EVENT, (key: string, name: string, payload: unknown) => {
 			this.#byKey.get(key)?.deliver(name, payload);
 		});
-	}
-
-	#failPendingCalls(): void {
-		const error = new LiveError(CLIENT_ERRORS.connectionLost);
-		for (const reject of this.#pendingCalls) reject(error);
-		this.#pendingCalls.clear();
 	}
 }
 

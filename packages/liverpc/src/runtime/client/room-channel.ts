@@ -12,8 +12,6 @@ export interface ChannelHost {
 	bindKey(key: string, channel: RoomChannel): void;
 	/** Forgets the channel: its last handle has left. */
 	release(channel: RoomChannel): void;
-	/** Rejects a call if the connection drops before its reply; returns the untrack function. */
-	trackCall(reject: (error: LiveError) => void): () => void;
 	makeState: MakeState;
 	/** False for the server-rendering client, which never connects. */
 	connectable: boolean;
@@ -28,6 +26,7 @@ export interface ChannelState {
 }
 
 type EventListener = (name: string, payload: unknown) => void;
+type AckWithError = ((lost: Error | null, error?: unknown, output?: unknown) => void) & { withError?: boolean };
 
 /**
  * One room on one connection, shared by every `live()` handle of it (ref-counted). Owns
@@ -42,6 +41,8 @@ export class RoomChannel {
 	readonly id: string;
 	/** The server's room key, known after the first successful join. */
 	#key: string | undefined;
+	/** The membership's number on the current connection; calls and leaves name it. */
+	#ref = 0;
 	#listeners = new Set<EventListener>();
 	#handles = 0;
 	/** Bumped whenever an in-flight join must be ignored: disconnect, retry, leave. */
@@ -74,7 +75,9 @@ export class RoomChannel {
 
 	/** Sends the join (first or re-join). Does nothing until there is a connection. */
 	join(): void {
-		if (this.state.status === 'closed') return;
+		// A refused room stays refused across reconnects; only `client.reconnect()` (new
+		// cookies, so maybe new locals) gives it another try, through `reset()`.
+		if (this.state.status === 'closed' || this.state.status === 'rejected') return;
 		const socket = this.#host.connectedSocket();
 		if (!socket) return;
 		clearTimeout(this.#retryTimer);
@@ -84,11 +87,12 @@ export class RoomChannel {
 		socket.emit(JOIN, this.route, this.params, (error: unknown, ack?: JoinAck) => {
 			if (generation !== this.#generation) {
 				// Answer to a join we no longer want: if we left meanwhile, leave for real.
-				if (this.state.status === 'closed' && !error && ack) this.#host.connectedSocket()?.emit(LEAVE, ack.room);
+				if (this.state.status === 'closed' && !error && ack) this.#host.connectedSocket()?.emit(LEAVE, ack.ref);
 				return;
 			}
 			if (error) return this.#joinFailed(isErrorBody(error) ? error : { status: 500, message: 'Malformed join reply' });
 			this.#key = ack!.room;
+			this.#ref = ack!.ref;
 			this.#host.bindKey(this.#key, this);
 			this.#retries = 0;
 			this.state.error = undefined;
@@ -142,12 +146,16 @@ export class RoomChannel {
 		const socket = this.#host.connectedSocket();
 		if (!socket || !this.#key) return Promise.reject(new LiveError(CLIENT_ERRORS.connectionLost));
 		return new Promise((resolve, reject) => {
-			const untrack = this.#host.trackCall(reject);
-			socket.emit(CALL, this.#key, name, input === undefined ? null : input, (error: unknown, output: unknown) => {
-				untrack();
-				if (error) reject(new LiveError(isErrorBody(error) ? error : { status: 500, message: 'Malformed call reply' }));
+			const settle: AckWithError = (lost, error, output) => {
+				if (lost) reject(new LiveError(CLIENT_ERRORS.connectionLost));
+				else if (error) reject(new LiveError(isErrorBody(error) ? error : { status: 500, message: 'Malformed call reply' }));
 				else resolve(output);
-			});
+			};
+			// socket.io-client calls an ack marked `withError` with an Error when the connection
+			// drops before the reply, and with a leading null otherwise: no call hangs forever,
+			// and no per-call bookkeeping of our own is needed on this hot path (#4).
+			settle.withError = true;
+			socket.emit(CALL, this.#ref, name, input === undefined ? null : input, settle);
 		});
 	}
 
@@ -176,7 +184,7 @@ export class RoomChannel {
 		this.#generation++;
 		clearTimeout(this.#retryTimer);
 		this.state.status = 'closed';
-		if (key && wasJoined) this.#host.connectedSocket()?.emit(LEAVE, key);
+		if (key && wasJoined) this.#host.connectedSocket()?.emit(LEAVE, this.#ref);
 		const error = new LiveError(CLIENT_ERRORS.closed);
 		for (const waiter of this.#waiting.splice(0)) waiter.stop(error);
 		this.#host.release(this);

@@ -6,6 +6,7 @@ import { createCallListener } from './call-dispatch.js';
 import { registerContracts, unregisterContracts, type ContractModule } from './contract-registry.js';
 import type { EventSink } from './event.js';
 import { createHandshakeMiddleware } from './handshake-middleware.js';
+import { trackUpgradeResponses } from './handshake-release.js';
 import { createMembershipListeners } from './room-membership.js';
 import type { SocketHook } from './socket-hook.js';
 import type { HandleSocketError } from './types.js';
@@ -70,6 +71,7 @@ export function attach(httpServer: HttpServer | HttpsServer, options: AttachOpti
 	const { onJoin, onLeave } = createMembershipListeners(contracts, options.handleError);
 	const onCall = createCallListener(options.handleError);
 
+	trackUpgradeResponses(io);
 	io.use(createHandshakeMiddleware(options.handle, options.handleError));
 	io.on('connection', (socket) => {
 		socket.on(JOIN, onJoin);

@@ -1,55 +1,67 @@
 import type { Socket } from 'socket.io';
 import type { ErrorBody } from '../shared/protocol.js';
-import { membershipsOf, type Membership } from './connection-state.js';
-import { settle } from './settle.js';
+import type { RoomCall } from './call.js';
+import { membershipByRef, type Membership } from './connection-state.js';
+import { isThenable, settle } from './settle.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { HandleSocketError } from './types.js';
 import { toErrorBody } from './unexpected-error.js';
 import { validateInput } from './validate-input.js';
 
-type CallAckFn = (error: ErrorBody | null, output?: unknown) => void;
+type CallAck = (error: ErrorBody | null, output?: unknown) => void;
+
+const NOT_A_MEMBER: ErrorBody = Object.freeze({ status: 404, message: 'Not a member of this room: join it first' });
 
 /**
  * Serves CALL for every connection of one server: find the membership, find the call,
  * validate, run the handler inside its event, and acknowledge only once it has finished
  * (SPEC §5: nothing acknowledged is lost). Made once per server; the connection is `this`.
+ * This is the hottest path in LiveRPC (#4): a synchronous handler allocates no closure
+ * and no promise here.
  */
 export function createCallListener(handleError: HandleSocketError | undefined) {
-	return function onCall(this: Socket, key: unknown, name: unknown, input: unknown, ack: unknown): void {
-		if (typeof ack !== 'function') return;
-		const reply = ack as CallAckFn;
+	const replyValue = (ack: CallAck, output: unknown, membership: Membership, name: string) => {
+		try {
+			ack(null, output);
+		} catch (thrown) {
+			replyError(ack, thrown, membership, name); // the output could not be encoded
+		}
+	};
+	const replyError = (ack: CallAck, thrown: unknown, membership: Membership, name: string) => {
+		const site = { label: `call ${membership.contract.pattern.id}#${name}`, event: membership.event, handleError };
+		settle(toErrorBody(thrown, site), ack, () => {});
+	};
 
-		const membership = typeof key === 'string' ? membershipsOf(this)?.get(key) : undefined;
-		if (!membership) return reply({ status: 404, message: 'Not a member of this room: join it first' });
+	return function onCall(this: Socket, ref: unknown, name: unknown, input: unknown, ack: unknown): void {
+		if (typeof ack !== 'function') return;
+		const reply = ack as CallAck;
+
+		const membership = membershipByRef(this, ref);
+		if (!membership) return reply(NOT_A_MEMBER);
 		const call = typeof name === 'string' ? membership.contract.calls.get(name) : undefined;
 		if (!call) {
-			return reply({
-				status: 404,
-				message: `No call '${String(name).slice(0, 100)}' in room '${membership.contract.pattern.id}'`
-			});
+			return reply({ status: 404, message: `No call '${String(name).slice(0, 100)}' in room '${membership.contract.pattern.id}'` });
 		}
-
-		const fail = (thrown: unknown) => settle(toErrorBody(thrown, failureSite(membership, name as string, handleError)), reply, () => {});
-		const succeed = (output: unknown) => {
-			try {
-				reply(null, output);
-			} catch (thrown) {
-				fail(thrown); // the output could not be encoded
-			}
-		};
-		const run = (value: unknown) => socketEventStorage.run(membership.event, call.handler, value, membership.event);
+		const callName = name as string;
 
 		let output: unknown;
 		try {
 			const value = validateInput(call.schema, input);
-			output = value instanceof Promise ? value.then(run) : run(value);
+			output = isThenable(value) ? Promise.resolve(value).then((valid) => runHandler(membership, call, valid)) : runHandler(membership, call, value);
 		} catch (thrown) {
-			return fail(thrown);
+			return replyError(reply, thrown, membership, callName);
 		}
-		settle(output, succeed, fail);
+		if (isThenable(output)) {
+			output.then(
+				(resolved) => replyValue(reply, resolved, membership, callName),
+				(thrown: unknown) => replyError(reply, thrown, membership, callName)
+			);
+		} else {
+			replyValue(reply, output, membership, callName);
+		}
 	};
 }
 
-function failureSite(membership: Membership, name: string, handleError: HandleSocketError | undefined) {
-	return { label: `call ${membership.contract.pattern.id}#${name}`, event: membership.event, handleError };
+function runHandler(membership: Membership, call: RoomCall, input: unknown): unknown {
+	return socketEventStorage.run(membership.event, call.handler, input, membership.event);
 }

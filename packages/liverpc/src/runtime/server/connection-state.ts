@@ -5,8 +5,10 @@ import type { SocketEvent } from './types.js';
 /** One joined room of one connection: the event its handlers see and where it routes. */
 export interface Membership {
 	event: SocketEvent;
-	/** The Socket.IO room key (`route#room`), also what the client addresses calls to. */
+	/** The Socket.IO room key (`route#room`) events are addressed with. */
 	key: string;
+	/** What the client addresses calls and leaves to; unique on this connection. */
+	ref: number;
 	contract: RoomContract;
 }
 
@@ -16,18 +18,45 @@ const MEMBERSHIPS = Symbol('liverpc.memberships');
 /** What LiveRPC keeps on `socket.data`: the hook's locals, and the rooms joined so far. */
 export interface ConnectionData {
 	locals: App.SocketLocals;
-	[MEMBERSHIPS]?: Map<string, Membership>;
+	/**
+	 * Slot `ref - 1` holds the membership with that ref; left rooms leave a hole that the
+	 * next join reuses. An array, not a Map: most connections join one to three rooms, and
+	 * a one-slot array is a sixth of an empty Map's size, once per connection (#4).
+	 */
+	[MEMBERSHIPS]?: Array<Membership | undefined>;
 }
 
 export function connectionData(socket: Socket): ConnectionData {
 	return socket.data as ConnectionData;
 }
 
-/** The memberships of a connection; the map is created on its first join only. */
-export function membershipsOf(socket: Socket, create: true): Map<string, Membership>;
-export function membershipsOf(socket: Socket, create?: false): Map<string, Membership> | undefined;
-export function membershipsOf(socket: Socket, create = false): Map<string, Membership> | undefined {
-	const data = connectionData(socket);
-	if (!data[MEMBERSHIPS] && create) data[MEMBERSHIPS] = new Map();
-	return data[MEMBERSHIPS];
+/** The membership a call or leave names by its ref, if this connection has it. */
+export function membershipByRef(socket: Socket, ref: unknown): Membership | undefined {
+	return typeof ref === 'number' ? connectionData(socket)[MEMBERSHIPS]?.[ref - 1] : undefined;
 }
+
+/**
+ * Records a membership and returns its ref: the ref it already had when the same room is
+ * joined again on this connection, else the first free slot.
+ */
+export function addMembership(socket: Socket, event: SocketEvent, key: string, contract: RoomContract): Membership {
+	const slots = (connectionData(socket)[MEMBERSHIPS] ??= []);
+	let index = -1;
+	for (let i = 0; i < slots.length; i++) {
+		const slot = slots[i];
+		if (slot?.key === key) {
+			index = i;
+			break;
+		}
+		if (!slot && index < 0) index = i;
+	}
+	if (index < 0) index = slots.length;
+	return (slots[index] = { event, key, ref: index + 1, contract });
+}
+
+/** Forgets a membership (the room was left, or its join reply could not be sent). */
+export function removeMembership(socket: Socket, membership: Membership): void {
+	const slots = connectionData(socket)[MEMBERSHIPS];
+	if (slots?.[membership.ref - 1] === membership) slots[membership.ref - 1] = undefined;
+}
+

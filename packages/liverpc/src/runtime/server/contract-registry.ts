@@ -10,6 +10,8 @@ export type ContractModule = Record<string, unknown>;
 /** One room contract, ready to serve joins and calls. */
 export interface RoomContract {
 	pattern: RoutePattern;
+	/** `event.route` of every membership: one object per contract, not one per join. */
+	route: { readonly id: string };
 	join: RoomJoin | undefined;
 	/** A Map, not an object: a call named `__proto__` or `constructor` must simply not exist. */
 	calls: Map<string, RoomCall>;
@@ -31,7 +33,7 @@ export function registerContracts(modules: Record<string, ContractModule>, sink:
 	const contracts = new Map<string, RoomContract>();
 	for (const [id, module] of Object.entries(modules)) {
 		const pattern = compileRoutePattern(id);
-		const contract: RoomContract = { pattern, join: undefined, calls: new Map(), events: new Map() };
+		const contract: RoomContract = { pattern, route: Object.freeze({ id }), join: undefined, calls: new Map(), events: new Map() };
 
 		for (const [name, value] of Object.entries(module)) {
 			const identity = contractIdentityOf(value);

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { readHandshakeCookies } from './handshake-cookies.js';
+import { HandshakeCookieJar } from './handshake-cookies.js';
 
 it('reads, decodes and lists the cookies of a handshake', () => {
-	const cookies = readHandshakeCookies('session=abc%20def; theme=dark');
+	const cookies = new HandshakeCookieJar('session=abc%20def; theme=dark');
 	expect(cookies.get('session')).toBe('abc def');
 	expect(cookies.get('missing')).toBeUndefined();
 	expect(cookies.getAll()).toEqual([
@@ -12,7 +12,7 @@ it('reads, decodes and lists the cookies of a handshake', () => {
 });
 
 it('has no cookies when the header is absent, and no inherited ones ever', () => {
-	expect(readHandshakeCookies(undefined).get('session')).toBeUndefined();
-	expect(readHandshakeCookies('a=1').get('toString')).toBeUndefined();
-	expect(readHandshakeCookies('a=1').get('__proto__')).toBeUndefined();
+	expect(new HandshakeCookieJar(undefined).get('session')).toBeUndefined();
+	expect(new HandshakeCookieJar('a=1').get('toString')).toBeUndefined();
+	expect(new HandshakeCookieJar('a=1').get('__proto__')).toBeUndefined();
 });

@@ -10,17 +10,26 @@ export interface HandshakeCookies {
 
 /**
  * Parses the `Cookie` header on first use only: a hook that never reads a cookie pays
- * nothing for it on each handshake.
+ * nothing for it. A class rather than closures, since one is made per handshake (#4).
  */
-export function readHandshakeCookies(header: string | undefined): HandshakeCookies {
-	let parsed: Record<string, string | undefined> | undefined;
-	const all = () => (parsed ??= header ? parse(header) : {});
-	return {
-		get: (name) => {
-			const jar = all();
-			return Object.hasOwn(jar, name) ? jar[name] : undefined;
-		},
-		getAll: () =>
-			Object.entries(all()).flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]))
-	};
+export class HandshakeCookieJar implements HandshakeCookies {
+	#header: string | undefined;
+	#parsed: Record<string, string | undefined> | undefined;
+
+	constructor(header: string | undefined) {
+		this.#header = header;
+	}
+
+	get(name: string): string | undefined {
+		const jar = this.#jar();
+		return Object.hasOwn(jar, name) ? jar[name] : undefined;
+	}
+
+	getAll(): Array<{ name: string; value: string }> {
+		return Object.entries(this.#jar()).flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
+	}
+
+	#jar(): Record<string, string | undefined> {
+		return (this.#parsed ??= this.#header ? parse(this.#header) : {});
+	}
 }

@@ -1,7 +1,8 @@
 import type { ExtendedError, Socket } from 'socket.io';
 import type { ConnectionData } from './connection-state.js';
-import { settle } from './settle.js';
-import { assertHookResult, toSocketHookInput, type SocketHook } from './socket-hook.js';
+import { releaseHandshakeRequest } from './handshake-release.js';
+import { isThenable, settle } from './settle.js';
+import { assertHookResult, HandshakeInput, type SocketHook } from './socket-hook.js';
 import type { HandleSocketError } from './types.js';
 import { toErrorBody } from './unexpected-error.js';
 
@@ -12,36 +13,40 @@ import { toErrorBody } from './unexpected-error.js';
  * `connect_error`'s `data`.
  */
 export function createHandshakeMiddleware(hook: SocketHook | undefined, handleError: HandleSocketError | undefined) {
-	return (socket: Socket, next: (err?: ExtendedError) => void): void => {
-		const refuse = (thrown: unknown) =>
-			settle(
-				toErrorBody(thrown, { label: 'socket hook', event: undefined, handleError }),
-				(body) => next(Object.assign(new Error(body.message), { data: body })),
-				() => {}
-			);
+	const refuse = (next: (err?: ExtendedError) => void, thrown: unknown) =>
+		settle(
+			toErrorBody(thrown, { label: 'socket hook', event: undefined, handleError }),
+			(body) => next(Object.assign(new Error(body.message), { data: body })),
+			() => {}
+		);
 
-		if (!hook) {
-			(socket.data as ConnectionData) = { locals: {} };
-			return next();
+	const accept = (socket: Socket, next: (err?: ExtendedError) => void, resolved: unknown) => {
+		try {
+			assertHookResult(resolved);
+		} catch (thrown) {
+			return refuse(next, thrown);
 		}
+		(socket.data as ConnectionData) = { locals: resolved.locals };
+		releaseHandshakeRequest(socket);
+		next();
+	};
+
+	return (socket: Socket, next: (err?: ExtendedError) => void): void => {
+		if (!hook) return accept(socket, next, { locals: {} });
 		let result: unknown;
 		try {
-			result = hook(toSocketHookInput(socket));
+			result = hook(new HandshakeInput(socket.handshake));
 		} catch (thrown) {
-			return refuse(thrown);
+			return refuse(next, thrown);
 		}
-		settle(
-			result,
-			(resolved) => {
-				try {
-					assertHookResult(resolved);
-				} catch (thrown) {
-					return refuse(thrown);
-				}
-				(socket.data as ConnectionData) = { locals: resolved.locals };
-				next();
-			},
-			refuse
-		);
+		// A synchronous hook costs no closure or promise here: this runs on every handshake.
+		if (isThenable(result)) {
+			result.then(
+				(resolved) => accept(socket, next, resolved),
+				(thrown: unknown) => refuse(next, thrown)
+			);
+		} else {
+			accept(socket, next, result);
+		}
 	};
 }

@@ -2,8 +2,8 @@ import type { Socket } from 'socket.io';
 import type { ErrorBody, JoinAck } from '../shared/protocol.js';
 import { roomKey } from './room-key.js';
 import type { RoomContract } from './contract-registry.js';
-import { connectionData, membershipsOf, type Membership } from './connection-state.js';
-import { settle } from './settle.js';
+import { addMembership, connectionData, membershipByRef, removeMembership } from './connection-state.js';
+import { isThenable, settle } from './settle.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { HandleSocketError, SocketEvent } from './types.js';
 import { toErrorBody } from './unexpected-error.js';
@@ -32,12 +32,25 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 		const event: SocketEvent = {
 			locals: connectionData(socket).locals,
 			params: resolved.params,
-			route: { id: contract.pattern.id },
+			route: contract.route,
 			room: resolved.room,
 			connectionId: socket.id
 		};
 		const fail = (thrown: unknown) =>
 			settle(toErrorBody(thrown, { label: `join ${contract.pattern.id}`, event, handleError }), reply, () => {});
+		const admit = (joinReply: unknown) => {
+			if (!socket.connected) return; // gone while the guard ran: nothing to join
+			const membership = addMembership(socket, event, key, contract);
+			void socket.join(key);
+			try {
+				reply(null, { room: key, ref: membership.ref, reply: joinReply });
+			} catch (thrown) {
+				// The reply could not be encoded (a cycle, a BigInt): undo the join, say why.
+				removeMembership(socket, membership);
+				void socket.leave(key);
+				fail(thrown);
+			}
+		};
 
 		let guarded: unknown;
 		try {
@@ -45,31 +58,15 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 		} catch (thrown) {
 			return fail(thrown);
 		}
-		settle(
-			guarded,
-			(joinReply) => {
-				if (!socket.connected) return; // gone while the guard ran: nothing to join
-				const membership: Membership = { event, key, contract };
-				const memberships = membershipsOf(socket, true);
-				memberships.set(key, membership);
-				void socket.join(key);
-				try {
-					reply(null, { room: key, reply: joinReply });
-				} catch (thrown) {
-					// The reply could not be encoded (a cycle, a BigInt): undo the join, say why.
-					memberships.delete(key);
-					void socket.leave(key);
-					fail(thrown);
-				}
-			},
-			fail
-		);
+		if (isThenable(guarded)) guarded.then(admit, fail);
+		else admit(guarded);
 	}
 
-	function onLeave(this: Socket, key: unknown): void {
-		if (typeof key !== 'string') return;
-		membershipsOf(this)?.delete(key);
-		void this.leave(key);
+	function onLeave(this: Socket, ref: unknown): void {
+		const membership = membershipByRef(this, ref);
+		if (!membership) return;
+		removeMembership(this, membership);
+		void this.leave(membership.key);
 	}
 
 	return { onJoin, onLeave };

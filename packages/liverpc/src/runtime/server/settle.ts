@@ -3,7 +3,12 @@
  * is not. Hot paths (every call, every handshake) use it so a synchronous handler stays
  * synchronous.
  */
-export function settle<T>(value: T | Promise<T>, then: (resolved: T) => void, fail: (reason: unknown) => void): void {
-	if (value instanceof Promise) value.then(then, fail);
+export function settle<T>(value: T | PromiseLike<T>, then: (resolved: T) => void, fail: (reason: unknown) => void): void {
+	if (isThenable(value)) value.then(then, fail);
 	else then(value);
+}
+
+/** Any promise-like, not only native promises: a handler may return one from a library. */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+	return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }

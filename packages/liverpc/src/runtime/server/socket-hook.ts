@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io';
-import type { HandshakeCookies } from './handshake-cookies.js';
-import { readHandshakeCookies } from './handshake-cookies.js';
+import { HandshakeCookieJar, type HandshakeCookies } from './handshake-cookies.js';
+
+type Handshake = Socket['handshake'];
 
 /** What the socket hook receives: the handshake, in SvelteKit's vocabulary. */
 export interface SocketHookInput {
@@ -46,32 +47,41 @@ export function handleSocket(hook: SocketHook): SocketHook {
 }
 
 /**
- * Builds the hook's input from a Socket.IO handshake. `request` and `url` are getters so
- * the common hook, which reads one cookie, allocates neither.
+ * The hook's input for one handshake. `request` and `url` are built only when read, so the
+ * common hook, which reads one cookie, allocates neither; and it is a class, with no
+ * closures of its own, because one is made per handshake (#4).
  */
-export function toSocketHookInput(socket: Socket): SocketHookInput {
-	const handshake = socket.handshake;
-	let url: URL | undefined;
-	let request: Request | undefined;
-	const input: SocketHookInput = {
-		cookies: readHandshakeCookies(handshake.headers.cookie),
-		get url() {
-			return (url ??= new URL(handshake.url, `${handshake.secure ? 'https' : 'http'}://${handshake.headers.host ?? 'localhost'}`));
-		},
-		get request() {
-			if (!request) {
-				const headers = new Headers();
-				for (const [name, value] of Object.entries(handshake.headers)) {
-					if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-					else if (value !== undefined) headers.set(name, value);
-				}
-				request = new Request(input.url, { headers });
+export class HandshakeInput implements SocketHookInput {
+	readonly cookies: HandshakeCookies;
+	#handshake: Handshake;
+	#url: URL | undefined;
+	#request: Request | undefined;
+
+	constructor(handshake: Handshake) {
+		this.#handshake = handshake;
+		this.cookies = new HandshakeCookieJar(handshake.headers.cookie);
+	}
+
+	get url(): URL {
+		const handshake = this.#handshake;
+		return (this.#url ??= new URL(handshake.url, `${handshake.secure ? 'https' : 'http'}://${handshake.headers.host ?? 'localhost'}`));
+	}
+
+	get request(): Request {
+		if (!this.#request) {
+			const headers = new Headers();
+			for (const [name, value] of Object.entries(this.#handshake.headers)) {
+				if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+				else if (value !== undefined) headers.set(name, value);
 			}
-			return request;
-		},
-		getClientAddress: () => handshake.address
-	};
-	return input;
+			this.#request = new Request(this.url, { headers });
+		}
+		return this.#request;
+	}
+
+	getClientAddress(): string {
+		return this.#handshake.address;
+	}
 }
 
 /** Checks what a hook returned, so a typo shows up as a clear log line, not as `undefined` locals. */

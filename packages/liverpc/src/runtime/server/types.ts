@@ -32,7 +32,7 @@ export interface SocketEvent<Params extends RoomParams = RoomParams> {
 	/** Validated route params, e.g. `{ roomId: '42' }`. */
 	params: Params;
 	/** The room contract's route id, e.g. `rooms/[roomId]/chat`. */
-	route: { id: string };
+	route: { readonly id: string };
 	/** The concrete room, e.g. `rooms/42/chat`. */
 	room: string;
 	/** The Socket.IO id of this connection; new after every reconnect. */

@@ -1,4 +1,5 @@
 import type { ValidationIssue } from '../shared/protocol.js';
+import { isThenable } from './settle.js';
 import { SocketError } from './socket-error.js';
 import type { StandardIssue, StandardResult, StandardSchema } from './standard-schema.js';
 
@@ -22,7 +23,7 @@ export function validateInput(schema: StandardSchema | undefined, input: unknown
 		return undefined;
 	}
 	const result = schema['~standard'].validate(input);
-	return result instanceof Promise ? result.then(unwrap) : unwrap(result);
+	return isThenable(result) ? Promise.resolve(result).then(unwrap) : unwrap(result);
 }
 
 function unwrap(result: StandardResult<unknown>): unknown {

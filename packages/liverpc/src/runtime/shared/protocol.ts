@@ -3,10 +3,13 @@
  * shape of an acknowledgement. Names are one letter because every room event carries one
  * on every delivery (issue #4 measures bytes per fan-out).
  *
- * client → server  JOIN  (route id, params, ack)        ack(error) | ack(null, { room, reply })
- * client → server  LEAVE (room key)
- * client → server  CALL  (room key, call name, input, ack)  ack(error) | ack(null, output)
+ * client → server  JOIN  (route id, params, ack)            ack(error) | ack(null, { room, ref, reply })
+ * client → server  LEAVE (ref)
+ * client → server  CALL  (ref, call name, input, ack)        ack(error) | ack(null, output)
  * server → client  EVENT (room key, event name, payload)
+ *
+ * `room` is the Socket.IO room key events are addressed with; `ref` is a small number
+ * naming the membership on this connection, so a call does not resend the key (#4).
  */
 export const JOIN = 'j';
 export const LEAVE = 'l';
@@ -35,9 +38,10 @@ export interface ErrorBody {
 	[key: string]: unknown;
 }
 
-/** What a successful JOIN acknowledges: the server's room key and the join handler's reply. */
+/** What a successful JOIN acknowledges: the room key, the membership's ref, the join reply. */
 export interface JoinAck {
 	room: string;
+	ref: number;
 	reply: unknown;
 }
 

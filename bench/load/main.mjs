@@ -1,0 +1,126 @@
+// A load-generator process: real clients of one implementation, driven over IPC by run.mjs.
+import { now, serveRequests } from '../lib/ipc.mjs';
+import { quantile } from '../lib/stats.mjs';
+import { payload } from '../lib/workload.mjs';
+import { adapters, handshakers } from './clients.mjs';
+
+const impl = process.argv[2];
+const adapter = adapters[impl];
+let clients = [];
+let deliveries;
+
+const mark = (label) => process.send({ type: 'mark', label });
+const micros = (since) => Number(now() - since) / 1000;
+
+/** Runs `task(i)` for i in [0, total) with at most `concurrency` at once. */
+async function pool(total, concurrency, task) {
+	let next = 0;
+	const results = new Array(total);
+	await Promise.all(
+		Array.from({ length: Math.min(concurrency, total) }, async () => {
+			while (next < total) {
+				const i = next++;
+				results[i] = await task(i);
+			}
+		})
+	);
+	return results;
+}
+
+serveRequests({
+	async connect({ url, n, concurrency = 100, join = true }) {
+		const started = now();
+		const fresh = await pool(n, concurrency, async () => {
+			const client = await adapter.connect(url);
+			if (join) await client.join();
+			return client;
+		});
+		clients.push(...fresh);
+		return { ms: micros(started) / 1000 };
+	},
+
+	async latency({ name, count, warmup }) {
+		const client = clients[0];
+		for (let i = 0; i < warmup; i++) await client.call(name, payload(i));
+		const samples = new Float64Array(count);
+		mark('start');
+		for (let i = 0; i < count; i++) {
+			const started = now();
+			await client.call(name, payload(i));
+			samples[i] = micros(started);
+		}
+		mark('end');
+		return { calls: count, p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) };
+	},
+
+	async throughput({ name, inFlight, warmupMs, windowMs }) {
+		let phase = 'warmup';
+		let completed = 0;
+		const samples = [];
+		const deadline = { warmup: Date.now() + warmupMs, window: Date.now() + warmupMs + windowMs };
+		let windowStarted;
+		const lane = async (client) => {
+			for (let i = 0; ; i++) {
+				if (phase === 'warmup' && Date.now() >= deadline.warmup) {
+					phase = 'window';
+					windowStarted = now();
+					mark('start');
+				}
+				if (Date.now() >= deadline.window) return;
+				const started = now();
+				await client.call(name, payload(i));
+				if (phase === 'window') {
+					completed++;
+					if ((completed & 7) === 0) samples.push(micros(started)); // 1 in 8: enough for p99
+				}
+			}
+		};
+		await Promise.all(clients.flatMap((client) => Array.from({ length: inFlight }, () => lane(client))));
+		const seconds = micros(windowStarted) / 1e6;
+		mark('end');
+		return { calls: completed, perSecond: completed / seconds, p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) };
+	},
+
+	arm({ perClient }) {
+		let remaining = clients.length;
+		let last;
+		let resolve;
+		const done = new Promise((r) => (resolve = r));
+		for (const client of clients) {
+			let seen = 0;
+			client.onEvent(() => {
+				if (++seen === perClient) {
+					last = now();
+					if (--remaining === 0) resolve();
+				}
+			});
+		}
+		deliveries = { done, last: () => last, remaining: () => remaining };
+		return { armed: clients.length };
+	},
+
+	async delivered({ timeoutMs }) {
+		const timeout = new Promise((resolve) => setTimeout(resolve, timeoutMs, 'timeout'));
+		const outcome = await Promise.race([deliveries.done, timeout]);
+		if (outcome === 'timeout') throw new Error(`${deliveries.remaining()} members still short of messages after ${timeoutMs} ms`);
+		return { last: String(deliveries.last()) };
+	},
+
+	async handshakes({ url, total, concurrency }) {
+		mark('start');
+		const started = now();
+		const opened = await pool(total, concurrency, () => handshakers[impl](url));
+		const seconds = micros(started) / 1e6;
+		mark('end');
+		for (const connection of opened) connection.close();
+		return { perSecond: total / seconds };
+	},
+
+	closeAll() {
+		for (const client of clients) client.close();
+		clients = [];
+		return { closed: true };
+	},
+
+	exit: () => setTimeout(() => process.exit(0), 10)
+});

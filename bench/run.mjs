@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+// LiveRPC vs raw Socket.IO (and raw ws, the floor) in one run on one machine.
+//   npm run bench               full: 3 repeats, rooms of 1,000 and 5,000
+//   npm run bench -- --quick    under two minutes: 1 repeat, smaller counts
+//   --only calls,room,handshakes   --repeats N   --profile
+//   --engines    also runs LiveRPC with `bufferutil` under ws (and --ws-engine <module>, a
+//                Socket.IO wsEngine such as eiows, where one installs)
+// Every server and every load generator is a process of its own; traffic goes to
+// 127.0.0.1 only, and every loop is bounded in count and time.
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { requester } from './lib/ipc.mjs';
+import { summarize } from './lib/stats.mjs';
+import { payload } from './lib/workload.mjs';
+import { printReport, ratioRows } from './lib/report.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const option = (name, fallback) => {
+	const at = args.indexOf(`--${name}`);
+	return at >= 0 && args[at + 1] ? args[at + 1] : fallback;
+};
+
+// --smoke: tiny counts, for `npm test` to prove every scenario still runs (figures meaningless).
+const smoke = flag('smoke');
+const quick = flag('quick') || smoke;
+const pick = (full, fast, tiny) => (smoke ? tiny : quick ? fast : full);
+const config = {
+	repeats: Number(option('repeats', quick ? 1 : 3)),
+	latency: pick({ count: 5000, warmup: 1000 }, { count: 1500, warmup: 300 }, { count: 50, warmup: 10 }),
+	throughput: pick(
+		{ clients: 100, inFlight: 10, warmupMs: 1500, windowMs: 6000 },
+		{ clients: 100, inFlight: 10, warmupMs: 700, windowMs: 2500 },
+		{ clients: 10, inFlight: 2, warmupMs: 100, windowMs: 300 }
+	),
+	roomSizes: pick([1000, 5000], [1000], [40]),
+	messages: smoke ? 5 : 100,
+	handshakes: pick({ total: 2000, concurrency: 50 }, { total: 600, concurrency: 50 }, { total: 30, concurrency: 10 }),
+	wsEngine: option('ws-engine', undefined),
+	// --profile writes a V8 CPU profile of every server process to results/profiles/.
+	profile: flag('profile')
+};
+const scenarios = option('only', 'calls,room,handshakes').split(',');
+// Each implementation: which server and load modules it runs, and with what environment.
+// ws picks up `bufferutil` when it is installed; only the engine comparison may use it, so
+// every other run is plain ws on both sides.
+const IMPLS = {
+	'raw-socketio': { code: 'raw-socketio' },
+	liverpc: { code: 'liverpc' },
+	'raw-ws': { code: 'raw-ws' },
+	'liverpc+bufferutil': { code: 'liverpc', bufferutil: true }
+};
+const impls = ['raw-socketio', 'liverpc', 'raw-ws', ...(flag('engines') ? ['liverpc+bufferutil'] : [])];
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** Starts one server and one load process for `impl`; `body` drives them; both are ended after. */
+async function session(impl, body) {
+	const { code, bufferutil } = IMPLS[impl];
+	const env = { ...process.env };
+	if (bufferutil) delete env.WS_NO_BUFFER_UTIL;
+	else env.WS_NO_BUFFER_UTIL = '1';
+	const profile = (role) =>
+		config.profile ? ['--cpu-prof', `--cpu-prof-dir=${here}results/profiles`, `--cpu-prof-name=${role}-${impl}-${Date.now()}.cpuprofile`] : [];
+	const server = fork(`${here}server/main.mjs`, [code, ...(config.wsEngine && code !== 'raw-ws' ? [config.wsEngine] : [])], {
+		execArgv: ['--expose-gc', ...profile('server')],
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+		env
+	});
+	const load = fork(`${here}load/main.mjs`, [code], { execArgv: profile('load'), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
+	const askServer = requester(server);
+	const askLoad = requester(load);
+	const cpuAt = {};
+	load.on('message', (message) => {
+		if (message?.type === 'mark') cpuAt[message.label] = askServer('cpu');
+	});
+	const cpuBetweenMarks = async () => (await cpuAt.end) - (await cpuAt.start);
+	try {
+		const url = `http://127.0.0.1:${await askServer('port')}`;
+		return await body({ url, askServer, askLoad, cpuBetweenMarks });
+	} finally {
+		// A clean exit lets --cpu-prof write its file; kill only if it does not come.
+		for (const [child, ask] of [[load, askLoad], [server, askServer]]) {
+			const exited = new Promise((resolve) => child.once('exit', resolve));
+			await ask('exit').catch(() => {});
+			await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+			child.kill();
+		}
+	}
+}
+
+const scenarioRuns = {
+	async calls(impl) {
+		const figures = {};
+		await session(impl, async ({ url, askLoad, cpuBetweenMarks }) => {
+			await askLoad('connect', { url, n: 1 });
+			const latency = await askLoad('latency', { name: 'echo', ...config.latency });
+			figures['latency p50 µs'] = latency.p50;
+			figures['latency p99 µs'] = latency.p99;
+			figures['latency server CPU µs/call'] = (await cpuBetweenMarks()) / latency.calls;
+		});
+		for (const [name, label] of [['echo', 'pipelined'], ['checked', 'pipelined + valibot']]) {
+			await session(impl, async ({ url, askLoad, cpuBetweenMarks }) => {
+				await askLoad('connect', { url, n: config.throughput.clients });
+				const run = await askLoad('throughput', { name, ...config.throughput });
+				figures[`${label} calls/s`] = run.perSecond;
+				figures[`${label} p50 µs`] = run.p50;
+				figures[`${label} p99 µs`] = run.p99;
+				figures[`${label} server CPU µs/call`] = (await cpuBetweenMarks()) / run.calls;
+			});
+		}
+		return figures;
+	},
+
+	async room(impl) {
+		const figures = {};
+		for (const size of config.roomSizes) {
+			await session(impl, async ({ url, askServer, askLoad }) => {
+				// Memory: warm up with a few connections (code compiled on first use is not a
+				// per-connection cost), then measure N joined members against that baseline.
+				// See BENCHMARKS.md for what else a one-wave delta includes at N = 1,000.
+				await askLoad('connect', { url, n: 50, concurrency: 50 });
+				await askLoad('closeAll');
+				await new Promise((resolve) => setTimeout(resolve, 300));
+				const before = await askServer('memory');
+				await askLoad('connect', { url, n: size, concurrency: 100 });
+				if ((await askServer('connections')) !== size) throw new Error(`${impl}: not all ${size} members connected`);
+				await new Promise((resolve) => setTimeout(resolve, 500));
+				const after = await askServer('memory');
+				const perConnection = (part) => (after[part] - before[part]) / size / 1024;
+				figures[`${size} idle joined: heap KB/conn`] = perConnection('heapUsed');
+				figures[`${size} idle joined: RSS KB/conn`] = perConnection('rss');
+				if (process.env.BENCH_MEMORY_DETAIL) {
+					for (const part of ['heapTotal', 'newSpace', 'external', 'arrayBuffers']) {
+						figures[`${size} idle joined: ${part} KB/conn (detail)`] = perConnection(part);
+					}
+				}
+
+				await askLoad('arm', { perClient: config.messages });
+				const cpuBefore = await askServer('cpu');
+				const { started } = await askServer('broadcast', { count: config.messages, message: payload(7) });
+				const { last } = await askLoad('delivered', { timeoutMs: 120_000 });
+				const cpuAfter = await askServer('cpu');
+				const total = size * config.messages;
+				const seconds = Number(BigInt(last) - BigInt(started)) / 1e9;
+				figures[`fan-out ${size}: deliveries/s`] = total / seconds;
+				figures[`fan-out ${size}: ms until last member has all`] = seconds * 1000;
+				figures[`fan-out ${size}: server CPU µs/delivery`] = (cpuAfter - cpuBefore) / total;
+			});
+		}
+		return figures;
+	},
+
+	async handshakes(impl) {
+		return session(impl, async ({ url, askLoad, cpuBetweenMarks }) => {
+			const run = await askLoad('handshakes', { url, ...config.handshakes });
+			return {
+				'handshakes/s': run.perSecond,
+				'handshake server CPU µs': (await cpuBetweenMarks()) / config.handshakes.total
+			};
+		});
+	}
+};
+
+const started = Date.now();
+const samples = {}; // impl -> figure -> [values]
+console.log(`LiveRPC bench (${smoke ? 'smoke' : quick ? 'quick' : 'full'}): ${config.repeats} repeat(s), scenarios ${scenarios.join(', ')}, ${os.cpus().length} cores, node ${process.version}`);
+for (let repeat = 0; repeat < config.repeats; repeat++) {
+	for (const scenario of scenarios) {
+		// Rotate the order so no implementation always runs first (or last) in a repeat.
+		const order = impls.map((_, i) => impls[(i + repeat) % impls.length]);
+		for (const impl of order) {
+			const t = Date.now();
+			const figures = await scenarioRuns[scenario](impl);
+			for (const [name, value] of Object.entries(figures)) ((samples[impl] ??= {})[name] ??= []).push(value);
+			console.log(`  repeat ${repeat + 1} ${scenario.padEnd(10)} ${impl.padEnd(12)} ${((Date.now() - t) / 1000).toFixed(1)} s`);
+		}
+	}
+}
+
+const summary = Object.fromEntries(
+	Object.entries(samples).map(([impl, figures]) => [impl, Object.fromEntries(Object.entries(figures).map(([name, values]) => [name, summarize(values)]))])
+);
+const rows = ratioRows(summary);
+printReport(rows);
+
+const results = {
+	when: new Date().toISOString(),
+	quick,
+	config,
+	machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+	seconds: (Date.now() - started) / 1000,
+	summary,
+	rows
+};
+mkdirSync(`${here}results`, { recursive: true });
+const file = `${here}results/${smoke ? 'smoke' : quick ? 'quick' : 'full'}-${results.when.replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, JSON.stringify(results, null, 2));
+if (!smoke) writeFileSync(`${here}results/latest.json`, JSON.stringify(results, null, 2));
+if (smoke) {
+	// The smoke run proves each implementation produced every figure; its values mean nothing.
+	const missing = rows.flatMap((row) =>
+		[['raw Socket.IO', row.raw], ['LiveRPC', row.live]].filter(([, s]) => !Number.isFinite(s?.median)).map(([who]) => `${who}: ${row.figure}`)
+	);
+	if (rows.length === 0 || missing.length > 0) {
+		console.error(`bench smoke failed: ${rows.length === 0 ? 'no figures at all' : missing.join('; ')}`);
+		process.exitCode = 1;
+	} else {
+		console.log(`bench smoke: ${rows.length} figures from every implementation`);
+	}
+}
+console.log(`\n${(results.seconds / 60).toFixed(1)} min; results in ${file}`);

@@ -1,0 +1,42 @@
+// A benchmark server process: one implementation, driven over IPC by run.mjs.
+// Run with --expose-gc so memory figures are taken after a full collection.
+import http from 'node:http';
+import v8 from 'node:v8';
+import { serveRequests, now } from '../lib/ipc.mjs';
+
+const impl = process.argv[2];
+const wsEngineName = process.argv[3];
+const { start } = await import(`./${impl}.mjs`);
+const wsEngine = wsEngineName ? (await import(wsEngineName)).Server : undefined;
+
+const httpServer = http.createServer((req, res) => res.writeHead(404).end());
+const server = start(httpServer, { wsEngine });
+await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+
+async function collect() {
+	for (let i = 0; i < 3; i++) {
+		global.gc();
+		await new Promise((resolve) => setImmediate(resolve));
+	}
+}
+
+serveRequests({
+	port: () => httpServer.address().port,
+	cpu: () => {
+		const { user, system } = process.cpuUsage();
+		return user + system; // µs
+	},
+	memory: async () => {
+		await collect();
+		const { heapUsed, heapTotal, rss, external, arrayBuffers } = process.memoryUsage();
+		const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').physical_space_size;
+		return { heapUsed, heapTotal, rss, external, arrayBuffers, newSpace };
+	},
+	connections: () => server.connections(),
+	broadcast: ({ count, message }) => {
+		const started = now();
+		server.broadcast(count, message);
+		return { started: String(started) };
+	},
+	exit: () => setTimeout(() => process.exit(0), 10)
+});
