@@ -1,5 +1,6 @@
 import { io } from 'socket.io-client';
 import { describe, expect, it, vi } from 'vitest';
+import { createClient } from 'liverpc/client';
 import { handleSocket } from 'liverpc/server';
 import { chat, connect, eventually, lobby, startServer } from './harness.js';
 import { counters } from './fixtures/store.js';
@@ -68,6 +69,36 @@ describe('socket hook', () => {
 		expect(socket!.request).toBeNull();
 		expect(socket!.handshake.headers).toEqual({});
 		expect(room.joined?.as).toBe('u-alice'); // the hook still saw the cookie
+	});
+
+	it('hands the hook the request, the URL and the client address, destructured or not', async () => {
+		let seen: Record<string, unknown> = {};
+		const hook = handleSocket(({ getClientAddress, url, request, cookies }) => {
+			seen = {
+				address: getClientAddress(),
+				path: url.pathname,
+				transport: url.searchParams.get('transport'),
+				cookieHeader: request.headers.get('cookie'),
+				userAgent: request.headers.get('x-test'),
+				all: cookies.getAll()
+			};
+			return { locals: {} };
+		});
+		const { url } = await startServer({ handle: hook });
+		const client = createClient({ url, headers: { cookie: 'a=1; b=two', 'x-test': 'probe' } });
+		await eventually(() => expect(client.status).toBe('connected'));
+		client.close();
+		expect(seen).toEqual({
+			address: '127.0.0.1',
+			path: '/_liverpc/',
+			transport: 'websocket',
+			cookieHeader: 'a=1; b=two',
+			userAgent: 'probe',
+			all: [
+				{ name: 'a', value: '1' },
+				{ name: 'b', value: 'two' }
+			]
+		});
 	});
 
 	it('gives handlers only what the hook returned as locals', async () => {

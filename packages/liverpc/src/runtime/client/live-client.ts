@@ -6,10 +6,24 @@ import { RoomChannel, type ChannelHost } from './room-channel.js';
 import { readContractShape, RoomHandle } from './room-handle.js';
 import type { Room, RoomStatus } from './room-types.js';
 
-/** Where the shared connection is in its life. */
+/**
+ * Where the shared connection is in its life.
+ *
+ * @example
+ * ```svelte
+ * {#if getClient().status === 'reconnecting'}<p>Reconnecting…</p>{/if}
+ * ```
+ */
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'rejected' | 'closed';
 
-/** Options of `createClient`. */
+/**
+ * Options of `createClient`.
+ *
+ * @example
+ * ```ts
+ * const options: ClientOptions = { url: 'http://127.0.0.1:3000', headers: { cookie: 'session=abc' }, backoff: { base: 250 } };
+ * ```
+ */
 export interface ClientOptions {
 	/** Server origin. Default: the page's own origin in a browser; required in Node. */
 	url?: string;
@@ -26,6 +40,13 @@ export interface ClientOptions {
 /**
  * One Socket.IO connection shared by every room of a tab (or of a Node script). Rooms are
  * re-joined after every reconnect, so each join guard runs again with the new `locals`.
+ *
+ * @example
+ * ```ts
+ * const client: LiveClient = createClient({ url: 'http://127.0.0.1:3000' });
+ * const lobby = client.live(lobbyContract);
+ * client.close();
+ * ```
  */
 export class LiveClient {
 	/** `connecting`, `connected`, `reconnecting`, `rejected` (the socket hook refused, see `error`) or `closed`. */

@@ -6,13 +6,27 @@ import type { ErrorBody } from '../shared/protocol.js';
 // Type-level only: how `import * as chat from './chat.socket'` becomes a typed room handle.
 // The real module's types reach the page even though the browser loads only its stub.
 
-/** Where a room is in its life. */
+/**
+ * Where a room is in its life.
+ *
+ * @example
+ * ```svelte
+ * {#if room.status === 'joined'}…{:else if room.status === 'rejected'}{room.error?.message}{/if}
+ * ```
+ */
 export type RoomStatus = 'joining' | 'joined' | 'reconnecting' | 'rejected' | 'closed';
 
 type CallNames<M> = { [K in keyof M]: M[K] extends RoomCall<any, any> ? K : never }[keyof M] & string;
 type EventNames<M> = { [K in keyof M]: M[K] extends RoomEvent<any> ? K : never }[keyof M] & string;
 
-/** The join reply type of a contract module, or undefined when it has no `join`. */
+/**
+ * The join reply type of a contract module, or undefined when it has no `join`.
+ *
+ * @example
+ * ```ts
+ * type ChatJoined = JoinReplyOf<typeof import('./chat.socket')>; // { history: ChatMessage[] }
+ * ```
+ */
 export type JoinReplyOf<M> = {
 	[K in keyof M]: M[K] extends RoomJoin<infer Reply> ? Reply : never;
 }[keyof M] extends infer Reply
@@ -21,7 +35,14 @@ export type JoinReplyOf<M> = {
 		: Reply
 	: never;
 
-/** The payload type of event `E` of a contract module. */
+/**
+ * The payload type of event `E` of a contract module.
+ *
+ * @example
+ * ```ts
+ * type Message = EventPayloadOf<typeof import('./chat.socket'), 'message'>;
+ * ```
+ */
 export type EventPayloadOf<M, E extends keyof M> = M[E] extends RoomEvent<infer Payload> ? Payload : never;
 
 type CallMethod<C> =
@@ -31,7 +52,14 @@ type CallMethod<C> =
 			: (input: Input) => Promise<Output>
 		: never;
 
-/** What every room handle has, whatever its contract. */
+/**
+ * What every room handle has, whatever its contract.
+ *
+ * @example
+ * ```ts
+ * function showStatus(room: RoomBase<unknown>) { return `${room.status} ${room.error?.message ?? ''}`; }
+ * ```
+ */
 export interface RoomBase<M> {
 	/** `joining` → `joined`; `reconnecting` after a network loss; `rejected` when refused; `closed` after `leave()`. */
 	readonly status: RoomStatus;
@@ -45,5 +73,14 @@ export interface RoomBase<M> {
 	leave(): void;
 }
 
-/** A joined room: the base members plus one typed method per `call` export of its contract. */
+/**
+ * A joined room: the base members plus one typed method per `call` export of its contract.
+ *
+ * @example
+ * ```ts
+ * import type * as chat from './chat.socket';
+ * let room: Room<typeof chat> = live(chat, { roomId: '42' });
+ * const saved = await room.send({ text: 'hi' });
+ * ```
+ */
 export type Room<M> = RoomBase<M> & { readonly [K in CallNames<M>]: CallMethod<M[K]> };

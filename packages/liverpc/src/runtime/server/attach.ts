@@ -11,7 +11,14 @@ import { createMembershipListeners } from './room-membership.js';
 import type { SocketHook } from './socket-hook.js';
 import type { HandleSocketError } from './types.js';
 
-/** Options of {@link attach}. */
+/**
+ * Options of {@link attach}.
+ *
+ * @example
+ * ```ts
+ * const options: AttachOptions = { handle, handleError, contracts: { 'rooms/[roomId]/chat': chat } };
+ * ```
+ */
 export interface AttachOptions {
 	/** The socket hook, as made by `handleSocket`; without one every connection gets `{}` as locals. */
 	handle?: SocketHook;
@@ -25,7 +32,15 @@ export interface AttachOptions {
 	socket?: Partial<ServerOptions>;
 }
 
-/** A running LiveRPC server. */
+/**
+ * A running LiveRPC server.
+ *
+ * @example
+ * ```ts
+ * const live = attach(server, { contracts });
+ * process.on('SIGTERM', () => live.close());
+ * ```
+ */
 export interface LiveServer {
 	/** The underlying Socket.IO server, for what LiveRPC does not cover yet. */
 	io: Server;

@@ -5,6 +5,11 @@ import type { SocketEvent } from './types.js';
 /**
  * A call members of the room may make; see {@link call}. `Input` and `Output` exist for
  * the typed client only.
+ *
+ * @example
+ * ```ts
+ * export const ping: RoomCall<void, string> = call(() => 'pong');
+ * ```
  */
 export interface RoomCall<Input = unknown, Output = unknown> {
 	readonly [MARKER]: ContractIdentity<'call'>;

@@ -4,7 +4,14 @@ import type { EventSink, RoomEvent } from './event.js';
 import type { RoomJoin } from './join.js';
 import { compileRoutePattern, type RoutePattern } from './route-pattern.js';
 
-/** A `.socket.ts` module as imported: its exports by name. */
+/**
+ * A `.socket.ts` module as imported: its exports by name.
+ *
+ * @example
+ * ```ts
+ * const contracts: Record<string, ContractModule> = { 'rooms/[roomId]/chat': await import('./chat.socket.js') };
+ * ```
+ */
 export type ContractModule = Record<string, unknown>;
 
 /** One room contract, ready to serve joins and calls. */

@@ -14,7 +14,14 @@ export interface EventIdentity extends ContractIdentity<'event'> {
 	sinks: Set<EventSink>;
 }
 
-/** An event the server pushes to the members of a room; see {@link event}. */
+/**
+ * An event the server pushes to the members of a room; see {@link event}.
+ *
+ * @example
+ * ```ts
+ * export const typing: RoomEvent<{ userId: string }> = event<{ userId: string }>();
+ * ```
+ */
 export interface RoomEvent<Payload = unknown> {
 	readonly [MARKER]: EventIdentity;
 	/**

@@ -1,6 +1,13 @@
 import { parse } from 'cookie';
 
-/** Read-only cookies of a Socket.IO handshake, shaped like SvelteKit's `event.cookies`. */
+/**
+ * Read-only cookies of a Socket.IO handshake, shaped like SvelteKit's `event.cookies`.
+ *
+ * @example
+ * ```ts
+ * handleSocket(({ cookies }) => ({ locals: { theme: cookies.get('theme') ?? 'light' } }));
+ * ```
+ */
 export interface HandshakeCookies {
 	/** The cookie's decoded value, or undefined when the browser sent none by that name. */
 	get(name: string): string | undefined;

@@ -1,7 +1,14 @@
 import { MARKER, type ContractIdentity } from '../shared/contract-marker.js';
 import type { SocketEvent } from './types.js';
 
-/** The join guard of a room contract; see {@link join}. */
+/**
+ * The join guard of a room contract; see {@link join}.
+ *
+ * @example
+ * ```ts
+ * export const enter: RoomJoin<{ topic: string }> = join(() => ({ topic: 'General' }));
+ * ```
+ */
 export interface RoomJoin<Reply = unknown> {
 	readonly [MARKER]: ContractIdentity<'join'>;
 	readonly handler: (event: SocketEvent) => Reply | Promise<Reply>;

@@ -7,6 +7,11 @@ const BRAND = Symbol.for('liverpc.SocketError');
 /**
  * An expected error: its status and message go to the caller as they are.
  * Created by {@link error}; you rarely construct it yourself.
+ *
+ * @example
+ * ```ts
+ * throw new SocketError(409, 'That name is taken'); // same as error(409, 'That name is taken')
+ * ```
  */
 export class SocketError extends Error {
 	readonly status: number;
@@ -41,7 +46,16 @@ export function error(status: number, message: string): never {
 	throw new SocketError(status, String(message));
 }
 
-/** True for errors made by {@link error}, from any copy of this module. */
+/**
+ * True for errors made by {@link error}, from any copy of this module.
+ *
+ * @example
+ * ```ts
+ * export const handleError: HandleSocketError = ({ error }) => {
+ *   if (!isSocketError(error)) report(error); // expected errors never reach handleError anyway
+ * };
+ * ```
+ */
 export function isSocketError(value: unknown): value is SocketError {
 	return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }

@@ -3,7 +3,16 @@ import { HandshakeCookieJar, type HandshakeCookies } from './handshake-cookies.j
 
 type Handshake = Socket['handshake'];
 
-/** What the socket hook receives: the handshake, in SvelteKit's vocabulary. */
+/**
+ * What the socket hook receives: the handshake, in SvelteKit's vocabulary.
+ *
+ * @example
+ * ```ts
+ * handleSocket(({ cookies, request, url, getClientAddress }) => ({
+ *   locals: { session: cookies.get('session'), ip: getClientAddress(), agent: request.headers.get('user-agent') }
+ * }));
+ * ```
+ */
 export interface SocketHookInput {
 	/** The handshake's cookies; `cookies.get('session')` is the usual start. */
 	cookies: HandshakeCookies;
@@ -15,12 +24,27 @@ export interface SocketHookInput {
 	getClientAddress(): string;
 }
 
-/** What the socket hook returns: the locals every handler of this connection will see. */
+/**
+ * What the socket hook returns: the locals every handler of this connection will see.
+ *
+ * @example
+ * ```ts
+ * const result: SocketHookResult = { locals: { user: session?.user } };
+ * ```
+ */
 export interface SocketHookResult {
 	locals: App.SocketLocals;
 }
 
-/** The function made by {@link handleSocket}; pass it to `attach` or export it as `handle`. */
+/**
+ * The function made by {@link handleSocket}; pass it to `attach` or export it as `handle`.
+ *
+ * @example
+ * ```ts
+ * const handle: SocketHook = handleSocket(({ cookies }) => ({ locals: { user: lookUp(cookies.get('session')) } }));
+ * attach(server, { handle, contracts });
+ * ```
+ */
 export type SocketHook = (input: SocketHookInput) => SocketHookResult | Promise<SocketHookResult>;
 
 /**
@@ -79,9 +103,8 @@ export class HandshakeInput implements SocketHookInput {
 		return this.#request;
 	}
 
-	getClientAddress(): string {
-		return this.#handshake.address;
-	}
+	// An own arrow, not a method: hooks destructure it, as in SvelteKit's `({ getClientAddress })`.
+	readonly getClientAddress = (): string => this.#handshake.address;
 }
 
 /** Checks what a hook returned, so a typo shows up as a clear log line, not as `undefined` locals. */

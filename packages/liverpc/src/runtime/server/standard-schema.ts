@@ -2,6 +2,12 @@
  * The part of the Standard Schema v1 interface (https://standardschema.dev) that LiveRPC
  * reads. Valibot, Zod, ArkType and others implement it, so a call's schema may come from
  * any of them without an adapter.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * export const rename = call(z.object({ name: z.string().min(1) }), ({ name }) => rooms.rename(name));
+ * ```
  */
 export interface StandardSchema<Input = unknown, Output = Input> {
 	readonly '~standard': {

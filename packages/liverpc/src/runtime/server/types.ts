@@ -19,12 +19,24 @@ declare global {
 	}
 }
 
-/** Route params of a room: SvelteKit segment names to their string values. */
+/**
+ * Route params of a room: SvelteKit segment names to their string values.
+ *
+ * @example
+ * ```ts
+ * const params: RoomParams = { roomId: '42' }; // for rooms/[roomId]/chat
+ * ```
+ */
 export type RoomParams = Record<string, string>;
 
 /**
  * Everything a join or call handler knows about who is asking and where. The same object
  * serves every call of one membership, so handlers must not keep per-call state on it.
+ *
+ * @example
+ * ```ts
+ * export const whoami = call(({ locals, params, room }) => ({ user: locals.user?.id, room, roomId: params.roomId }));
+ * ```
  */
 export interface SocketEvent<Params extends RoomParams = RoomParams> {
 	/** What the socket hook returned for this connection. The only source of identity. */
@@ -39,7 +51,16 @@ export interface SocketEvent<Params extends RoomParams = RoomParams> {
 	connectionId: string;
 }
 
-/** The input of the optional `handleError` export of `hooks.socket.ts`. */
+/**
+ * The input of the optional `handleError` export of `hooks.socket.ts`.
+ *
+ * @example
+ * ```ts
+ * export const handleError: HandleSocketError = ({ error, event, id }) => {
+ *   logger.error({ id, room: event?.room }, error);
+ * };
+ * ```
+ */
 export interface HandleSocketErrorInput {
 	error: unknown;
 	/** The join or call being served, or undefined for the socket hook itself. */

@@ -19,7 +19,14 @@ export const EVENT = 'e';
 /** Socket.IO mount path shared by the server and the client unless configured. */
 export const DEFAULT_PATH = '/_liverpc';
 
-/** One problem found by a call's schema: where it is and what is wrong, never the value. */
+/**
+ * One problem found by a call's schema: where it is and what is wrong, never the value.
+ *
+ * @example
+ * ```ts
+ * const issue: ValidationIssue = { path: ['tags', 1], message: 'Expected string' };
+ * ```
+ */
 export interface ValidationIssue {
 	path: Array<string | number>;
 	message: string;
@@ -29,6 +36,11 @@ export interface ValidationIssue {
  * What a caller learns about any failure: an HTTP-like status and a message safe to show.
  * `id` is set for unexpected (500) errors and matches the server log line; `issues` for 400s
  * raised by a schema.
+ *
+ * @example
+ * ```svelte
+ * {#if room.error}<p role="alert">{room.error.status}: {room.error.message}</p>{/if}
+ * ```
  */
 export interface ErrorBody {
 	status: number;
