@@ -68,7 +68,8 @@ export class LiveClient {
 
 	/** @param makeState plain objects in Node, `$state` in Svelte; `connect: false` for server rendering */
 	constructor(options: ClientOptions & { connect?: boolean }, makeState: MakeState) {
-		this.#state = makeState({ status: options.connect === false ? 'closed' : 'connecting', error: undefined });
+		// 'connecting' during server rendering too, so the hydrated page starts where SSR left it.
+		this.#state = makeState({ status: 'connecting', error: undefined });
 		this.#host = {
 			connectedSocket: () => (this.#socket?.connected ? this.#socket : undefined),
 			bindKey: (key, channel) => this.#byKey.set(key, channel),

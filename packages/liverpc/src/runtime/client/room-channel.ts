@@ -111,6 +111,7 @@ export class RoomChannel {
 
 	/** The socket hook refused the connection with a 4xx: nothing can be joined. */
 	refused(body: ErrorBody): void {
+		if (this.state.status === 'closed') return;
 		this.#generation++;
 		clearTimeout(this.#retryTimer);
 		this.#reject(body);

@@ -1,0 +1,25 @@
+import { expect, it } from 'vitest';
+import { getClient, live, LiveError } from 'liverpc/client';
+
+// What the Vite plugin gives the browser for a contract: markers only, no server code.
+const chatStub = {
+	message: { '~liverpc': { kind: 'event', route: 'rooms/[roomId]/chat', name: 'message' } },
+	send: { '~liverpc': { kind: 'call', route: 'rooms/[roomId]/chat', name: 'send' } }
+} as const;
+
+it('never connects while a page renders on the server, and shows the state hydration starts from', async () => {
+	expect(typeof window).toBe('undefined'); // this runs in plain Node, like SSR
+	const room = live(chatStub, { roomId: '1' });
+	expect(room.status).toBe('joining');
+	expect(getClient().status).toBe('connecting');
+	const failure = await (room as unknown as { send(input: unknown): Promise<unknown> }).send({ text: 'x' }).catch((error: unknown) => error);
+	expect(failure).toBeInstanceOf(LiveError);
+	expect((failure as LiveError).status).toBe(503);
+	room.leave();
+	expect(room.status).toBe('closed');
+});
+
+it('refuses a module that is not a room contract', () => {
+	expect(() => live({ helper: () => 1 })).toThrow(/room contract module/);
+	expect(() => live({ send: { '~liverpc': { kind: 'call' } } })).toThrow(/no route id yet/);
+});
