@@ -147,7 +147,7 @@ export class RoomChannel {
 		const socket = this.#host.connectedSocket();
 		if (!socket || !this.#key) return Promise.reject(new LiveError(CLIENT_ERRORS.connectionLost));
 		return new Promise((resolve, reject) => {
-			const settle: AckWithError = (lost, error, output) => {
+			const onReply: AckWithError = (lost, error, output) => {
 				if (lost) reject(new LiveError(CLIENT_ERRORS.connectionLost));
 				else if (error) reject(new LiveError(isErrorBody(error) ? error : { status: 500, message: 'Malformed call reply' }));
 				else resolve(output);
@@ -155,8 +155,8 @@ export class RoomChannel {
 			// socket.io-client calls an ack marked `withError` with an Error when the connection
 			// drops before the reply, and with a leading null otherwise: no call hangs forever,
 			// and no per-call bookkeeping of our own is needed on this hot path (#4).
-			settle.withError = true;
-			socket.emit(CALL, this.#ref, name, input === undefined ? null : input, settle);
+			onReply.withError = true;
+			socket.emit(CALL, this.#ref, name, input === undefined ? null : input, onReply);
 		});
 	}
 

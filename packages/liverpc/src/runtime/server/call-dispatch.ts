@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io';
 import type { ErrorBody } from '../shared/protocol.js';
 import type { RoomCall } from './call.js';
 import { membershipByRef, type Membership } from './connection-state.js';
-import { isThenable, settle } from './settle.js';
+import { isThenable, settle } from './promise-or-value.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { HandleSocketError } from './types.js';
 import { toErrorBody } from './unexpected-error.js';
@@ -47,7 +47,7 @@ export function createCallListener(handleError: HandleSocketError | undefined) {
 		let output: unknown;
 		try {
 			const value = validateInput(call.schema, input);
-			output = isThenable(value) ? Promise.resolve(value).then((valid) => runHandler(membership, call, valid)) : runHandler(membership, call, value);
+			output = isThenable(value) ? value.then((valid) => runHandler(membership, call, valid)) : runHandler(membership, call, value);
 		} catch (thrown) {
 			return replyError(reply, thrown, membership, callName);
 		}

@@ -1,7 +1,7 @@
 import type { ExtendedError, Socket } from 'socket.io';
 import type { ConnectionData } from './connection-state.js';
 import { releaseHandshakeRequest } from './handshake-release.js';
-import { isThenable, settle } from './settle.js';
+import { isThenable, settle } from './promise-or-value.js';
 import { assertHookResult, HandshakeInput, type SocketHook } from './socket-hook.js';
 import type { HandleSocketError } from './types.js';
 import { toErrorBody } from './unexpected-error.js';

@@ -4,7 +4,8 @@ import type { Server, Socket } from 'socket.io';
 // Memory per idle connection (issue #4): once the socket hook has read the handshake,
 // LiveRPC lets go of the HTTP upgrade request. Engine.IO 6.6 keeps it reachable twice for
 // the life of a connection: as `conn.request`, and through the `WebSocketResponse` whose
-// `req` it holds, itself held by a 'close' listener on the TCP socket — about 4 KB each.
+// `req` it holds, itself held by a 'close' listener on the TCP socket. Releasing both
+// saved about 2 KB of heap per idle connection in `npm run bench` (BENCHMARKS.md).
 
 const UPGRADE_RESPONSE = Symbol('liverpc.upgradeResponse');
 

@@ -3,7 +3,7 @@ import type { ErrorBody, JoinAck } from '../shared/protocol.js';
 import { roomKey } from './room-key.js';
 import type { RoomContract } from './contract-registry.js';
 import { addMembership, connectionData, membershipByRef, removeMembership } from './connection-state.js';
-import { isThenable, settle } from './settle.js';
+import { isThenable, settle } from './promise-or-value.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { HandleSocketError, SocketEvent } from './types.js';
 import { toErrorBody } from './unexpected-error.js';

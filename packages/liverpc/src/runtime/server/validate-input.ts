@@ -1,5 +1,5 @@
 import type { ValidationIssue } from '../shared/protocol.js';
-import { isThenable } from './settle.js';
+import { isThenable } from './promise-or-value.js';
 import { SocketError } from './socket-error.js';
 import type { StandardIssue, StandardResult, StandardSchema } from './standard-schema.js';
 
