@@ -1,15 +1,12 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { Server, type ServerOptions } from 'socket.io';
-import { CALL, DEFAULT_PATH, EVENT, JOIN, LEAVE } from '../shared/protocol.js';
-import { createCallListener } from './call-dispatch.js';
-import { registerContracts, unregisterContracts, type ContractModule } from './contract-registry.js';
-import type { EventSink } from './event.js';
-import { createHandshakeMiddleware } from './handshake-middleware.js';
-import { trackUpgradeResponses } from './handshake-release.js';
-import { createMembershipListeners } from './room-membership.js';
+import type { ServerOptions } from 'socket.io';
+import { registerContracts, type ContractModule } from './contract-registry.js';
+import { createLiveServer, type LiveServer } from './live-server.js';
 import type { SocketHook } from './socket-hook.js';
 import type { HandleSocketError } from './types.js';
+
+export type { LiveServer };
 
 /**
  * Options of {@link attach}.
@@ -26,26 +23,15 @@ export interface AttachOptions {
 	handleError?: HandleSocketError;
 	/** Room contracts by route id: `{ 'rooms/[roomId]/chat': await import('./chat.socket.js') }`. */
 	contracts: Record<string, ContractModule>;
+	/**
+	 * The app's public origin, as adapter-node's `ORIGIN` (`https://chat.example.com`): the
+	 * hook's `url` and `request` use it. Without it they use the handshake's Host header.
+	 */
+	origin?: string;
 	/** Where Socket.IO listens; the client must use the same. Default `/_liverpc`. */
 	path?: string;
 	/** Passed to the Socket.IO server as they are, after LiveRPC's own defaults. */
 	socket?: Partial<ServerOptions>;
-}
-
-/**
- * A running LiveRPC server.
- *
- * @example
- * ```ts
- * const live = attach(server, { contracts });
- * process.on('SIGTERM', () => live.close());
- * ```
- */
-export interface LiveServer {
-	/** The underlying Socket.IO server, for what LiveRPC does not cover yet. */
-	io: Server;
-	/** Disconnects every client and closes Socket.IO together with its HTTP server. */
-	close(): Promise<void>;
 }
 
 /**
@@ -69,37 +55,11 @@ export function attach(httpServer: HttpServer | HttpsServer, options: AttachOpti
 	if (!options || typeof options.contracts !== 'object' || options.contracts === null) {
 		throw new TypeError('attach(server, { contracts }) needs the room contracts by route id');
 	}
-	const io = new Server(httpServer, {
-		path: options.path ?? DEFAULT_PATH,
-		serveClient: false,
-		// Websocket first: polling stays available for networks that block upgrades.
-		transports: ['websocket', 'polling'],
-		// Leave other upgrade requests to their own listeners (Vite HMR in dev).
-		destroyUpgrade: false,
-		...options.socket
+	return createLiveServer(httpServer, {
+		hooks: { handle: options.handle, handleError: options.handleError },
+		contracts: registerContracts(options.contracts),
+		origin: options.origin,
+		path: options.path,
+		socket: options.socket
 	});
-
-	const sink: EventSink = (key, name, payload) => {
-		io.to(key).emit(EVENT, key, name, payload);
-	};
-	const contracts = registerContracts(options.contracts, sink);
-	const { onJoin, onLeave } = createMembershipListeners(contracts, options.handleError);
-	const onCall = createCallListener(options.handleError);
-
-	trackUpgradeResponses(io);
-	io.use(createHandshakeMiddleware(options.handle, options.handleError));
-	io.on('connection', (socket) => {
-		socket.on(JOIN, onJoin);
-		socket.on(LEAVE, onLeave);
-		socket.on(CALL, onCall);
-	});
-
-	return {
-		io,
-		close: () =>
-			new Promise<void>((resolve) => {
-				unregisterContracts(contracts, sink);
-				void io.close(() => resolve());
-			})
-	};
 }

@@ -4,7 +4,7 @@ import type { RoomCall } from './call.js';
 import { membershipByRef, type Membership } from './connection-state.js';
 import { isThenable, settle } from './promise-or-value.js';
 import { socketEventStorage } from './socket-event-storage.js';
-import type { HandleSocketError } from './types.js';
+import type { SocketHooks } from './socket-hook.js';
 import { toErrorBody } from './unexpected-error.js';
 import { validateInput } from './validate-input.js';
 
@@ -19,8 +19,12 @@ const NOT_A_MEMBER: ErrorBody = Object.freeze({ status: 404, message: 'Not a mem
  * This is the hottest path in LiveRPC (#4): a synchronous handler allocates no closure
  * and no promise here.
  */
-export function createCallListener(handleError: HandleSocketError | undefined) {
+export function createCallListener(hooks: SocketHooks) {
+	// Calls whose ack is not sent yet: shutdown waits for them (SPEC §5).
+	let pending = 0;
+
 	const replyValue = (ack: CallAck, output: unknown, membership: Membership, name: string) => {
+		pending--;
 		try {
 			ack(null, output);
 		} catch (thrown) {
@@ -28,11 +32,11 @@ export function createCallListener(handleError: HandleSocketError | undefined) {
 		}
 	};
 	const replyError = (ack: CallAck, thrown: unknown, membership: Membership, name: string) => {
-		const site = { label: `call ${membership.contract.pattern.id}#${name}`, event: membership.event, handleError };
+		const site = { label: `call ${membership.contract.pattern.id}#${name}`, event: membership.event, handleError: hooks.handleError };
 		settle(toErrorBody(thrown, site), ack, () => {});
 	};
 
-	return function onCall(this: Socket, ref: unknown, name: unknown, input: unknown, ack: unknown): void {
+	const onCall = function (this: Socket, ref: unknown, name: unknown, input: unknown, ack: unknown): void {
 		if (typeof ack !== 'function') return;
 		const reply = ack as CallAck;
 
@@ -44,22 +48,28 @@ export function createCallListener(handleError: HandleSocketError | undefined) {
 		}
 		const callName = name as string;
 
+		pending++;
 		let output: unknown;
 		try {
 			const value = validateInput(call.schema, input);
 			output = isThenable(value) ? value.then((valid) => runHandler(membership, call, valid)) : runHandler(membership, call, value);
 		} catch (thrown) {
+			pending--;
 			return replyError(reply, thrown, membership, callName);
 		}
 		if (isThenable(output)) {
 			output.then(
 				(resolved) => replyValue(reply, resolved, membership, callName),
-				(thrown: unknown) => replyError(reply, thrown, membership, callName)
+				(thrown: unknown) => {
+					pending--;
+					replyError(reply, thrown, membership, callName);
+				}
 			);
 		} else {
 			replyValue(reply, output, membership, callName);
 		}
 	};
+	return { onCall, pendingCalls: () => pending };
 }
 
 function runHandler(membership: Membership, call: RoomCall, input: unknown): unknown {

@@ -1,6 +1,6 @@
 import type { RoomCall } from './call.js';
 import { contractIdentityOf, MARKER, type ContractIdentity } from '../shared/contract-marker.js';
-import type { EventSink, RoomEvent } from './event.js';
+import type { RoomEvent } from './event.js';
 import type { RoomJoin } from './join.js';
 import { compileRoutePattern, type RoutePattern } from './route-pattern.js';
 
@@ -34,43 +34,53 @@ const RESERVED_CALL_NAMES = new Set(['status', 'error', 'joined', 'presence', 'o
  * and how the client learns ids from the module it imports.
  *
  * @param modules route id (`rooms/[roomId]/chat`) to module namespace
- * @param sink where this server delivers events; registered on every event export
  */
-export function registerContracts(modules: Record<string, ContractModule>, sink: EventSink): Map<string, RoomContract> {
+export function registerContracts(modules: Record<string, ContractModule>): Map<string, RoomContract> {
 	const contracts = new Map<string, RoomContract>();
-	for (const [id, module] of Object.entries(modules)) {
-		const pattern = compileRoutePattern(id);
-		const contract: RoomContract = { pattern, route: Object.freeze({ id }), join: undefined, calls: new Map(), events: new Map() };
-
-		for (const [name, value] of Object.entries(module)) {
-			const identity = contractIdentityOf(value);
-			if (!identity) continue;
-			claim(identity, id, name);
-			if (identity.kind === 'join') {
-				if (contract.join) throw new Error(`Room '${id}' exports more than one join(): '${name}' and another`);
-				contract.join = value as RoomJoin;
-			} else if (identity.kind === 'call') {
-				if (RESERVED_CALL_NAMES.has(name)) {
-					throw new Error(`Room '${id}': a call cannot be named '${name}', the room handle already uses that name`);
-				}
-				contract.calls.set(name, value as RoomCall);
-			} else {
-				const event = value as RoomEvent;
-				event[MARKER].pattern = pattern;
-				event[MARKER].sinks.add(sink);
-				contract.events.set(name, event);
-			}
-		}
-		contracts.set(id, contract);
-	}
+	for (const [id, module] of Object.entries(modules)) contracts.set(id, compileContract(id, module));
 	return contracts;
 }
 
-/** Forgets a server's sink on every event, when that server closes. */
-export function unregisterContracts(contracts: Map<string, RoomContract>, sink: EventSink): void {
-	for (const contract of contracts.values()) {
-		for (const event of contract.events.values()) event[MARKER].sinks.delete(sink);
+/**
+ * Serves a new version of a contract module (a file edited under `vite dev`). The contract
+ * object is updated in place, so rooms already joined call the new handlers without a
+ * rejoin; the route id, and so every room key, stays the same.
+ */
+export function replaceContract(contracts: Map<string, RoomContract>, id: string, module: ContractModule): void {
+	const next = compileContract(id, module);
+	const current = contracts.get(id);
+	if (!current) {
+		contracts.set(id, next);
+		return;
 	}
+	current.join = next.join;
+	current.calls = next.calls;
+	current.events = next.events;
+}
+
+function compileContract(id: string, module: ContractModule): RoomContract {
+	const pattern = compileRoutePattern(id);
+	const contract: RoomContract = { pattern, route: Object.freeze({ id }), join: undefined, calls: new Map(), events: new Map() };
+
+	for (const [name, value] of Object.entries(module)) {
+		const identity = contractIdentityOf(value);
+		if (!identity) continue;
+		claim(identity, id, name);
+		if (identity.kind === 'join') {
+			if (contract.join) throw new Error(`Room '${id}' exports more than one join(): '${name}' and another`);
+			contract.join = value as RoomJoin;
+		} else if (identity.kind === 'call') {
+			if (RESERVED_CALL_NAMES.has(name)) {
+				throw new Error(`Room '${id}': a call cannot be named '${name}', the room handle already uses that name`);
+			}
+			contract.calls.set(name, value as RoomCall);
+		} else {
+			const event = value as RoomEvent;
+			event[MARKER].pattern = pattern;
+			contract.events.set(name, event);
+		}
+	}
+	return contract;
 }
 
 function claim(identity: ContractIdentity, route: string, name: string) {

@@ -1,17 +1,13 @@
 import { MARKER, type ContractIdentity } from '../shared/contract-marker.js';
+import { eventSinks } from './event-sinks.js';
 import { roomKey } from './room-key.js';
-import type { RoutePattern } from './route-pattern.js';
+import { compileRoutePattern, type RoutePattern } from './route-pattern.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { RoomParams } from './types.js';
 
-/** Delivers one event to every member of a room key on one attached server. */
-export type EventSink = (key: string, name: string, payload: unknown) => void;
-
-/** The server-side part of an event's marker, filled in by registration. */
+/** The server-side part of an event's marker: its route, compiled on first use. */
 export interface EventIdentity extends ContractIdentity<'event'> {
 	pattern?: RoutePattern;
-	/** One sink per server the contract is attached to (tests may attach several). */
-	sinks: Set<EventSink>;
 }
 
 /**
@@ -49,11 +45,11 @@ export interface RoomEvent<Payload = unknown> {
  * ```
  */
 export function event<Payload = void>(): RoomEvent<Payload> {
-	const identity: EventIdentity = { kind: 'event', sinks: new Set() };
+	const identity: EventIdentity = { kind: 'event' };
 
-	const deliver = (key: string, payload: unknown) => {
+	const deliver = (pattern: RoutePattern, key: string, payload: unknown) => {
 		const name = identity.name!;
-		for (const sink of identity.sinks) sink(key, name, payload);
+		for (const sink of eventSinks) sink(pattern.id, key, name, payload);
 	};
 
 	return {
@@ -71,21 +67,26 @@ export function event<Payload = void>(): RoomEvent<Payload> {
 					`${identity.name}.emit() belongs to room '${pattern.id}' but runs in a handler of '${current.route.id}': use ${identity.name}.to(params).emit()`
 				);
 			}
-			deliver(roomKey(pattern, current.room), payload);
+			deliver(pattern, roomKey(pattern, current.room), payload);
 		},
 		to(params) {
 			const pattern = registered(identity);
 			const resolved = pattern.resolve(params);
 			if ('problem' in resolved) throw new TypeError(`${identity.name}.to(): ${resolved.problem} for room '${pattern.id}'`);
 			const key = roomKey(pattern, resolved.room);
-			return { emit: (payload) => deliver(key, payload) };
+			return { emit: (payload) => deliver(pattern, key, payload) };
 		}
 	};
 }
 
+/**
+ * The event's route, from the id stamped on its marker by registration or, in a Vite
+ * build or dev server, by the plugin when the module is evaluated (#3).
+ */
 function registered(identity: EventIdentity): RoutePattern {
-	if (!identity.pattern) {
-		throw new Error('This event is not part of a registered room contract yet (was the .socket.ts file attached?)');
+	if (identity.pattern) return identity.pattern;
+	if (identity.route === undefined) {
+		throw new Error('This event is not part of a room contract yet: export it from a .socket.ts file that is attached');
 	}
-	return identity.pattern;
+	return (identity.pattern = compileRoutePattern(identity.route));
 }

@@ -2,8 +2,7 @@ import type { ExtendedError, Socket } from 'socket.io';
 import type { ConnectionData } from './connection-state.js';
 import { releaseHandshakeRequest } from './handshake-release.js';
 import { isThenable, settle } from './promise-or-value.js';
-import { assertHookResult, HandshakeInput, type SocketHook } from './socket-hook.js';
-import type { HandleSocketError } from './types.js';
+import { assertHookResult, HandshakeInput, type SocketHooks } from './socket-hook.js';
 import { toErrorBody } from './unexpected-error.js';
 
 /**
@@ -11,11 +10,14 @@ import { toErrorBody } from './unexpected-error.js';
  * every handshake, reconnects included, and keeps only what the hook returned as `locals`.
  * A hook that throws refuses the connection; the client receives the safe error body as
  * `connect_error`'s `data`.
+ *
+ * @param hooks read on every handshake (the dev server swaps them on edit)
+ * @param origin the app's public origin, for the hook's `url` and `request`
  */
-export function createHandshakeMiddleware(hook: SocketHook | undefined, handleError: HandleSocketError | undefined) {
+export function createHandshakeMiddleware(hooks: SocketHooks, origin: string | undefined) {
 	const refuse = (next: (err?: ExtendedError) => void, thrown: unknown) =>
 		settle(
-			toErrorBody(thrown, { label: 'socket hook', event: undefined, handleError }),
+			toErrorBody(thrown, { label: 'socket hook', event: undefined, handleError: hooks.handleError }),
 			(body) => next(Object.assign(new Error(body.message), { data: body })),
 			() => {}
 		);
@@ -32,10 +34,11 @@ export function createHandshakeMiddleware(hook: SocketHook | undefined, handleEr
 	};
 
 	return (socket: Socket, next: (err?: ExtendedError) => void): void => {
+		const hook = hooks.handle;
 		if (!hook) return accept(socket, next, { locals: {} });
 		let result: unknown;
 		try {
-			result = hook(new HandshakeInput(socket.handshake));
+			result = hook(new HandshakeInput(socket.handshake, origin));
 		} catch (thrown) {
 			return refuse(next, thrown);
 		}

@@ -5,7 +5,8 @@ import type { RoomContract } from './contract-registry.js';
 import { addMembership, connectionData, membershipByRef, removeMembership } from './connection-state.js';
 import { isThenable, settle } from './promise-or-value.js';
 import { socketEventStorage } from './socket-event-storage.js';
-import type { HandleSocketError, SocketEvent } from './types.js';
+import type { SocketHooks } from './socket-hook.js';
+import type { SocketEvent } from './types.js';
 import { toErrorBody } from './unexpected-error.js';
 
 type JoinAckFn = (error: ErrorBody | null, joined?: JoinAck) => void;
@@ -14,7 +15,7 @@ type JoinAckFn = (error: ErrorBody | null, joined?: JoinAck) => void;
  * Serves JOIN and LEAVE for every connection of one server. The listeners are made once
  * and read the connection from `this`, so a connection costs no closures of its own.
  */
-export function createMembershipListeners(contracts: Map<string, RoomContract>, handleError: HandleSocketError | undefined) {
+export function createMembershipListeners(contracts: Map<string, RoomContract>, hooks: SocketHooks) {
 	function onJoin(this: Socket, routeId: unknown, params: unknown, ack: unknown): void {
 		if (typeof ack !== 'function') return; // nobody to answer: a hostile or broken client
 		const reply = ack as JoinAckFn;
@@ -37,7 +38,7 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			connectionId: socket.id
 		};
 		const fail = (thrown: unknown) =>
-			settle(toErrorBody(thrown, { label: `join ${contract.pattern.id}`, event, handleError }), reply, () => {});
+			settle(toErrorBody(thrown, { label: `join ${contract.pattern.id}`, event, handleError: hooks.handleError }), reply, () => {});
 		const admit = (joinReply: unknown) => {
 			if (!socket.connected) return; // gone while the guard ran: nothing to join
 			const membership = addMembership(socket, event, key, contract);

@@ -1,3 +1,4 @@
+import type { HandleSocketError } from './types.js';
 import type { Socket } from 'socket.io';
 import { HandshakeCookieJar, type HandshakeCookies } from './handshake-cookies.js';
 
@@ -81,14 +82,19 @@ export class HandshakeInput implements SocketHookInput {
 	#url: URL | undefined;
 	#request: Request | undefined;
 
-	constructor(handshake: Handshake) {
+	#origin: string | undefined;
+
+	/** @param origin the app's public origin (`ORIGIN`) when known; else the request's host */
+	constructor(handshake: Handshake, origin: string | undefined) {
 		this.#handshake = handshake;
+		this.#origin = origin;
 		this.cookies = new HandshakeCookieJar(handshake.headers.cookie);
 	}
 
 	get url(): URL {
 		const handshake = this.#handshake;
-		return (this.#url ??= new URL(handshake.url, `${handshake.secure ? 'https' : 'http'}://${handshake.headers.host ?? 'localhost'}`));
+		const base = this.#origin ?? `${handshake.secure ? 'https' : 'http'}://${handshake.headers.host ?? 'localhost'}`;
+		return (this.#url ??= new URL(handshake.url, base));
 	}
 
 	get request(): Request {
@@ -117,4 +123,18 @@ export function assertHookResult(result: unknown): asserts result is SocketHookR
 	) {
 		throw new TypeError('The socket hook must return { locals: { … } }');
 	}
+}
+
+/**
+ * What `src/hooks.socket.ts` exports. The server reads these on every use, so the dev
+ * server can swap them when the file is edited (#3).
+ *
+ * @example
+ * ```ts
+ * const hooks: SocketHooks = await import('./hooks.socket.js');
+ * ```
+ */
+export interface SocketHooks {
+	handle?: SocketHook;
+	handleError?: HandleSocketError;
 }
