@@ -1,0 +1,22 @@
+import { MARKER } from '../runtime/shared/contract-marker.js';
+import type { ContractExport } from './contract-exports.js';
+
+/**
+ * The browser's version of a `.socket.ts` module: each export becomes its marker alone
+ * (kind, route id, export name), which is all `live()` reads. No handler, schema or import
+ * of the original survives, so server code cannot reach the client bundle (SPEC §3).
+ *
+ * @example
+ * ```ts
+ * clientStub('rooms/[roomId]/chat', [{ name: 'send', local: 'send', kind: 'call' }], 'src/routes/rooms/[roomId]/chat.socket.ts');
+ * // export const send = { "~liverpc": { "kind": "call", "route": "rooms/[roomId]/chat", "name": "send" } };
+ * ```
+ */
+export function clientStub(routeId: string, exports: ContractExport[], source: string): string {
+	const lines = [`// Client stub of ${source}, made by liverpc/vite: export names and ids only.`];
+	for (const { name, kind } of exports) {
+		const marker = JSON.stringify({ [MARKER]: { kind, route: routeId, name } });
+		lines.push(`export const ${name} = Object.freeze(${marker});`);
+	}
+	return lines.join('\n') + '\n';
+}

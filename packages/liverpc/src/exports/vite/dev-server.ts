@@ -1,0 +1,85 @@
+import type { Server as HttpServer } from 'node:http';
+import type { ViteDevServer } from 'vite';
+import { replaceContract, type RoomContract } from '../../runtime/server/contract-registry.js';
+import { createLiveServer, type LiveServer } from '../../runtime/server/live-server.js';
+import type { SocketHooks } from '../../runtime/server/socket-hook.js';
+import { findSocketFiles, isContractFile, type SocketFiles } from '../../core/socket-files.js';
+
+/** Where the dev server finds the app's socket files. */
+export interface DevSocketPaths {
+	routesDir: string;
+	hooksBase: string;
+}
+
+/**
+ * Serves the app's socket files on Vite's own HTTP server, next to SvelteKit and Vite's HMR
+ * socket. Hooks and contracts are loaded with `ssrLoadModule`, as SvelteKit loads its
+ * server code, so both share one module graph (`$lib/server/db` is one instance) and an
+ * edited file is picked up on the next handshake, join or call without a restart (#3).
+ */
+export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths): LiveServer | undefined {
+	// Vite's server is http, https or (with TLS) http2 allowing HTTP/1; Socket.IO takes each.
+	const httpServer = vite.httpServer as HttpServer | null;
+	if (!httpServer) {
+		vite.config.logger.warn(
+			'[liverpc] Vite runs in middleware mode: attach LiveRPC to your own server with attach() from liverpc/node'
+		);
+		return undefined;
+	}
+
+	const hooks: SocketHooks = {};
+	const contracts = new Map<string, RoomContract>();
+	let files: SocketFiles | undefined;
+	let loadedHooks: unknown;
+	const loaded = new Map<string, unknown>(); // route id -> module namespace last registered
+
+	const load = async () => {
+		// A local: the watcher may reset `files` while this load awaits a module.
+		const current = (files ??= findSocketFiles(paths.routesDir, paths.hooksBase));
+		if (current.hooks) {
+			const module = (await vite.ssrLoadModule(current.hooks)) as SocketHooks;
+			if (module !== loadedHooks) {
+				if (module.handle !== undefined && typeof module.handle !== 'function') {
+					throw new TypeError(`${current.hooks}: 'handle' must be made by handleSocket()`);
+				}
+				hooks.handle = module.handle;
+				hooks.handleError = module.handleError;
+				loadedHooks = module;
+			}
+		} else if (loadedHooks !== undefined) {
+			hooks.handle = hooks.handleError = loadedHooks = undefined;
+		}
+
+		const present = new Set<string>();
+		for (const { file, routeId } of current.contracts) {
+			present.add(routeId);
+			const module = await vite.ssrLoadModule(file);
+			if (loaded.get(routeId) === module) continue;
+			replaceContract(contracts, routeId, module);
+			loaded.set(routeId, module);
+		}
+		for (const routeId of contracts.keys()) {
+			if (!present.has(routeId)) {
+				contracts.delete(routeId);
+				loaded.delete(routeId);
+			}
+		}
+	};
+
+	// One load at a time; an operation that arrives meanwhile waits for it.
+	let loading: Promise<void> | undefined;
+	const refresh = () =>
+		(loading ??= load().finally(() => {
+			loading = undefined;
+		}));
+
+	const rescan = (file: string) => {
+		if (isContractFile(paths.routesDir, file) || file.startsWith(paths.hooksBase)) files = undefined;
+	};
+	vite.watcher.on('add', rescan);
+	vite.watcher.on('unlink', rescan);
+
+	const server = createLiveServer(httpServer, { hooks, contracts, refresh });
+	httpServer.once('close', () => void server.shutdown({ timeout: 0 }));
+	return server;
+}
