@@ -1,0 +1,16 @@
+import adapterNode from '@sveltejs/adapter-node';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+import { liverpc } from 'liverpc/adapter';
+
+/** @type {import('@sveltejs/kit').Config} */
+export const config = {
+	preprocess: vitePreprocess(),
+	kit: {
+		// Socket.IO needs one long-lived Node process: the wrapper attaches it to the server
+		// adapter-node builds, so `node build` serves pages and sockets together.
+		adapter: liverpc(adapterNode())
+	}
+};
+
+// SvelteKit only reads the default export of svelte.config.js.
+export default config;

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { io, type Socket } from 'socket.io-client';
+import { freshDatabase, startApp, type RunningApp } from './support/app.js';
+import { launchBrowser, openRoom } from './support/browser.js';
+
+// Must-show 1 of #3: without a session cookie the tab still connects, and the tenant room's
+// join is refused by the server, which the page shows.
+describe('a tab without a session cookie (node build)', () => {
+	const database = freshDatabase();
+	let app: RunningApp;
+	let browser: Browser;
+
+	beforeAll(async () => {
+		[app, browser] = await Promise.all([startApp('build', database), launchBrowser()]);
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await app?.stop();
+		database.remove();
+	});
+
+	it('connects, and the tenant room shows the server refusal', async () => {
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		await openRoom(page, app.url, 'acme-general', 'rejected');
+
+		await expect(page.getByTestId('connection-status').innerText()).resolves.toBe('connected');
+		await expect(page.getByTestId('room-error').innerText()).resolves.toBe('401 Sign in to chat');
+		await expect(page.getByTestId('message').count()).resolves.toBe(0);
+		expect(await context.cookies()).toEqual([]);
+		await context.close();
+	});
+
+	it('gives a raw socket.io-client the same 401 for the join', async () => {
+		const socket: Socket = io(app.url, { path: '/_liverpc', transports: ['websocket'], reconnection: false });
+		try {
+			await new Promise<void>((resolve, reject) => {
+				socket.once('connect', resolve);
+				socket.once('connect_error', reject);
+			});
+			// The wire of liverpc/client: JOIN is 'j' (route id, params, ack) and the ack's
+			// arguments are (error) or (null, joined).
+			const ackArguments = await new Promise((resolve, reject) =>
+				socket.timeout(5000).emit('j', 'rooms/[roomId]/chat', { roomId: 'acme-general' }, (timedOut: Error | null, ...args: unknown[]) =>
+					timedOut ? reject(timedOut) : resolve(args)
+				)
+			);
+			expect(ackArguments).toEqual([{ status: 401, message: 'Sign in to chat' }]);
+		} finally {
+			socket.close();
+		}
+	});
+});

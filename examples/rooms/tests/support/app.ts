@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** examples/rooms, where every app process runs. */
+export const appDir = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * How the app is served:
+ * - `build`: `node build`, adapter-node's output wrapped by liverpc/adapter;
+ * - `dev`: `vite dev`, with the plugin serving sockets on Vite's own server;
+ * - `custom`: `node server.js`, the custom-server example around `build/handler.js`.
+ */
+export type AppMode = 'build' | 'dev' | 'custom';
+
+/** A running app process on loopback. */
+export interface RunningApp {
+	url: string;
+	port: number;
+	databasePath: string;
+	/** Everything the process printed so far, for failure messages. */
+	output(): string;
+	/** Sends the signal (SIGTERM by default) and resolves with the exit code. */
+	stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** A fresh SQLite file path in a temp dir removed by the returned cleanup. */
+export function freshDatabase(): { databasePath: string; remove(): void } {
+	const dir = mkdtempSync(path.join(tmpdir(), 'rooms-db-'));
+	return { databasePath: path.join(dir, 'rooms.db'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A port free right now on 127.0.0.1. */
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const probe = createServer();
+		probe.once('error', reject);
+		probe.listen(0, '127.0.0.1', () => {
+			const { port } = probe.address() as { port: number };
+			probe.close(() => resolve(port));
+		});
+	});
+}
+
+/** Vite's CLI as npm installed it (hoisted to the workspace root, or beside the app). */
+function viteBin(): string {
+	for (let dir = appDir; ; dir = path.dirname(dir)) {
+		const candidate = path.join(dir, 'node_modules', 'vite', 'bin', 'vite.js');
+		if (existsSync(candidate)) return candidate;
+		if (dir === path.dirname(dir)) throw new Error('vite is not installed');
+	}
+}
+
+/**
+ * Starts the app and resolves once it answers HTTP. Each process gets its own port and,
+ * unless one is given, its own database file.
+ */
+export async function startApp(mode: AppMode, options: { port?: number; databasePath: string }): Promise<RunningApp> {
+	const port = options.port ?? (await freePort());
+	const url = `http://127.0.0.1:${port}`;
+	const env = { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, DATABASE_PATH: options.databasePath };
+	const command =
+		mode === 'build'
+			? [process.execPath, 'build']
+			: mode === 'custom'
+				? [process.execPath, 'server.js']
+				: [process.execPath, viteBin(), 'dev', '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
+	const child = spawn(command[0]!, command.slice(1), { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+
+	let output = '';
+	child.stdout!.on('data', (chunk) => (output += chunk));
+	child.stderr!.on('data', (chunk) => (output += chunk));
+	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+	await waitForHttp(url, child, () => output, mode === 'dev' ? 90_000 : 30_000);
+	return {
+		url,
+		port,
+		databasePath: options.databasePath,
+		output: () => output,
+		stop: (signal = 'SIGTERM') => stopProcess(child, exited, signal)
+	};
+}
+
+async function waitForHttp(url: string, child: ChildProcess, output: () => string, timeout: number): Promise<void> {
+	const deadline = Date.now() + timeout;
+	while (Date.now() < deadline) {
+		if (child.exitCode !== null) throw new Error(`The app exited with ${child.exitCode} before serving:\n${output()}`);
+		try {
+			const response = await fetch(url + '/');
+			if (response.ok) return;
+		} catch {
+			// not listening yet
+		}
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	child.kill('SIGKILL');
+	throw new Error(`The app did not answer ${url} within ${timeout} ms:\n${output()}`);
+}
+
+async function stopProcess(child: ChildProcess, exited: Promise<number | null>, signal: NodeJS.Signals): Promise<number | null> {
+	if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+	child.kill(signal);
+	const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+	try {
+		return await exited;
+	} finally {
+		clearTimeout(timer);
+	}
+}

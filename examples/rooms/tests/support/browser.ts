@@ -1,0 +1,51 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/**
+ * Debian's Chromium, never a downloaded one. Playwright gives every launch a fresh, empty
+ * profile directory; the flags keep Chromium off the network this machine does not have.
+ */
+export function launchBrowser(): Promise<Browser> {
+	return chromium.launch({
+		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+		headless: true,
+		args: [
+			'--headless',
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+			'--no-first-run'
+		]
+	});
+}
+
+/** The seeded users; every one's password is `password`. */
+export type SeedUser = 'alice' | 'bob' | 'carol';
+
+/** Signs in through the page's own form (it works without JavaScript too). */
+export async function signIn(context: BrowserContext, baseUrl: string, user: SeedUser): Promise<Page> {
+	const page = await context.newPage();
+	await page.goto(baseUrl + '/');
+	await page.fill('input[name="username"]', user);
+	await page.fill('input[name="password"]', 'password');
+	await Promise.all([page.waitForURL(`${baseUrl}/rooms`), page.click('form[action="/login"] button')]);
+	return page;
+}
+
+/** Opens a room page and waits until its status reads `expected`. */
+export async function openRoom(page: Page, baseUrl: string, roomId: string, expected = 'joined'): Promise<void> {
+	await page.goto(`${baseUrl}/rooms/${roomId}`);
+	await page.getByTestId('room-status').filter({ hasText: expected }).waitFor({ timeout: 30_000 });
+}
+
+/** Sends a message through the page's form (over the socket when JavaScript runs). */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+	await page.getByTestId('message-input').fill(text);
+	await page.getByTestId('send-button').click();
+}
+
+/** The texts of the room's message list, e.g. `Alice: hi`. */
+export async function messageTexts(page: Page): Promise<string[]> {
+	return (await page.getByTestId('message').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
+}
