@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { freshDatabase, startApp, type RunningApp } from './support/app.js';
-import { launchBrowser, openRoom } from './support/browser.js';
+import { useApp } from './support/app.js';
+import { openRoom } from './support/browser.js';
 
 // Must-show 1 of #3: without a session cookie the tab still connects, and the tenant room's
 // join is refused by the server, which the page shows.
 describe('a tab without a session cookie (node build)', () => {
-	const database = freshDatabase();
-	let app: RunningApp;
-	let browser: Browser;
-
-	beforeAll(async () => {
-		[app, browser] = await Promise.all([startApp('build', database), launchBrowser()]);
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await app?.stop();
-		database.remove();
-	});
+	const fixture = useApp('build');
 
 	it('connects, and the tenant room shows the server refusal', async () => {
-		const context = await browser.newContext();
+		const context = await fixture.browser.newContext();
 		const page = await context.newPage();
-		await openRoom(page, app.url, 'acme-general', 'rejected');
+		await openRoom(page, fixture.app.url, 'acme-general', 'rejected');
 
 		await expect(page.getByTestId('connection-status').innerText()).resolves.toBe('connected');
 		await expect(page.getByTestId('room-error').innerText()).resolves.toBe('401 Sign in to chat');
@@ -33,7 +21,7 @@ describe('a tab without a session cookie (node build)', () => {
 	});
 
 	it('gives a raw socket.io-client the same 401 for the join', async () => {
-		const socket: Socket = io(app.url, { path: '/_liverpc', transports: ['websocket'], reconnection: false });
+		const socket: Socket = io(fixture.app.url, { path: '/_liverpc', transports: ['websocket'], reconnection: false });
 		try {
 			await new Promise<void>((resolve, reject) => {
 				socket.once('connect', resolve);

@@ -1,42 +1,35 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { freshDatabase, startApp, type RunningApp } from './support/app.js';
-import { launchBrowser, messageTexts, openRoom, sendMessage, signIn } from './support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useApp } from './support/app.js';
+import { messageTexts, openRoom, sendMessage, signIn } from './support/browser.js';
 
 // Must-show 3 of #3: a user of tenant B (carol, globex) cannot get into a room of tenant A
 // (acme): not by URL, not by the form action, not by frames typed into the console.
 describe('tenant isolation (node build)', () => {
-	const database = freshDatabase();
-	let app: RunningApp;
-	let browser: Browser;
+	const fixture = useApp('build');
 	let alice: Page;
 	let carol: Page;
 
 	beforeAll(async () => {
-		[app, browser] = await Promise.all([startApp('build', database), launchBrowser()]);
+		const { app, browser } = fixture;
 		alice = await signIn(await browser.newContext(), app.url, 'alice');
 		await openRoom(alice, app.url, 'acme-general');
 		await sendMessage(alice, 'acme internal: Q3 numbers');
 		await alice.getByTestId('message').filter({ hasText: 'Q3 numbers' }).waitFor();
 		carol = await signIn(await browser.newContext(), app.url, 'carol');
 	});
-	afterAll(async () => {
-		await browser?.close();
-		await app?.stop();
-		database.remove();
-	});
 
 	it('refuses the room opened by URL, and shows none of its messages', async () => {
-		await openRoom(carol, app.url, 'acme-general', 'rejected');
+		await openRoom(carol, fixture.app.url, 'acme-general', 'rejected');
 		await expect(carol.getByTestId('room-error').innerText()).resolves.toBe('403 This room belongs to another tenant');
 		expect(await messageTexts(carol)).toEqual([]);
 		expect(await carol.content()).not.toContain('Q3 numbers');
 		// Her own tenant's room works on the same connection.
-		await openRoom(carol, app.url, 'globex-general');
+		await openRoom(carol, fixture.app.url, 'globex-general');
 	});
 
 	it('refuses a join and a call crafted from the browser console', async () => {
-		await carol.goto(`${app.url}/rooms`);
+		await carol.goto(`${fixture.app.url}/rooms`);
 		// Socket.IO frames written by hand on a WebSocket the page opens with its own cookie:
 		// 40 connects, 42<ack>[event, ...args] emits, 43<ack>[...] is the server's answer.
 		const answers = await carol.evaluate(async () => {
@@ -74,9 +67,9 @@ describe('tenant isolation (node build)', () => {
 	});
 
 	it('refuses a post to the form action of the other tenant', async () => {
-		const response = await carol.request.post(`${app.url}/rooms/acme-general?/send`, {
+		const response = await carol.request.post(`${fixture.app.url}/rooms/acme-general?/send`, {
 			form: { text: 'carol via form' },
-			headers: { origin: app.url, accept: 'application/json' }
+			headers: { origin: fixture.app.url, accept: 'application/json' }
 		});
 		const body = await response.json();
 		expect(body.type).toBe('failure');

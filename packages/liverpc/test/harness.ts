@@ -32,14 +32,19 @@ export async function startServer(options: Partial<AttachOptions> = {}): Promise
 	return { url: `http://127.0.0.1:${port}`, server };
 }
 
-/** A real `socket.io-client` connection through `liverpc/client`; closed after the test. */
-export function connect(url: string, cookie?: string): LiveClient {
-	const client = createClient({
+/** A real `socket.io-client` connection through `liverpc/client`, with test-speed backoff. */
+export function createTestClient(url: string, cookie?: string): LiveClient {
+	return createClient({
 		url,
 		headers: cookie ? { cookie } : undefined,
 		backoff: { base: 20, max: 100 },
 		socket: { reconnectionDelay: 20, reconnectionDelayMax: 100 }
 	});
+}
+
+/** {@link createTestClient}, closed after the test. */
+export function connect(url: string, cookie?: string): LiveClient {
+	const client = createTestClient(url, cookie);
 	cleanups.push(() => client.close());
 	return client;
 }

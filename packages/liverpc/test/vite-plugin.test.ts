@@ -12,9 +12,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createClient, type LiveClient } from 'liverpc/client';
+import type { LiveClient } from 'liverpc/client';
+import { WebSocket } from 'ws';
 import { liverpc } from 'liverpc/vite';
-import { eventually } from './harness.js';
+import { createTestClient, eventually } from './harness.js';
 import type * as EchoContract from './fixtures/vite-app/src/routes/echo/[id]/echo.socket.js';
 import type * as NotifyModule from './fixtures/vite-app/src/lib/server/notify.js';
 
@@ -96,12 +97,7 @@ async function startApp(): Promise<App> {
 
 /** A real Socket.IO client through `liverpc/client`; closed before its server. */
 function connect(url: string, cookie?: string): LiveClient {
-	const client = createClient({
-		url,
-		headers: cookie ? { cookie } : undefined,
-		backoff: { base: 20, max: 100 },
-		socket: { reconnectionDelay: 20, reconnectionDelayMax: 100 }
-	});
+	const client = createTestClient(url, cookie);
 	cleanups.push(() => client.close());
 	return client;
 }
@@ -143,6 +139,20 @@ describe('liverpc() Vite plugin in dev', () => {
 		// Vite's own HTTP server still answers next to Socket.IO.
 		const response = await fetch(`${app.url}${ECHO_URL}`);
 		expect(response.status).toBe(200);
+	});
+
+	it("leaves Vite's HMR socket on the same port alone", async () => {
+		const app = await startApp();
+		// Vite's browser client opens this WebSocket (subprotocol `vite-hmr`) on the page's port,
+		// the port Socket.IO shares; its first message says it is connected.
+		const hmr = new WebSocket(app.url.replace('http:', 'ws:') + '/', 'vite-hmr');
+		cleanups.push(() => hmr.close());
+		const first = await new Promise<string>((resolve, reject) => {
+			hmr.once('message', (data) => resolve(String(data)));
+			hmr.once('error', reject);
+		});
+		expect(JSON.parse(first)).toEqual({ type: 'connected' });
+		expect(hmr.protocol).toBe('vite-hmr');
 	});
 
 	it('picks up an edited contract on the next call of a joined room, and an edited hook on the next connection', async () => {

@@ -4,6 +4,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchBrowser } from './browser.js';
 
 /** examples/rooms, where every app process runs. */
 export const appDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -110,4 +113,30 @@ async function stopProcess(child: ChildProcess, exited: Promise<number | null>, 
 	} finally {
 		clearTimeout(timer);
 	}
+}
+
+/** What {@link useApp} gives a test file: its app, its database and a browser. */
+export interface AppFixture {
+	/** Reassign to a restarted process; the fixture stops whichever runs at the end. */
+	app: RunningApp;
+	browser: Browser;
+	databasePath: string;
+}
+
+/**
+ * Starts the app in `mode` on a fresh database and launches Chromium before the file's
+ * tests, and stops, closes and removes all three after them.
+ */
+export function useApp(mode: AppMode): AppFixture {
+	const database = freshDatabase();
+	const fixture = { databasePath: database.databasePath } as AppFixture;
+	beforeAll(async () => {
+		[fixture.app, fixture.browser] = await Promise.all([startApp(mode, database), launchBrowser()]);
+	});
+	afterAll(async () => {
+		await fixture.browser?.close();
+		await fixture.app?.stop();
+		database.remove();
+	});
+	return fixture;
 }

@@ -1,0 +1,80 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { io } from 'socket.io-client';
+import { attach, type LiveServer } from 'liverpc/node';
+import { call } from 'liverpc/server';
+import { connect, eventually } from './harness.js';
+
+// LiveServer.shutdown(), which `node build` runs on SIGTERM (#3): no new handshakes, calls
+// in flight finish within the timeout, then clients are handed over to the next process.
+
+const servers: LiveServer[] = [];
+afterEach(async () => {
+	for (const server of servers.splice(0)) await server.close();
+});
+
+/** A room whose `hold` call finishes only when the test releases it. */
+function holdingRoom() {
+	let release: ((value: string) => void) | undefined;
+	const module = {
+		hold: call(() => new Promise<string>((resolve) => (release = resolve)))
+	};
+	return {
+		module,
+		/** Whether the server is running the call now. */
+		running: () => release !== undefined,
+		release: (value: string) => release!(value)
+	};
+}
+
+async function serve(module: Record<string, unknown>): Promise<{ url: string; live: LiveServer }> {
+	const httpServer = http.createServer();
+	const live = attach(httpServer, { contracts: { 'hold/room': module } });
+	servers.push(live);
+	await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+	return { url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`, live };
+}
+
+describe('LiveServer.shutdown()', () => {
+	it('refuses new handshakes with 503, lets the call in flight finish, then disconnects the client', async () => {
+		const { module, running, release } = holdingRoom();
+		const { url, live } = await serve(module);
+		const room = connect(url).live(module, {});
+		await eventually(() => expect(room.status).toBe('joined'));
+
+		const reply = room.hold();
+		await eventually(() => expect(running()).toBe(true));
+		let stopped = false;
+		const stopping = live.shutdown({ timeout: 5000 }).then(() => (stopped = true));
+
+		const late = io(url, { path: '/_liverpc', transports: ['websocket'], reconnection: false });
+		const refusal = await new Promise<unknown>((resolve) => late.once('connect_error', (error) => resolve((error as { data?: unknown }).data)));
+		late.close();
+		expect(refusal).toEqual({ status: 503, message: 'The server is restarting' });
+		expect(stopped).toBe(false);
+		expect(room.status).toBe('joined');
+
+		release('finished');
+		await expect(reply).resolves.toBe('finished');
+		await stopping;
+		await eventually(() => expect(room.status).toBe('reconnecting'));
+		expect(live.io.of('/').sockets.size).toBe(0);
+	});
+
+	it('stops waiting at the timeout: the unfinished call fails with 503 and the client moves on', async () => {
+		const { module, running } = holdingRoom();
+		const { url, live } = await serve(module);
+		const room = connect(url).live(module, {});
+		await eventually(() => expect(room.status).toBe('joined'));
+
+		const reply = room.hold();
+		const failed = expect(reply).rejects.toMatchObject({ status: 503 });
+		await eventually(() => expect(running()).toBe(true));
+		const started = Date.now();
+		await live.shutdown({ timeout: 150 });
+		expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+		await failed;
+		await eventually(() => expect(room.status).toBe('reconnecting'));
+	});
+});
