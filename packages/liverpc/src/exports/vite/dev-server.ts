@@ -21,6 +21,8 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths): Liv
 	// Vite's server is http, https or (with TLS) http2 allowing HTTP/1; Socket.IO takes each.
 	const httpServer = vite.httpServer as HttpServer | null;
 	if (!httpServer) {
+		// Vitest runs the app's Vite config without a server of its own: nothing to attach to.
+		if (process.env.VITEST) return undefined;
 		vite.config.logger.warn(
 			'[liverpc] Vite runs in middleware mode: attach LiveRPC to your own server with attach() from liverpc/node'
 		);

@@ -48,32 +48,47 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 	let hooksBase = '';
 	// SvelteKit's server entry, found in the server build's inputs; it registers the sockets loader.
 	let serverEntry: string | undefined;
+	let ssrBuild = false;
+	let loaderRegistered = false;
 
 	return {
 		name: 'liverpc',
 
-		config(userConfig, env) {
-			const ssrBuild = env.command === 'build' && Boolean(userConfig.build?.ssr);
-			const input = userConfig.build?.rollupOptions?.input;
-			if (ssrBuild && input && typeof input === 'object' && !Array.isArray(input) && input.index) {
-				serverEntry = path.resolve(input.index);
-			}
-			return {
-				// One `liverpc` at run time: contracts import `liverpc/server` through Node, the same
-				// copy the dev server and the production entry run (and adapter-node keeps it external).
-				ssr: { external: ['liverpc'] },
-				build: ssrBuild ? { rollupOptions: { input: { 'liverpc-sockets': SOCKETS_ENTRY_ID } } } : undefined
-			};
+		config() {
+			// One `liverpc` at run time: contracts import `liverpc/server` through Node, the same
+			// copy the dev server and the production entry run (and adapter-node keeps it external).
+			return { ssr: { external: ['liverpc'] } };
 		},
 
 		configResolved(resolved) {
 			config = resolved;
 			routesDir = path.resolve(resolved.root, options.routes ?? 'src/routes');
 			hooksBase = path.resolve(resolved.root, options.hooks ?? 'src/hooks.socket');
+			// Read from the resolved config, so the plugin's place relative to sveltekit() does not matter.
+			ssrBuild = resolved.command === 'build' && Boolean(resolved.build.ssr);
+			const input = resolved.build.rollupOptions?.input;
+			if (ssrBuild && input && typeof input === 'object' && !Array.isArray(input) && input.index) {
+				serverEntry = path.resolve(resolved.root, input.index);
+			}
+		},
+
+		options(inputOptions) {
+			// The server build gets one more entry: the hooks and every contract (#3).
+			const input = inputOptions.input;
+			if (!ssrBuild || !input || typeof input !== 'object' || Array.isArray(input)) return null;
+			return { ...inputOptions, input: { ...input, 'liverpc-sockets': SOCKETS_ENTRY_ID } };
 		},
 
 		configureServer(server) {
 			attachDevServer(server, { routesDir, hooksBase });
+		},
+
+		buildEnd(error) {
+			if (ssrBuild && !error && !loaderRegistered) {
+				this.warn(
+					"SvelteKit's server entry (the build input 'index') was not found or not transformed: build/sockets.js and node build will not find the socket files. Does vite.config also list sveltekit()?"
+				);
+			}
 		},
 
 		resolveId(id) {
@@ -86,7 +101,10 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 
 		transform(code, id, transformOptions) {
 			const file = id.split('?', 1)[0]!;
-			if (serverEntry && file === serverEntry) return { code: code + registerSocketsLoader(), map: null };
+			if (serverEntry && file === serverEntry) {
+				loaderRegistered = true;
+				return { code: code + registerSocketsLoader(), map: null };
+			}
 			if (!isContractFile(routesDir, file)) return;
 
 			const routeId = routeIdOf(routesDir, file);
