@@ -29,8 +29,8 @@ export async function loadSockets() {
 }
 
 /**
- * \`build/index.js\`: what \`node build\` runs. It loads the socket files first, then starts
- * adapter-node's server and attaches Socket.IO to that same \`http.Server\` before any
+ * `build/index.js`: what `node build` runs. It loads the socket files first, then starts
+ * adapter-node's server and attaches Socket.IO to that same `http.Server` before any
  * request can arrive (both happen in one turn of the event loop). On SIGTERM/SIGINT,
  * adapter-node drains HTTP; LiveRPC refuses new handshakes, lets calls in flight finish
  * within SHUTDOWN_TIMEOUT and disconnects clients, which reconnect to the next process.
@@ -63,10 +63,10 @@ export { live };
 }
 
 /**
- * Turns adapter-node's output into LiveRPC's: moves its \`index.js\` aside and writes
- * \`index.js\` and \`sockets.js\` in its place.
+ * Turns adapter-node's output into LiveRPC's: moves its `index.js` aside and writes
+ * `index.js` and `sockets.js` in its place.
  *
- * @param out adapter-node's output directory (its \`out\` option)
+ * @param out adapter-node's output directory (its `out` option)
  */
 export function writeProductionEntry(out: string): void {
 	const entry = path.join(out, 'index.js');

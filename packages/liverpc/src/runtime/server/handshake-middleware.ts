@@ -1,4 +1,5 @@
 import type { ExtendedError, Socket } from 'socket.io';
+import type { ErrorBody } from '../shared/protocol.js';
 import type { ConnectionData } from './connection-state.js';
 import { releaseHandshakeRequest } from './handshake-release.js';
 import { isThenable, settle } from './promise-or-value.js';
@@ -15,14 +16,9 @@ import { toErrorBody } from './unexpected-error.js';
  * @param origin the app's public origin, for the hook's `url` and `request`
  */
 export function createHandshakeMiddleware(hooks: SocketHooks, origin: string | undefined) {
-	const refuse = (next: (err?: ExtendedError) => void, thrown: unknown) =>
-		settle(
-			toErrorBody(thrown, { label: 'socket hook', event: undefined, handleError: hooks.handleError }),
-			(body) => next(Object.assign(new Error(body.message), { data: body })),
-			() => {}
-		);
+	const refuse = (next: HandshakeNext, thrown: unknown) => refuseHandshake(next, thrown, 'socket hook', hooks);
 
-	const accept = (socket: Socket, next: (err?: ExtendedError) => void, resolved: unknown) => {
+	const accept = (socket: Socket, next: HandshakeNext, resolved: unknown) => {
 		try {
 			assertHookResult(resolved);
 		} catch (thrown) {
@@ -33,7 +29,7 @@ export function createHandshakeMiddleware(hooks: SocketHooks, origin: string | u
 		next();
 	};
 
-	return (socket: Socket, next: (err?: ExtendedError) => void): void => {
+	return (socket: Socket, next: HandshakeNext): void => {
 		const hook = hooks.handle;
 		if (!hook) return accept(socket, next, { locals: {} });
 		let result: unknown;
@@ -52,4 +48,21 @@ export function createHandshakeMiddleware(hooks: SocketHooks, origin: string | u
 			accept(socket, next, result);
 		}
 	};
+}
+
+/** The callback a Socket.IO middleware ends with: nothing to admit, an error to refuse. */
+export type HandshakeNext = (err?: ExtendedError) => void;
+
+/** The error that refuses a handshake; the client reads `body` as `connect_error`'s `data`. */
+export function handshakeRefusal(body: ErrorBody): ExtendedError {
+	return Object.assign(new Error(body.message), { data: body });
+}
+
+/** Refuses a handshake with the safe body of what was thrown (logged with an id if unexpected). */
+export function refuseHandshake(next: HandshakeNext, thrown: unknown, label: string, hooks: SocketHooks): void {
+	settle(
+		toErrorBody(thrown, { label, event: undefined, handleError: hooks.handleError }),
+		(body) => next(handshakeRefusal(body)),
+		() => {}
+	);
 }

@@ -1,11 +1,11 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { Server, type ExtendedError, type ServerOptions, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { CALL, DEFAULT_PATH, EVENT, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
 import { createCallListener } from './call-dispatch.js';
 import type { RoomContract } from './contract-registry.js';
 import { eventSinks, type EventSink } from './event-sinks.js';
-import { createHandshakeMiddleware } from './handshake-middleware.js';
+import { createHandshakeMiddleware, handshakeRefusal, refuseHandshake, type HandshakeNext } from './handshake-middleware.js';
 import { trackUpgradeResponses } from './handshake-release.js';
 import { settle } from './promise-or-value.js';
 import { createMembershipListeners } from './room-membership.js';
@@ -80,9 +80,9 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	let onCall = calls.onCall as Listener;
 	const handshake = createHandshakeMiddleware(hooks, parts.origin);
 	let accepting = true;
-	let middleware = (socket: Socket, next: (err?: ExtendedError) => void) => {
+	let middleware = (socket: Socket, next: HandshakeNext) => {
 		if (accepting) handshake(socket, next);
-		else next(Object.assign(new Error(RESTARTING.message), { data: RESTARTING }));
+		else next(handshakeRefusal(RESTARTING));
 	};
 
 	if (refresh) {
@@ -104,10 +104,7 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		middleware = (socket, next) => {
 			refresh().then(
 				() => plain(socket, next),
-				(thrown: unknown) => {
-					const body = toErrorBody(thrown, { label: 'loading socket files', event: undefined, handleError: hooks.handleError });
-					settle(body, (safe) => next(Object.assign(new Error(safe.message), { data: safe })), () => {});
-				}
+				(thrown: unknown) => refuseHandshake(next, thrown, 'loading socket files', hooks)
 			);
 		};
 	}
