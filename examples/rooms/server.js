@@ -3,17 +3,19 @@
 // hooks and room contracts of the same build on it. Run `npm run build`, then `node server.js`.
 import http from 'node:http';
 import process from 'node:process';
-import { attach } from 'liverpc/node';
+import { attach, optionsFromEnv } from 'liverpc/node';
 import { handler } from './build/handler.js';
 import { loadSockets } from './build/sockets.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '0.0.0.0';
 
-// Loaded from the build, so hooks, contracts and pages share one $lib/server/db.
+// Loaded from the build, so hooks, contracts and pages share one $lib/server/db. The options
+// (hooks.socket.ts `options`) take ORIGIN and the proxy headers from the environment, as
+// node build does.
 const { options } = await loadSockets();
 const server = http.createServer(handler);
-const live = attach(server, { ...options, origin: process.env.ORIGIN });
+const live = attach(server, optionsFromEnv(options));
 
 server.listen(port, host, () => console.log(`Rooms (custom server) on http://${host}:${port}`));
 

@@ -119,7 +119,7 @@ describe('calls', () => {
 		const ask = (event: string, ...args: unknown[]) =>
 			new Promise<any[]>((resolve) => socket.emit(event, ...args, (...reply: unknown[]) => resolve(reply)));
 		try {
-			expect(await ask('j', 'rooms/[nope]/x', {})).toEqual([{ status: 404, message: "No room 'rooms/[nope]/x'" }]);
+			expect(await ask('j', 'rooms/[nope]/x', {})).toEqual([{ status: 404, message: 'No such room' }]);
 			// Not joined yet: ref 1 names no membership on this connection.
 			expect((await ask('c', 1, 'send', { text: 'x' }))[0]).toMatchObject({ status: 404 });
 			const [joinError, joined] = await ask('j', 'rooms/[roomId]/chat', { roomId: '1' });

@@ -49,7 +49,7 @@ describe('room events', () => {
 		chat.notice.to({ roomId: '2' }).emit({ text: 'maintenance at noon' });
 		await eventually(() => expect(inTwo).toEqual(['maintenance at noon']));
 		expect(inOne).toEqual([]);
-		expect(() => chat.notice.to({ room: '2' } as never)).toThrow(/unknown param 'room'/);
+		expect(() => chat.notice.to({ room: '2' } as never)).toThrow(/an unknown param \(the route takes 'roomId'\)/);
 	});
 
 	it('refuse emit() outside a handler, pointing at to(params)', () => {

@@ -101,6 +101,21 @@ describe('socket hook', () => {
 		});
 	});
 
+	it("follows the proxy's address header and XFF_DEPTH in getClientAddress(), as adapter-node does", async () => {
+		const seen: string[] = [];
+		const hook = handleSocket(({ getClientAddress }) => {
+			seen.push(getClientAddress());
+			return { locals: {} };
+		});
+		const { url } = await startServer({ handle: hook, proxy: { addressHeader: 'x-forwarded-for', xffDepth: 2 } });
+		const client = createClient({ url, headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.7, 10.0.0.1' } });
+		await eventually(() => expect(client.status).toBe('connected'));
+		client.close();
+		// The client-chosen first entry is ignored: the second from the right is the one the
+		// trusted proxies saw.
+		expect(seen).toEqual(['203.0.113.7']);
+	});
+
 	it('gives handlers only what the hook returned as locals', async () => {
 		const hook = handleSocket(({ cookies }) => ({ locals: { handshake: Number(cookies.get('n')) } }));
 		const { url } = await startServer({ handle: hook });

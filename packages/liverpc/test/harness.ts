@@ -1,20 +1,24 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { createClient, type LiveClient } from 'liverpc/client';
 import { attach, type AttachOptions, type LiveServer } from 'liverpc/node';
 import { handle } from './fixtures/hooks.socket.js';
 import * as notes from './fixtures/routes/notes/notes.socket.js';
 import * as lobby from './fixtures/routes/(public)/lobby.socket.js';
 import * as chat from './fixtures/routes/rooms/[roomId]/chat.socket.js';
+import * as open from './fixtures/routes/open/[slot]/open.socket.js';
+import * as kit from './fixtures/routes/kit/kit.socket.js';
 
-export { chat, lobby, notes };
+export { chat, kit, lobby, notes, open };
 
 /** The fixtures' contracts under their route ids, as the Vite plugin would find them. */
 export const contracts = {
 	'rooms/[roomId]/chat': chat,
 	'notes/notes': notes,
-	'(public)/lobby': lobby
+	'(public)/lobby': lobby,
+	'open/[slot]': open,
+	'kit/kit': kit
 };
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -61,4 +65,12 @@ export async function eventually(check: () => unknown, timeout = 3000): Promise<
 		if (Date.now() - start > timeout) throw new Error(`condition not met within ${timeout} ms`);
 		await new Promise((resolve) => setTimeout(resolve, 10));
 	}
+}
+
+/** Proves the server still serves: a fresh connection joins a guarded room and calls. */
+export async function stillServing(url: string): Promise<void> {
+	const room = connect(url, 'session=s-alice').live(chat, { roomId: '1' });
+	await eventually(() => expect(room.status).toBe('joined'));
+	expect(await room.whoami({})).toMatchObject({ userId: 'u-alice' });
+	room.leave();
 }

@@ -16,6 +16,7 @@ import type { LiveClient } from 'liverpc/client';
 import { WebSocket } from 'ws';
 import { liverpc } from 'liverpc/vite';
 import { createTestClient, eventually } from './harness.js';
+import { openRaw, type RawSocket } from './raw-frames.js';
 import type * as EchoContract from './fixtures/vite-app/src/routes/echo/[id]/echo.socket.js';
 import type * as NotifyModule from './fixtures/vite-app/src/lib/server/notify.js';
 
@@ -257,7 +258,7 @@ describe('liverpc() Vite plugin in dev', () => {
 			const status = await settled(attempt);
 			attempt.leave();
 			expect(status).toBe('rejected');
-			expect(attempt.error).toMatchObject({ status: 404, message: "No room 'extra/[slot]/added'" });
+			expect(attempt.error).toMatchObject({ status: 404, message: 'No such room' });
 		}, 8000);
 		// The rest of the app is unaffected.
 		const other = client.live(echo, { id: '2' });
@@ -347,4 +348,53 @@ describe('liverpc() Vite plugin in dev', () => {
 		await eventually(() => expect(seen).toEqual([{ text: 'fresh instance', by: 'server' }]));
 		expect(await alice.send({ text: 'x' })).toMatchObject({ version: 'v3' });
 	});
+	it("applies the options hooks.socket.ts exports, as node build does, and their edits to new connections", async () => {
+		const app = await startApp();
+		const hooks = app.read(HOOKS_FILE);
+		const withOptions = (options: string) => `${hooks}\nexport const options = ${options};\n`;
+		app.write(HOOKS_FILE, withOptions("{ allowedOrigins: ['https://admin.example.com'], limits: { maxRooms: 1, maxMessageBytes: 2000 } }"));
+		vi.spyOn(console, 'warn').mockImplementation(() => {});
+		const raws: RawSocket[] = [];
+		cleanups.push(() => raws.forEach((socket) => socket.close()));
+		const outcome = async (origin: string) => {
+			try {
+				const socket = await openRaw(app.url, { origin, cookie: 'user=alice' });
+				raws.push(socket);
+				expect(await socket.connect()).toMatch(/^40/);
+				return socket;
+			} catch (refusal) {
+				return (refusal as { body?: string }).body;
+			}
+		};
+
+		// The dev server's own origin, and the allowlist, may connect; another site may not.
+		await eventually(async () => expect(await outcome('https://evil.example')).toBe('Origin not allowed'), 8000);
+		expect(typeof (await outcome(app.url))).toBe('object');
+		const admin = (await outcome('https://admin.example.com')) as RawSocket;
+		expect((await admin.ask('j', ECHO_ROUTE, { id: '1' }))[0]).toBeNull();
+		expect(await admin.ask('j', ECHO_ROUTE, { id: '2' })).toEqual([{ status: 429, message: 'Too many rooms on this connection: leave one first' }]);
+		admin.send(`42${JSON.stringify(['c', 1, 'send', { text: 'x'.repeat(2000) }])}`);
+		expect(await admin.closed).toBe(1009);
+
+		// An edit applies to the next connection, without a restart.
+		app.write(HOOKS_FILE, withOptions('{ limits: { maxRooms: 2 } }'));
+		await eventually(async () => expect(await outcome('https://admin.example.com')).toBe('Origin not allowed'), 8000);
+		const own = (await outcome(app.url)) as RawSocket;
+		expect((await own.ask('j', ECHO_ROUTE, { id: '1' }))[0]).toBeNull();
+		expect((await own.ask('j', ECHO_ROUTE, { id: '2' }))[0]).toBeNull();
+
+		// Options it cannot use stop handshakes with a 500 and a log line naming the option.
+		const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+		// (The watcher drops a second change of one file within 50 ms: let the last one settle.)
+		await new Promise((resolve) => setTimeout(resolve, 200));
+		app.write(HOOKS_FILE, withOptions('{ limits: { maxRoom: 2 } }'));
+		await eventually(async () => {
+			// A fresh connection each time: the watcher picks the edit up in its own time.
+			const client = connect(app.url, 'user=alice');
+			await eventually(() => expect(client.status === 'connected' || client.error !== undefined).toBe(true));
+			expect(client.error?.status).toBe(500);
+		}, 8000);
+		expect(logged.mock.calls.some((args) => String(args[1]).includes("export 'options': Unknown limit 'maxRoom'"))).toBe(true);
+		vi.restoreAllMocks();
+	}, 30_000);
 });

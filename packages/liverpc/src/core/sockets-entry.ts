@@ -12,7 +12,7 @@ export const SOCKETS_LOADER = 'liverpc.sockets';
 
 /**
  * Source of the server build's `liverpc-sockets` entry: the hooks and every contract by
- * route id, ready for `attach`, and `attach` itself from the same `liverpc` the contracts
+ * route id, ready for `attach`, and `attach` (with `optionsFromEnv`) from the same `liverpc` the contracts
  * import.
  *
  * @example
@@ -22,7 +22,7 @@ export const SOCKETS_LOADER = 'liverpc.sockets';
  * ```
  */
 export function socketsEntrySource(files: SocketFiles): string {
-	const lines = ["export { attach } from 'liverpc/node';"];
+	const lines = ["export { attach, optionsFromEnv } from 'liverpc/node';"];
 	if (files.hooks) lines.push(`import * as hooks from ${JSON.stringify(files.hooks)};`);
 	const contracts: string[] = [];
 	files.contracts.forEach(({ file, routeId }, index) => {
@@ -30,11 +30,11 @@ export function socketsEntrySource(files: SocketFiles): string {
 		contracts.push(`\t${JSON.stringify(routeId)}: room${index}`);
 	});
 	if (files.hooks) {
-		// Read through Object(): both exports are optional, and a bundler warns about a static
+		// Read through Object(): every export is optional, and a bundler warns about a static
 		// read of an export the file does not have.
-		lines.push('const { handle, handleError } = Object(hooks);');
+		lines.push('const { handle, handleError, options: liveOptions } = Object(hooks);');
 	}
-	const hookFields = files.hooks ? 'handle, handleError, ' : '';
+	const hookFields = files.hooks ? '...liveOptions, handle, handleError, ' : '';
 	lines.push(`export const options = { ${hookFields}contracts: {\n${contracts.join(',\n')}\n} };`);
 	return lines.join('\n') + '\n';
 }

@@ -15,8 +15,8 @@ function socketsModule(): string {
 import './handler.js';
 
 /**
- * Resolves to { attach, options }: attach(httpServer, options) serves them.
- * @returns {Promise<{ attach: typeof import('liverpc/node').attach, options: import('liverpc/node').AttachOptions }>}
+ * Resolves to { attach, optionsFromEnv, options }: attach(httpServer, optionsFromEnv(options)) serves them.
+ * @returns {Promise<{ attach: typeof import('liverpc/node').attach, optionsFromEnv: typeof import('liverpc/node').optionsFromEnv, options: import('liverpc/node').AttachOptions }>}
  */
 export async function loadSockets() {
 	const load = globalThis[Symbol.for(${JSON.stringify(SOCKETS_LOADER)})];
@@ -45,7 +45,8 @@ const sockets = await loadSockets();
 const adapter = await import('./${ADAPTER_ENTRY}');
 // adapter-node 5 exports polka, whose http.Server is .server; later versions may export it directly.
 const httpServer = adapter.server.server ?? adapter.server;
-const live = sockets.attach(httpServer, { ...sockets.options, origin: env('ORIGIN', undefined) });
+// ORIGIN and the proxy headers are adapter-node's, read through its env() and envPrefix.
+const live = sockets.attach(httpServer, sockets.optionsFromEnv(sockets.options, (name) => env(name, undefined)));
 
 const shutdownTimeout = parseInt(env('SHUTDOWN_TIMEOUT', '30')) * 1000;
 let stopping = false;

@@ -2,3 +2,5 @@
 export { attach } from '../../runtime/server/attach.js';
 export type { AttachOptions, LiveServer } from '../../runtime/server/attach.js';
 export type { ContractModule } from '../../runtime/server/contract-registry.js';
+export { optionsFromEnv } from '../../runtime/server/live-options.js';
+export type { LiveLimits, LiveOptions, ProxyHeaders } from '../../runtime/server/live-options.js';

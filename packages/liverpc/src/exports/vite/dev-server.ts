@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { ViteDevServer } from 'vite';
 import { replaceContract, type RoomContract } from '../../runtime/server/contract-registry.js';
+import { resolveOptions, type LiveOptions } from '../../runtime/server/live-options.js';
 import { createLiveServer, type LiveServer } from '../../runtime/server/live-server.js';
 import type { SocketHooks } from '../../runtime/server/socket-hook.js';
 import { findSocketFiles, isContractFile, type SocketFiles } from '../../core/socket-files.js';
@@ -30,6 +31,7 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths): Liv
 	}
 
 	const hooks: SocketHooks = {};
+	let server: ReturnType<typeof createLiveServer> | undefined;
 	const contracts = new Map<string, RoomContract>();
 	let files: SocketFiles | undefined;
 	let loadedHooks: unknown;
@@ -39,17 +41,26 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths): Liv
 		// A local: the watcher may reset `files` while this load awaits a module.
 		const current = (files ??= findSocketFiles(paths.routesDir, paths.hooksBase));
 		if (current.hooks) {
-			const module = (await vite.ssrLoadModule(current.hooks)) as SocketHooks;
+			const module = (await vite.ssrLoadModule(current.hooks)) as SocketHooks & { options?: LiveOptions };
 			if (module !== loadedHooks) {
 				if (module.handle !== undefined && typeof module.handle !== 'function') {
 					throw new TypeError(`${current.hooks}: 'handle' must be made by handleSocket()`);
 				}
+				// The same options object node build reads; checked before anything is swapped.
+				let options;
+				try {
+					options = resolveOptions(module.options);
+				} catch (problem) {
+					throw new TypeError(`${current.hooks}: export 'options': ${(problem as Error).message}`);
+				}
+				server?.reconfigure(options);
 				hooks.handle = module.handle;
 				hooks.handleError = module.handleError;
 				loadedHooks = module;
 			}
 		} else if (loadedHooks !== undefined) {
 			hooks.handle = hooks.handleError = loadedHooks = undefined;
+			server?.reconfigure(resolveOptions(undefined));
 		}
 
 		const present = new Set<string>();
@@ -81,7 +92,7 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths): Liv
 	vite.watcher.on('add', rescan);
 	vite.watcher.on('unlink', rescan);
 
-	const server = createLiveServer(httpServer, { hooks, contracts, refresh });
+	server = createLiveServer(httpServer, { hooks, contracts, options: resolveOptions(undefined), refresh });
 	httpServer.once('close', () => void server.shutdown({ timeout: 0 }));
 	return server;
 }

@@ -4,6 +4,12 @@ export interface Backoff {
 	base?: number;
 	/** Longest delay in ms. Default 10 000. */
 	max?: number;
+	/**
+	 * How often a join that failed with a server error (5xx) or a rate limit (429) is tried
+	 * again before the room shows `rejected` with that error. Default 5; a new connection
+	 * tries once more.
+	 */
+	retries?: number;
 }
 
 /**

@@ -31,7 +31,7 @@ export interface ClientOptions {
 	path?: string;
 	/** Extra handshake headers, in Node only (browsers send cookies themselves): `{ cookie: 'session=…' }`. */
 	headers?: Record<string, string>;
-	/** Backoff for refused-then-retryable handshakes (5xx) and 5xx joins. Default 500 ms doubling to 10 s. */
+	/** Backoff for retryable handshake refusals (5xx) and joins (5xx, 429): 500 ms doubling to 10 s, 5 join retries. */
 	backoff?: Backoff;
 	/** Passed to `socket.io-client` as they are, after LiveRPC's defaults. */
 	socket?: Partial<ManagerOptions & SocketOptions>;

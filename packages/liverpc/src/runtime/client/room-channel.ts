@@ -1,5 +1,5 @@
 import { CALL, JOIN, LEAVE, isErrorBody, type ErrorBody, type JoinAck } from '../shared/protocol.js';
-import { retryDelay } from './backoff.js';
+import { retryDelay, type Backoff } from './backoff.js';
 import { CLIENT_ERRORS, LiveError } from './live-error.js';
 import type { MakeState } from './reactive-state.js';
 import type { RoomStatus } from './room-types.js';
@@ -15,7 +15,7 @@ export interface ChannelHost {
 	makeState: MakeState;
 	/** False for the server-rendering client, which never connects. */
 	connectable: boolean;
-	backoff: { base?: number; max?: number } | undefined;
+	backoff: Backoff | undefined;
 }
 
 /** The visible state of one room. */
@@ -26,6 +26,14 @@ export interface ChannelState {
 }
 
 type EventListener = (name: string, payload: unknown) => void;
+
+/** Retries of a join that failed with a 5xx or 429 before the room shows `rejected`. */
+const DEFAULT_JOIN_RETRIES = 5;
+
+/** A server error, or a rate limit: worth another try later. */
+function isRetryable(body: ErrorBody): boolean {
+	return body.status >= 500 || body.status === 429;
+}
 type AckWithError = ((lost: Error | null, error?: unknown, output?: unknown) => void) & { withError?: boolean };
 
 /**
@@ -75,9 +83,16 @@ export class RoomChannel {
 
 	/** Sends the join (first or re-join). Does nothing until there is a connection. */
 	join(): void {
-		// A refused room stays refused across reconnects; only `client.reconnect()` (new
-		// cookies, so maybe new locals) gives it another try, through `reset()`.
-		if (this.state.status === 'closed' || this.state.status === 'rejected') return;
+		if (this.state.status === 'closed') return;
+		if (this.state.status === 'rejected') {
+			// A room refused with a 4xx stays refused across reconnects; only
+			// `client.reconnect()` (new cookies, so maybe new locals) gives it another try,
+			// through `reset()`. One that gave up after server errors tries again on a new
+			// connection, maybe to a server that works again.
+			if (!this.state.error || !isRetryable(this.state.error)) return;
+			this.#retries = 0;
+			this.state.status = this.#key ? 'reconnecting' : 'joining';
+		}
 		const socket = this.#host.connectedSocket();
 		if (!socket) return;
 		clearTimeout(this.#retryTimer);
@@ -161,13 +176,16 @@ export class RoomChannel {
 	}
 
 	#joinFailed(body: ErrorBody): void {
-		if (body.status >= 500) {
-			// Retryable: the server had trouble, not a verdict on this connection.
+		const attempts = this.#host.backoff?.retries ?? DEFAULT_JOIN_RETRIES;
+		if (isRetryable(body) && this.#retries < attempts) {
+			// The server had trouble or asked us to slow down: not a verdict on this connection.
 			this.state.error = body;
 			this.#retryTimer = setTimeout(() => this.join(), retryDelay(this.#retries++, this.#host.backoff));
 			return;
 		}
-		this.#reject(body); // 4xx: terminal, never retried in a loop
+		// Any other 4xx is terminal, never retried in a loop; so is a server error that
+		// outlasted the retries, so the page can say so instead of joining forever (#8).
+		this.#reject(body);
 	}
 
 	#reject(body: ErrorBody): void {

@@ -2,38 +2,44 @@ import type { Socket } from 'socket.io';
 import type { ErrorBody } from '../shared/protocol.js';
 import type { RoomCall } from './call.js';
 import { membershipByRef, type Membership } from './connection-state.js';
-import { isThenable, settle } from './promise-or-value.js';
+import { replyError } from './error-reply.js';
+import { admitCall, guardOf, type ConnectionGuard } from './packet-gate.js';
+import { isThenable } from './promise-or-value.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { SocketHooks } from './socket-hook.js';
-import { toErrorBody } from './unexpected-error.js';
 import { validateInput } from './validate-input.js';
 
 type CallAck = (error: ErrorBody | null, output?: unknown) => void;
 
 const NOT_A_MEMBER: ErrorBody = Object.freeze({ status: 404, message: 'Not a member of this room: join it first' });
+const NO_SUCH_CALL: ErrorBody = Object.freeze({ status: 404, message: 'No such call in this room' });
 
 /**
  * Serves CALL for every connection of one server: find the membership, find the call,
- * validate, run the handler inside its event, and acknowledge only once it has finished
- * (SPEC §5: nothing acknowledged is lost). Made once per server; the connection is `this`.
- * This is the hottest path in LiveRPC (#4): a synchronous handler allocates no closure
- * and no promise here.
+ * take a place among the connection's calls in flight, validate, run the handler inside
+ * its event, and acknowledge only once it has finished (nothing acknowledged is lost).
+ * Made once per server; the connection is `this`. This is the hottest path in LiveRPC
+ * (#4): a synchronous handler allocates no closure and no promise here.
  */
 export function createCallListener(hooks: SocketHooks) {
-	// Calls whose ack is not sent yet: shutdown waits for them (SPEC §5).
+	// Calls whose ack is not sent yet, on every connection: shutdown waits for them.
 	let pending = 0;
 
-	const replyValue = (ack: CallAck, output: unknown, membership: Membership, name: string) => {
+	const settled = (guard: ConnectionGuard) => {
 		pending--;
+		guard.callsInFlight--;
+	};
+	const replyValue = (ack: CallAck, output: unknown, membership: Membership, name: string, guard: ConnectionGuard) => {
+		settled(guard);
 		try {
 			ack(null, output);
 		} catch (thrown) {
-			replyError(ack, thrown, membership, name); // the output could not be encoded
+			fail(ack, thrown, membership, name); // the output could not be encoded
 		}
 	};
-	const replyError = (ack: CallAck, thrown: unknown, membership: Membership, name: string) => {
+	const fail = (ack: CallAck, thrown: unknown, membership: Membership, name: string) => {
 		const site = { label: `call ${membership.contract.pattern.id}#${name}`, event: membership.event, handleError: hooks.handleError };
-		settle(toErrorBody(thrown, site), ack, () => {});
+		replyError(ack, thrown, site);
 	};
 
 	const onCall = function (this: Socket, ref: unknown, name: unknown, input: unknown, ack: unknown): void {
@@ -42,11 +48,13 @@ export function createCallListener(hooks: SocketHooks) {
 
 		const membership = membershipByRef(this, ref);
 		if (!membership) return reply(NOT_A_MEMBER);
+		// Never name the call in the answer: the name came from the client (#8).
 		const call = typeof name === 'string' ? membership.contract.calls.get(name) : undefined;
-		if (!call) {
-			return reply({ status: 404, message: `No call '${String(name).slice(0, 100)}' in room '${membership.contract.pattern.id}'` });
-		}
+		if (!call) return reply(NO_SUCH_CALL);
 		const callName = name as string;
+		const guard = guardOf(this);
+		const refusal = admitCall(guard);
+		if (refusal) return reply(refusal);
 
 		pending++;
 		let output: unknown;
@@ -54,19 +62,19 @@ export function createCallListener(hooks: SocketHooks) {
 			const value = validateInput(call.schema, input);
 			output = isThenable(value) ? value.then((valid) => runHandler(membership, call, valid)) : runHandler(membership, call, value);
 		} catch (thrown) {
-			pending--;
-			return replyError(reply, thrown, membership, callName);
+			settled(guard);
+			return fail(reply, thrown, membership, callName);
 		}
 		if (isThenable(output)) {
 			output.then(
-				(resolved) => replyValue(reply, resolved, membership, callName),
+				(resolved) => replyValue(reply, resolved, membership, callName, guard),
 				(thrown: unknown) => {
-					pending--;
-					replyError(reply, thrown, membership, callName);
+					settled(guard);
+					fail(reply, thrown, membership, callName);
 				}
 			);
 		} else {
-			replyValue(reply, output, membership, callName);
+			replyValue(reply, output, membership, callName, guard);
 		}
 	};
 	return { onCall, pendingCalls: () => pending };

@@ -60,3 +60,10 @@ export function removeMembership(socket: Socket, membership: Membership): void {
 	if (slots?.[membership.ref - 1] === membership) slots[membership.ref - 1] = undefined;
 }
 
+
+/** How many rooms this connection is a member of. */
+export function roomsHeld(socket: Socket): number {
+	let held = 0;
+	for (const slot of connectionData(socket)[MEMBERSHIPS] ?? []) if (slot) held++;
+	return held;
+}

@@ -1,10 +1,19 @@
 import type { ExtendedError, Socket } from 'socket.io';
 import type { ErrorBody } from '../shared/protocol.js';
 import type { ConnectionData } from './connection-state.js';
+import { replyError } from './error-reply.js';
 import { releaseHandshakeRequest } from './handshake-release.js';
-import { isThenable, settle } from './promise-or-value.js';
+import type { ResolvedOptions } from './live-options.js';
+import { guardOf } from './packet-gate.js';
+import { isThenable } from './promise-or-value.js';
+import { revocationTicket, revokedSince } from './revocation.js';
+import { SocketError } from './socket-error.js';
 import { assertHookResult, HandshakeInput, type SocketHooks } from './socket-hook.js';
-import { toErrorBody } from './unexpected-error.js';
+
+/** The server's settings, read on every handshake: the dev server swaps them on edit. */
+export interface LiveSettings {
+	options: ResolvedOptions;
+}
 
 /**
  * Where a handshake becomes `locals`: a Socket.IO middleware that runs the socket hook on
@@ -13,17 +22,16 @@ import { toErrorBody } from './unexpected-error.js';
  * `connect_error`'s `data`.
  *
  * @param hooks read on every handshake (the dev server swaps them on edit)
- * @param origin the app's public origin, for the hook's `url` and `request`
  */
-export function createHandshakeMiddleware(hooks: SocketHooks, origin: string | undefined) {
-	const refuse = (next: HandshakeNext, thrown: unknown) => refuseHandshake(next, thrown, 'socket hook', hooks);
-
-	const accept = (socket: Socket, next: HandshakeNext, resolved: unknown) => {
+export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSettings) {
+	const accept = (socket: Socket, next: HandshakeNext, resolved: unknown, ticket: number) => {
 		try {
 			assertHookResult(resolved);
 		} catch (thrown) {
-			return refuse(next, thrown);
+			return refuseHandshake(socket, next, thrown, 'socket hook', hooks);
 		}
+		// A revoke() while the hook ran: what it read may be what was revoked (#8).
+		if (revokedSince(ticket, resolved.locals)) return refuseHandshake(socket, next, SESSION_CHANGED, 'socket hook', hooks);
 		(socket.data as ConnectionData) = { locals: resolved.locals };
 		releaseHandshakeRequest(socket);
 		next();
@@ -31,38 +39,43 @@ export function createHandshakeMiddleware(hooks: SocketHooks, origin: string | u
 
 	return (socket: Socket, next: HandshakeNext): void => {
 		const hook = hooks.handle;
-		if (!hook) return accept(socket, next, { locals: {} });
+		const ticket = revocationTicket();
+		if (!hook) return accept(socket, next, { locals: {} }, ticket);
 		let result: unknown;
 		try {
-			result = hook(new HandshakeInput(socket.handshake, origin));
+			result = hook(new HandshakeInput(socket.handshake, settings.options));
 		} catch (thrown) {
-			return refuse(next, thrown);
+			return refuseHandshake(socket, next, thrown, 'socket hook', hooks);
 		}
 		// A synchronous hook costs no closure or promise here: this runs on every handshake.
 		if (isThenable(result)) {
 			result.then(
-				(resolved) => accept(socket, next, resolved),
-				(thrown: unknown) => refuse(next, thrown)
+				(resolved) => accept(socket, next, resolved, ticket),
+				(thrown: unknown) => refuseHandshake(socket, next, thrown, 'socket hook', hooks)
 			);
 		} else {
-			accept(socket, next, result);
+			accept(socket, next, result, ticket);
 		}
 	};
 }
 
+// 503, so the client tries again at once with a fresh hook run.
+const SESSION_CHANGED = new SocketError(503, 'The session changed while connecting; connecting again');
+
 /** The callback a Socket.IO middleware ends with: nothing to admit, an error to refuse. */
 export type HandshakeNext = (err?: ExtendedError) => void;
 
-/** The error that refuses a handshake; the client reads `body` as `connect_error`'s `data`. */
-export function handshakeRefusal(body: ErrorBody): ExtendedError {
-	return Object.assign(new Error(body.message), { data: body });
-}
-
-/** Refuses a handshake with the safe body of what was thrown (logged with an id if unexpected). */
-export function refuseHandshake(next: HandshakeNext, thrown: unknown, label: string, hooks: SocketHooks): void {
-	settle(
-		toErrorBody(thrown, { label, event: undefined, handleError: hooks.handleError }),
-		(body) => next(handshakeRefusal(body)),
-		() => {}
+/**
+ * Refuses a handshake with the safe body of what was thrown (logged with an id if
+ * unexpected), and frees the connection for its next attempt.
+ */
+export function refuseHandshake(socket: Socket, next: HandshakeNext, thrown: unknown, label: string, hooks: SocketHooks): void {
+	replyError(
+		(body: ErrorBody) => {
+			guardOf(socket).socketOpen = false;
+			next(Object.assign(new Error(body.message), { data: body }));
+		},
+		thrown,
+		{ label, event: undefined, handleError: hooks.handleError }
 	);
 }

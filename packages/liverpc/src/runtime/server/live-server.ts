@@ -1,16 +1,21 @@
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { CALL, DEFAULT_PATH, EVENT, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
 import { createCallListener } from './call-dispatch.js';
 import type { RoomContract } from './contract-registry.js';
+import { replyError, neverThrows } from './error-reply.js';
 import { eventSinks, type EventSink } from './event-sinks.js';
-import { createHandshakeMiddleware, handshakeRefusal, refuseHandshake, type HandshakeNext } from './handshake-middleware.js';
+import { createHandshakeMiddleware, refuseHandshake, type HandshakeNext, type LiveSettings } from './handshake-middleware.js';
 import { trackUpgradeResponses } from './handshake-release.js';
-import { settle } from './promise-or-value.js';
+import type { ResolvedOptions } from './live-options.js';
+import { checkOrigin, createRefusalLog, ORIGIN_REFUSED } from './origin-check.js';
+import { createGatedParser, guardOf, onRefused, REFUSED, type SocketParser } from './packet-gate.js';
+import { registerForRevocation } from './revocation.js';
 import { createMembershipListeners } from './room-membership.js';
+import { SocketError } from './socket-error.js';
 import type { SocketHooks } from './socket-hook.js';
-import { toErrorBody } from './unexpected-error.js';
 
 /**
  * A running LiveRPC server.
@@ -35,28 +40,61 @@ export interface LiveServer {
 	close(): Promise<void>;
 }
 
+/** A {@link LiveServer} whose options can be replaced while it runs (the dev server's). */
+export interface ReconfigurableLiveServer extends LiveServer {
+	/** Applies new options to handshakes and connections from now on. */
+	reconfigure(options: ResolvedOptions): void;
+}
+
 /** How a LiveRPC server is put together; `attach` and the Vite dev server both build one. */
 export interface LiveServerParts {
 	/** Read on every use, so the dev server can swap them when `hooks.socket.ts` changes. */
 	hooks: SocketHooks;
 	/** Route id to contract; the dev server adds, replaces and removes entries in place. */
 	contracts: Map<string, RoomContract>;
-	/** The app's public origin (`ORIGIN`), for the hook's `url`; else the request's host. */
-	origin?: string;
+	/** Origins, proxy headers and limits, checked. */
+	options: ResolvedOptions;
 	path?: string;
 	socket?: Partial<ServerOptions>;
 	/**
-	 * Runs before every handshake, join and call when set: the dev server loads edited
-	 * files there. Production leaves it unset, and the hot paths do not see it.
+	 * Runs before every new session, handshake, join and call when set: the dev server
+	 * loads edited files there. Production leaves it unset, and the hot paths do not see it.
 	 */
 	refresh?: () => Promise<void>;
 }
 
-const RESTARTING: ErrorBody = Object.freeze({ status: 503, message: 'The server is restarting' });
+const RESTARTING = new SocketError(503, 'The server is restarting');
+
+type AllowRequest = NonNullable<ServerOptions['allowRequest']>;
 
 /** Attaches Socket.IO to `httpServer` and serves the given hooks and contracts on it. */
-export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts): LiveServer {
+export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts): ReconfigurableLiveServer {
 	const { hooks, contracts, refresh } = parts;
+	const settings: LiveSettings = { options: parts.options };
+	const { parser: customParser, allowRequest: userAllowRequest, ...socketOptions } = parts.socket ?? {};
+	const logRefusal = createRefusalLog();
+
+	// Cross-site WebSocket hijacking: every new Engine.IO session, polling or websocket,
+	// shows its Origin here before the socket hook can run (#8).
+	const allowRequest: AllowRequest = (request, callback) => {
+		const decide = () => {
+			let reason: string | undefined;
+			try {
+				reason = checkOrigin(request.headers, isEncrypted(request), settings.options);
+			} catch {
+				reason = 'the Origin could not be checked';
+			}
+			if (reason !== undefined) {
+				logRefusal(reason);
+				return callback(ORIGIN_REFUSED, false);
+			}
+			if (userAllowRequest) return userAllowRequest(request, callback);
+			callback(null, true);
+		};
+		if (refresh) refresh().then(decide, decide);
+		else decide();
+	};
+
 	const io = new Server(httpServer, {
 		path: parts.path ?? DEFAULT_PATH,
 		serveClient: false,
@@ -64,13 +102,17 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		transports: ['websocket', 'polling'],
 		// Leave other upgrade requests to their own listeners (Vite HMR in dev).
 		destroyUpgrade: false,
-		...parts.socket
+		maxHttpBufferSize: settings.options.limits.maxMessageBytes,
+		...socketOptions,
+		parser: createGatedParser(() => settings.options.limits, customParser as SocketParser | undefined),
+		allowRequest
 	});
 
 	const sink: EventSink = (routeId, key, name, payload) => {
 		if (contracts.has(routeId)) io.to(key).emit(EVENT, key, name, payload);
 	};
 	eventSinks.add(sink);
+	const unregister = registerForRevocation(io);
 
 	type Listener = (this: Socket, ...args: unknown[]) => void;
 	const membership = createMembershipListeners(contracts, hooks);
@@ -78,11 +120,11 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	let onJoin = membership.onJoin as Listener;
 	let onLeave = membership.onLeave as Listener;
 	let onCall = calls.onCall as Listener;
-	const handshake = createHandshakeMiddleware(hooks, parts.origin);
+	const handshake = createHandshakeMiddleware(hooks, settings);
 	let accepting = true;
 	let middleware = (socket: Socket, next: HandshakeNext) => {
 		if (accepting) handshake(socket, next);
-		else next(handshakeRefusal(RESTARTING));
+		else refuseHandshake(socket, next, RESTARTING, 'shutdown', hooks);
 	};
 
 	if (refresh) {
@@ -92,8 +134,12 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 					() => listener.apply(this, args),
 					(thrown: unknown) => {
 						const ack = args[args.length - 1];
-						const body = toErrorBody(thrown, { label: 'loading socket files', event: undefined, handleError: hooks.handleError });
-						if (typeof ack === 'function') settle(body, ack as (body: ErrorBody) => void, () => {});
+						if (typeof ack !== 'function') return;
+						replyError(ack as (body: ErrorBody) => void, thrown, {
+							label: 'loading socket files',
+							event: undefined,
+							handleError: hooks.handleError
+						});
 					}
 				);
 			};
@@ -104,21 +150,31 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		middleware = (socket, next) => {
 			refresh().then(
 				() => plain(socket, next),
-				(thrown: unknown) => refuseHandshake(next, thrown, 'loading socket files', hooks)
+				(thrown: unknown) => refuseHandshake(socket, next, thrown, 'loading socket files', hooks)
 			);
 		};
 	}
+	onJoin = neverThrows('join listener', onJoin);
+	onLeave = neverThrows('leave listener', onLeave);
+	onCall = neverThrows('call listener', onCall);
 
 	trackUpgradeResponses(io);
 	io.use(middleware);
 	io.on('connection', (socket) => {
+		socket.on('error', ignoreGateViolation);
+		socket.on('disconnect', freeConnection);
 		socket.on(JOIN, onJoin);
 		socket.on(LEAVE, onLeave);
 		socket.on(CALL, onCall);
+		socket.on(REFUSED, onRefused);
 	});
 
 	return {
 		io,
+		reconfigure(options) {
+			settings.options = options;
+			applyMessageLimit(io, options.limits.maxMessageBytes);
+		},
 		async shutdown({ timeout = 30_000 } = {}) {
 			accepting = false;
 			const deadline = Date.now() + timeout;
@@ -126,12 +182,37 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 				await new Promise((resolve) => setTimeout(resolve, 20));
 			}
 			eventSinks.delete(sink);
+			unregister();
 			io.disconnectSockets(true);
 		},
 		close: () =>
 			new Promise<void>((resolve) => {
 				eventSinks.delete(sink);
+				unregister();
 				void io.close(() => resolve());
 			})
 	};
+}
+
+function isEncrypted(request: IncomingMessage): boolean {
+	return Boolean((request.socket as TLSSocket | undefined)?.encrypted);
+}
+
+// Socket.IO reports a decoder's protocol violation to each socket of the connection before
+// it closes the connection; the packet gate has decided already, so there is nothing to log.
+function ignoreGateViolation(): void {}
+
+// The namespace socket is gone: its connection may open another one.
+function freeConnection(this: Socket): void {
+	guardOf(this).socketOpen = false;
+}
+
+/**
+ * Engine.IO reads its size limit when a polling session starts and when a websocket is
+ * accepted, so changing both fields applies it to every new connection (`vite dev`).
+ */
+function applyMessageLimit(io: Server, bytes: number): void {
+	const engine = io.engine as unknown as { opts: { maxHttpBufferSize: number }; ws?: { options?: { maxPayload?: number } } };
+	engine.opts.maxHttpBufferSize = bytes;
+	if (engine.ws?.options) engine.ws.options.maxPayload = bytes;
 }

@@ -2,14 +2,18 @@ import type { Socket } from 'socket.io';
 import type { ErrorBody, JoinAck } from '../shared/protocol.js';
 import { roomKey } from './room-key.js';
 import type { RoomContract } from './contract-registry.js';
-import { addMembership, connectionData, membershipByRef, removeMembership } from './connection-state.js';
-import { isThenable, settle } from './promise-or-value.js';
+import { addMembership, connectionData, membershipByRef, removeMembership, roomsHeld } from './connection-state.js';
+import { replyError } from './error-reply.js';
+import { admitJoin, guardOf } from './packet-gate.js';
+import { isThenable } from './promise-or-value.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { SocketHooks } from './socket-hook.js';
 import type { SocketEvent } from './types.js';
-import { toErrorBody } from './unexpected-error.js';
 
 type JoinAckFn = (error: ErrorBody | null, joined?: JoinAck) => void;
+
+// Fixed texts: a route id or a param name the client made up is never repeated back (#8).
+const NO_SUCH_ROOM: ErrorBody = Object.freeze({ status: 404, message: 'No such room' });
 
 /**
  * Serves JOIN and LEAVE for every connection of one server. The listeners are made once
@@ -22,14 +26,19 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 		const socket = this;
 
 		const contract = typeof routeId === 'string' ? contracts.get(routeId) : undefined;
-		if (!contract) return reply({ status: 404, message: `No room '${String(routeId).slice(0, 100)}'` });
+		if (!contract) return reply(NO_SUCH_ROOM);
 
 		const resolved = contract.pattern.resolve(params);
 		if ('problem' in resolved) {
 			return reply({ status: 400, message: `Invalid params for room '${contract.pattern.id}': ${resolved.problem}` });
 		}
-
 		const key = roomKey(contract.pattern, resolved.room);
+		const guard = guardOf(socket);
+		// A re-join of a room this connection holds takes no new place.
+		const rejoin = socket.rooms.has(key);
+		const refusal = rejoin ? undefined : admitJoin(guard, roomsHeld(socket));
+		if (refusal) return reply(refusal);
+
 		const event: SocketEvent = {
 			locals: connectionData(socket).locals,
 			params: resolved.params,
@@ -37,9 +46,15 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			room: resolved.room,
 			connectionId: socket.id
 		};
-		const fail = (thrown: unknown) =>
-			settle(toErrorBody(thrown, { label: `join ${contract.pattern.id}`, event, handleError: hooks.handleError }), reply, () => {});
+		const done = () => {
+			if (!rejoin) guard.joinsInFlight--;
+		};
+		const fail = (thrown: unknown) => {
+			done();
+			replyError(reply, thrown, { label: `join ${contract.pattern.id}`, event, handleError: hooks.handleError });
+		};
 		const admit = (joinReply: unknown) => {
+			done();
 			if (!socket.connected) return; // gone while the guard ran: nothing to join
 			const membership = addMembership(socket, event, key, contract);
 			void socket.join(key);
@@ -49,7 +64,7 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 				// The reply could not be encoded (a cycle, a BigInt): undo the join, say why.
 				removeMembership(socket, membership);
 				void socket.leave(key);
-				fail(thrown);
+				replyError(reply, thrown, { label: `join ${contract.pattern.id}`, event, handleError: hooks.handleError });
 			}
 		};
 

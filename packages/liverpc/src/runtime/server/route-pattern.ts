@@ -86,7 +86,8 @@ export function compileRoutePattern(id: string): RoutePattern {
 			}
 			const given = input as Record<string, unknown>;
 			for (const key of Object.keys(given)) {
-				if (!names.includes(key)) return { problem: `unknown param '${key}'` };
+				// The key came from the client: say what the route takes instead of repeating it (#8).
+				if (!names.includes(key)) return { problem: `an unknown param (the route takes ${names.length ? names.map((name) => `'${name}'`).join(', ') : 'none'})` };
 			}
 			// Keys come only from the route, never from the payload (and `__proto__` cannot be a
 			// param name), so a plain object is safe; it is also a tenth of a null-prototype

@@ -59,3 +59,22 @@ export function error(status: number, message: string): never {
 export function isSocketError(value: unknown): value is SocketError {
 	return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }
+
+/**
+ * The body of an expected error: ours, or SvelteKit's `HttpError` from `error()` of
+ * `@sveltejs/kit`, which editors auto-import as readily as ours (#8). Kit's class is
+ * recognised by its shape (own `status` and `body`, nothing else), not by `instanceof`:
+ * the app's bundle has its own copy of kit, and names do not survive minification.
+ * Undefined for anything else, which is then an unexpected error.
+ */
+export function expectedErrorBody(thrown: unknown): ErrorBody | undefined {
+	if (isSocketError(thrown)) return thrown.body;
+	if (typeof thrown !== 'object' || thrown === null || thrown instanceof Error) return undefined;
+	const { status, body } = thrown as { status?: unknown; body?: unknown };
+	const keys = Object.keys(thrown);
+	if (keys.length !== 2 || !keys.includes('status') || !keys.includes('body')) return undefined;
+	if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) return undefined;
+	if (typeof body !== 'object' || body === null || typeof (body as { message?: unknown }).message !== 'string') return undefined;
+	// App.Error may carry more fields (a code, say); they were written by the app, not the client.
+	return { ...(body as Record<string, unknown>), status, message: (body as { message: string }).message };
+}

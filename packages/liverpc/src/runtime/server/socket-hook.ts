@@ -1,6 +1,9 @@
 import type { HandleSocketError } from './types.js';
 import type { Socket } from 'socket.io';
+import { clientAddress } from './client-address.js';
 import { HandshakeCookieJar, type HandshakeCookies } from './handshake-cookies.js';
+import type { ResolvedOptions } from './live-options.js';
+import { requestOrigin } from './origin-check.js';
 
 type Handshake = Socket['handshake'];
 
@@ -21,7 +24,12 @@ export interface SocketHookInput {
 	readonly request: Request;
 	/** The handshake URL, e.g. `http://localhost:3000/_liverpc/?EIO=4&transport=websocket`. */
 	readonly url: URL;
-	/** The remote address of the connection. */
+	/**
+	 * The client's address, as adapter-node's `getClientAddress()` gives it: the remote
+	 * address, or the proxy header named by `ADDRESS_HEADER` (`proxy.addressHeader`), for
+	 * `x-forwarded-for` honouring `XFF_DEPTH`. Call it in the hook: afterwards the
+	 * handshake's headers are gone.
+	 */
 	getClientAddress(): string;
 }
 
@@ -82,19 +90,18 @@ export class HandshakeInput implements SocketHookInput {
 	#url: URL | undefined;
 	#request: Request | undefined;
 
-	#origin: string | undefined;
+	#options: ResolvedOptions;
 
-	/** @param origin the app's public origin (`ORIGIN`) when known; else the request's host */
-	constructor(handshake: Handshake, origin: string | undefined) {
+	/** @param options the server's options: the app's origin and the trusted proxy headers */
+	constructor(handshake: Handshake, options: ResolvedOptions) {
 		this.#handshake = handshake;
-		this.#origin = origin;
+		this.#options = options;
 		this.cookies = new HandshakeCookieJar(handshake.headers.cookie);
 	}
 
 	get url(): URL {
 		const handshake = this.#handshake;
-		const base = this.#origin ?? `${handshake.secure ? 'https' : 'http'}://${handshake.headers.host ?? 'localhost'}`;
-		return (this.#url ??= new URL(handshake.url, base));
+		return (this.#url ??= new URL(handshake.url, requestOrigin(handshake.headers, handshake.secure, this.#options)));
 	}
 
 	get request(): Request {
@@ -110,7 +117,7 @@ export class HandshakeInput implements SocketHookInput {
 	}
 
 	// An own arrow, not a method: hooks destructure it, as in SvelteKit's `({ getClientAddress })`.
-	readonly getClientAddress = (): string => this.#handshake.address;
+	readonly getClientAddress = (): string => clientAddress(this.#handshake.headers, this.#handshake.address, this.#options.proxy);
 }
 
 /** Checks what a hook returned, so a typo shows up as a clear log line, not as `undefined` locals. */

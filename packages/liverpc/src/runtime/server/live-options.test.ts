@@ -1,0 +1,42 @@
+import { expect, it } from 'vitest';
+import { DEFAULT_LIMITS, optionsFromEnv, resolveOptions } from './live-options.js';
+
+it('fills in the documented defaults', () => {
+	const resolved = resolveOptions(undefined);
+	expect(resolved.limits).toEqual({
+		maxMessageBytes: 65_536,
+		callsPerSecond: 50,
+		callBurst: 100,
+		maxCallsInFlight: 32,
+		joinsPerSecond: 10,
+		joinBurst: 50,
+		maxRooms: 50
+	});
+	expect(resolved.limits).toBe(DEFAULT_LIMITS);
+	expect(resolved.allowMissingOrigin).toBe(true);
+	expect(resolved.origin).toBeUndefined();
+	expect(resolved.proxy).toEqual({ protocolHeader: undefined, hostHeader: undefined, portHeader: undefined, addressHeader: undefined, xffDepth: 1 });
+});
+
+it('normalises origins and header names', () => {
+	const resolved = resolveOptions({
+		origin: 'https://Chat.Example.com/',
+		allowedOrigins: ['http://localhost:5173/path'],
+		proxy: { addressHeader: 'X-Forwarded-For' }
+	});
+	expect(resolved.origin).toBe('https://chat.example.com');
+	expect([...resolved.allowedOrigins]).toEqual(['http://localhost:5173']);
+	expect(resolved.proxy.addressHeader).toBe('x-forwarded-for');
+	expect(() => resolveOptions({ origin: 'file:///etc' })).toThrow(/is not an origin/);
+});
+
+it("reads adapter-node's environment over the options in code", () => {
+	const env: Record<string, string> = { ORIGIN: 'https://rooms.example.com', ADDRESS_HEADER: 'x-real-ip', XFF_DEPTH: '2', HOST_HEADER: '' };
+	const options = optionsFromEnv({ origin: 'http://localhost:3000', proxy: { hostHeader: 'x-forwarded-host' }, limits: { maxRooms: 5 } }, (name) => env[name]);
+	expect(options).toEqual({
+		origin: 'https://rooms.example.com',
+		proxy: { hostHeader: 'x-forwarded-host', addressHeader: 'x-real-ip', xffDepth: 2 },
+		limits: { maxRooms: 5 }
+	});
+	expect(() => resolveOptions(optionsFromEnv({}, (name) => (name === 'XFF_DEPTH' ? 'two' : undefined)))).toThrow('proxy.xffDepth must be a positive integer');
+});

@@ -1,0 +1,225 @@
+/**
+ * LiveRPC's one configuration surface: what may connect (origins, proxy headers) and how
+ * much one connection may ask for (limits). The same object configures `vite dev` and
+ * `node build` (exported as `options` from `src/hooks.socket.ts`) and a custom server
+ * (passed to `attach()`), so a setting behaves the same everywhere (#8).
+ *
+ * @example
+ * ```ts
+ * // src/hooks.socket.ts
+ * import type { LiveOptions } from 'liverpc/server';
+ * export const options: LiveOptions = {
+ *   allowedOrigins: ['https://admin.example.com'],
+ *   limits: { callsPerSecond: 20, maxRooms: 10 }
+ * };
+ * ```
+ */
+export interface LiveOptions {
+	/**
+	 * The app's public origin, e.g. `https://chat.example.com`: pages on it may connect, and
+	 * the hook's `url` uses it. `node build` takes it from adapter-node's `ORIGIN`. Without
+	 * it, the request's own host is the app's origin (see `docs/security.md`).
+	 */
+	origin?: string;
+	/** More origins whose pages may connect, e.g. an admin app on another subdomain. */
+	allowedOrigins?: string[];
+	/**
+	 * Whether a handshake without an `Origin` header may connect. Default `true`: browsers
+	 * always send `Origin` on WebSocket handshakes and cross-origin requests, so an attacking
+	 * page cannot leave it out, while Node scripts and native apps usually send none.
+	 */
+	allowMissingOrigin?: boolean;
+	/** Headers set by a trusted reverse proxy, as adapter-node reads them; `node build` takes them from its env. */
+	proxy?: ProxyHeaders;
+	/** How much one connection may ask for; each has a default (see {@link LiveLimits}). */
+	limits?: Partial<LiveLimits>;
+}
+
+/**
+ * Reverse-proxy headers, named as adapter-node's environment variables: `PROTOCOL_HEADER`,
+ * `HOST_HEADER`, `PORT_HEADER`, `ADDRESS_HEADER` and `XFF_DEPTH`.
+ *
+ * @example
+ * ```ts
+ * const proxy: ProxyHeaders = { protocolHeader: 'x-forwarded-proto', hostHeader: 'x-forwarded-host', addressHeader: 'x-forwarded-for', xffDepth: 1 };
+ * ```
+ */
+export interface ProxyHeaders {
+	/** Header holding the scheme the browser used (`x-forwarded-proto`). */
+	protocolHeader?: string;
+	/** Header holding the host the browser used (`x-forwarded-host`). */
+	hostHeader?: string;
+	/** Header holding the port the browser used (`x-forwarded-port`). */
+	portHeader?: string;
+	/** Header holding the client's address (`x-forwarded-for`, `x-real-ip`) for `getClientAddress()`. */
+	addressHeader?: string;
+	/** With `x-forwarded-for`: how many proxies you trust; the address is that many from the right. Default 1. */
+	xffDepth?: number;
+}
+
+/**
+ * Per-connection limits. Every one can be raised, or set to `Infinity` to turn it off.
+ *
+ * @example
+ * ```ts
+ * const limits: Partial<LiveLimits> = { maxMessageBytes: 1_000_000, callsPerSecond: 200, callBurst: 400 };
+ * ```
+ */
+export interface LiveLimits {
+	/** Largest message a client may send, in bytes. Over it the connection is closed. Default 65,536. */
+	maxMessageBytes: number;
+	/** Calls per second a connection may make on average; over it a call gets 429. Default 50. */
+	callsPerSecond: number;
+	/** Calls a connection may make at once before `callsPerSecond` applies. Default 100. */
+	callBurst: number;
+	/** Calls of one connection still running; one more gets 429. Default 32. */
+	maxCallsInFlight: number;
+	/** Joins (and re-joins) per second a connection may attempt on average; over it a join gets 429. Default 10. */
+	joinsPerSecond: number;
+	/** Joins a connection may attempt at once, e.g. re-joining every room after a reconnect. Default 50. */
+	joinBurst: number;
+	/** Rooms one connection may be a member of at the same time; one more gets 429. Default 50. */
+	maxRooms: number;
+}
+
+/** The defaults, written out in `docs/security.md`. */
+export const DEFAULT_LIMITS: Readonly<LiveLimits> = Object.freeze({
+	maxMessageBytes: 65_536,
+	callsPerSecond: 50,
+	callBurst: 100,
+	maxCallsInFlight: 32,
+	joinsPerSecond: 10,
+	joinBurst: 50,
+	maxRooms: 50
+});
+
+/** Options checked once and in the shape the hot paths read. */
+export interface ResolvedOptions {
+	/** `scheme://host[:port]` of the app, when configured. */
+	origin: string | undefined;
+	/** Origins allowed besides the app's own, normalised. */
+	allowedOrigins: ReadonlySet<string>;
+	allowMissingOrigin: boolean;
+	proxy: ResolvedProxy;
+	limits: Readonly<LiveLimits>;
+}
+
+export interface ResolvedProxy {
+	protocolHeader: string | undefined;
+	hostHeader: string | undefined;
+	portHeader: string | undefined;
+	addressHeader: string | undefined;
+	xffDepth: number;
+}
+
+/**
+ * Checks options and fills in defaults. Throws a `TypeError` naming the option at fault,
+ * so a typo stops `node build` at startup rather than weakening a limit silently.
+ */
+export function resolveOptions(options: LiveOptions | undefined): ResolvedOptions {
+	const given = options ?? {};
+	if (typeof given !== 'object') throw new TypeError('LiveRPC options must be an object');
+	for (const key of Object.keys(given)) {
+		if (!OPTION_KEYS.has(key)) throw new TypeError(`Unknown LiveRPC option '${key}' (known: ${[...OPTION_KEYS].join(', ')})`);
+	}
+	const origin = given.origin === undefined || given.origin === '' ? undefined : normaliseOrigin(given.origin, 'origin');
+	const allowed = new Set<string>();
+	if (given.allowedOrigins !== undefined) {
+		if (!Array.isArray(given.allowedOrigins)) throw new TypeError('allowedOrigins must be an array of origins');
+		for (const entry of given.allowedOrigins) allowed.add(normaliseOrigin(entry, 'allowedOrigins'));
+	}
+	if (given.allowMissingOrigin !== undefined && typeof given.allowMissingOrigin !== 'boolean') {
+		throw new TypeError('allowMissingOrigin must be true or false');
+	}
+	return {
+		origin,
+		allowedOrigins: allowed,
+		allowMissingOrigin: given.allowMissingOrigin ?? true,
+		proxy: resolveProxy(given.proxy),
+		limits: resolveLimits(given.limits)
+	};
+}
+
+const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits']);
+
+function normaliseOrigin(value: unknown, option: string): string {
+	let url: URL | undefined;
+	try {
+		url = typeof value === 'string' ? new URL(value) : undefined;
+	} catch {
+		url = undefined;
+	}
+	if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin === 'null') {
+		throw new TypeError(`${option}: ${JSON.stringify(value)} is not an origin like 'https://chat.example.com'`);
+	}
+	return url.origin;
+}
+
+function resolveProxy(proxy: ProxyHeaders | undefined): ResolvedProxy {
+	const given = proxy ?? {};
+	const header = (name: keyof ProxyHeaders) => {
+		const value = given[name];
+		if (value === undefined || value === '') return undefined;
+		if (typeof value !== 'string') throw new TypeError(`proxy.${name} must be a header name`);
+		return value.toLowerCase();
+	};
+	const xffDepth = given.xffDepth ?? 1;
+	if (!Number.isInteger(xffDepth) || xffDepth < 1) throw new TypeError('proxy.xffDepth must be a positive integer');
+	return {
+		protocolHeader: header('protocolHeader'),
+		hostHeader: header('hostHeader'),
+		portHeader: header('portHeader'),
+		addressHeader: header('addressHeader'),
+		xffDepth
+	};
+}
+
+function resolveLimits(limits: Partial<LiveLimits> | undefined): Readonly<LiveLimits> {
+	if (limits === undefined) return DEFAULT_LIMITS;
+	if (typeof limits !== 'object' || limits === null) throw new TypeError('limits must be an object');
+	const resolved: LiveLimits = { ...DEFAULT_LIMITS };
+	for (const [key, value] of Object.entries(limits)) {
+		if (!(key in DEFAULT_LIMITS)) {
+			throw new TypeError(`Unknown limit '${key}' (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
+		}
+		if (value === undefined) continue;
+		if (typeof value !== 'number' || Number.isNaN(value) || value < 1) {
+			throw new TypeError(`limits.${key} must be a number of at least 1, or Infinity`);
+		}
+		resolved[key as keyof LiveLimits] = value;
+	}
+	return Object.freeze(resolved);
+}
+
+/**
+ * Fills options from adapter-node's environment variables: `ORIGIN`, `PROTOCOL_HEADER`,
+ * `HOST_HEADER`, `PORT_HEADER`, `ADDRESS_HEADER` and `XFF_DEPTH`. A variable that is set
+ * wins over the same option in code, since the environment is where a deployment says
+ * where it runs. `node build` does this by itself; a custom server calls it.
+ *
+ * @example
+ * ```js
+ * // server.js, a custom server
+ * const { options } = await loadSockets();
+ * attach(server, optionsFromEnv(options));
+ * ```
+ * @param env how to read a variable; default `process.env` (`node build` passes adapter-node's, which applies its `envPrefix`)
+ */
+export function optionsFromEnv<Options extends LiveOptions>(
+	options: Options,
+	env: (name: string) => string | undefined = (name) => process.env[name]
+): Options {
+	const read = (name: string) => {
+		const value = env(name);
+		return value === undefined || value === '' ? undefined : value;
+	};
+	const proxy: ProxyHeaders = { ...options.proxy };
+	const headers = { protocolHeader: 'PROTOCOL_HEADER', hostHeader: 'HOST_HEADER', portHeader: 'PORT_HEADER', addressHeader: 'ADDRESS_HEADER' } as const;
+	for (const [option, name] of Object.entries(headers)) {
+		const value = read(name);
+		if (value !== undefined) proxy[option as keyof typeof headers] = value;
+	}
+	const depth = read('XFF_DEPTH');
+	if (depth !== undefined) proxy.xffDepth = Number(depth);
+	return { ...options, origin: read('ORIGIN') ?? options.origin, proxy };
+}

@@ -1,0 +1,209 @@
+import * as defaultParser from 'socket.io-parser';
+import type { Packet } from 'socket.io-parser';
+import type { Socket } from 'socket.io';
+import { CALL, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
+import type { LiveLimits } from './live-options.js';
+import { TokenBucket } from './token-bucket.js';
+
+// Where every packet a client sends is checked before Socket.IO acts on it (#8). One bad
+// packet once stopped the whole process: Socket.IO spreads an event's arguments into the
+// listener call (`emit(...args)`), so a `c` packet with 80k arguments threw a RangeError
+// from inside its own callbacks. Here each decoded packet is looked at first, while it is
+// still one array:
+// - CONNECT: one namespace socket per Engine.IO connection, pending or open, and a bound
+//   on how often a connection may try (each attempt runs the socket hook);
+// - events: only LiveRPC's three, with no more arguments than the protocol has, and within
+//   the connection's call and join rates;
+// - a refused event that expects an answer is rewritten into REFUSED with a fixed body, so
+//   the caller gets a clear error while its own arguments go no further;
+// - a connection that keeps being refused, or breaks the protocol, is closed.
+// Limits that depend on state (calls still running, rooms held) are checked by the
+// listeners through the same connection's guard: see `admitCall` and `admitJoin`.
+
+/** The internal event a refused packet becomes; a client sending it is refused too. */
+export const REFUSED = '~refused';
+
+export const REFUSALS = {
+	malformed: { status: 400, message: 'Malformed packet: not LiveRPC protocol' },
+	unknownEvent: { status: 400, message: 'Unknown event: LiveRPC only serves joins, leaves and calls' },
+	callRate: { status: 429, message: 'Too many calls: slow down' },
+	joinRate: { status: 429, message: 'Too many joins: slow down' },
+	callsInFlight: { status: 429, message: 'Too many calls in flight on this connection' },
+	rooms: { status: 429, message: 'Too many rooms on this connection: leave one first' }
+} as const satisfies Record<string, ErrorBody>;
+for (const body of Object.values(REFUSALS)) Object.freeze(body);
+
+/** The most arguments (event name included) each client event has on the wire. */
+const ARITY: Record<string, number> = { [JOIN]: 3, [CALL]: 4, [LEAVE]: 2 };
+
+// Each CONNECT runs the socket hook; a client needs one per connection, and a few more
+// when a 5xx from the hook makes it retry with backoff on the same connection.
+const HANDSHAKE_BURST = 5;
+const HANDSHAKES_PER_SECOND = 0.5;
+// Refusals a connection may collect before it is closed: enough for an app that bursts
+// past a limit now and then, not for one that ignores the 429s.
+const REFUSAL_BURST = 50;
+const REFUSALS_FORGIVEN_PER_SECOND = 5;
+
+/** Thrown from the decoder: Socket.IO then closes the connection (and logs nothing). */
+class ProtocolViolation extends Error {
+	override name = 'ProtocolViolation';
+}
+
+/** The limits of one Engine.IO connection, shared by its decoder and its listeners. */
+export class ConnectionGuard {
+	readonly limits: Readonly<LiveLimits>;
+	/** True from a CONNECT until its refusal or the namespace socket's end. */
+	socketOpen = false;
+	callsInFlight = 0;
+	joinsInFlight = 0;
+	#handshakes = new TokenBucket(HANDSHAKES_PER_SECOND, HANDSHAKE_BURST);
+	#calls: TokenBucket;
+	#joins: TokenBucket;
+	#refusals = new TokenBucket(REFUSALS_FORGIVEN_PER_SECOND, REFUSAL_BURST);
+
+	constructor(limits: Readonly<LiveLimits>) {
+		this.limits = limits;
+		this.#calls = new TokenBucket(limits.callsPerSecond, limits.callBurst);
+		this.#joins = new TokenBucket(limits.joinsPerSecond, limits.joinBurst);
+	}
+
+	/** Returns the packet to pass on (maybe rewritten), undefined to drop it, or throws to close. */
+	inspect(packet: Packet): Packet | undefined {
+		switch (packet.type) {
+			case defaultParser.PacketType.CONNECT:
+				if (packet.nsp !== '/') throw new ProtocolViolation('CONNECT to a namespace LiveRPC does not serve');
+				if (this.socketOpen) throw new ProtocolViolation('a second CONNECT on one connection');
+				if (!this.#handshakes.take()) throw new ProtocolViolation('too many handshakes on one connection');
+				this.socketOpen = true;
+				return packet;
+			case defaultParser.PacketType.DISCONNECT:
+				this.socketOpen = false;
+				return packet;
+			case defaultParser.PacketType.EVENT:
+				return this.#inspectEvent(packet);
+			case defaultParser.PacketType.ACK:
+				// The server never asks a client for an acknowledgement.
+				this.#strike();
+				return undefined;
+			default:
+				throw new ProtocolViolation('a packet type clients do not send');
+		}
+	}
+
+	#inspectEvent(packet: Packet): Packet | undefined {
+		const data = packet.data as unknown[];
+		const name = data[0];
+		const answerable = typeof packet.id === 'number';
+		let refusal: ErrorBody | undefined;
+		if (typeof name !== 'string' || !Object.hasOwn(ARITY, name)) refusal = REFUSALS.unknownEvent;
+		else if (data.length > ARITY[name]!) refusal = REFUSALS.malformed;
+		else if (name === LEAVE) return packet; // cheap, and answers nothing
+		else if (!answerable) refusal = REFUSALS.malformed; // joins and calls always expect an answer
+		else if (name === CALL && !this.#calls.take()) refusal = REFUSALS.callRate;
+		else if (name === JOIN && !this.#joins.take()) refusal = REFUSALS.joinRate;
+		if (!refusal) return packet;
+
+		this.#strike();
+		if (!answerable) return undefined;
+		packet.data = [REFUSED, refusal];
+		return packet;
+	}
+
+	/**
+	 * Counts one refusal against the connection. Returns false once it has collected too
+	 * many; from the decoder that closes the connection at once.
+	 */
+	strike(): boolean {
+		return this.#refusals.take();
+	}
+
+	#strike(): void {
+		if (!this.strike()) throw new ProtocolViolation('too many refused packets');
+	}
+}
+
+/** A Socket.IO parser: `Encoder` and `Decoder` classes, like `socket.io-parser` itself. */
+export interface SocketParser {
+	Encoder: new () => unknown;
+	Decoder: new () => { on(event: string, listener: (packet: Packet) => void): unknown };
+}
+
+type DecodedListener = (packet: Packet) => void;
+
+/**
+ * Wraps a Socket.IO parser (the default one, or one passed in `socket.parser`) so that
+ * its decoder, one per connection, hands each packet to the connection's guard first.
+ *
+ * @param currentLimits read once per new connection, so `vite dev` picks up edited limits
+ */
+export function createGatedParser(currentLimits: () => Readonly<LiveLimits>, base: SocketParser = defaultParser as never): SocketParser {
+	const BaseDecoder = base.Decoder as new () => {
+		on(event: string, listener: DecodedListener): unknown;
+		removeListener(event: string, listener: DecodedListener): unknown;
+	};
+	class GatedDecoder extends BaseDecoder {
+		readonly guard = new ConnectionGuard(currentLimits());
+		#gated = new Map<DecodedListener, DecodedListener>();
+
+		override on(event: string, listener: DecodedListener): unknown {
+			if (event !== 'decoded') return super.on(event, listener);
+			const gated: DecodedListener = (packet) => {
+				const admitted = this.guard.inspect(packet);
+				if (admitted) listener(admitted);
+			};
+			this.#gated.set(listener, gated);
+			return super.on(event, gated);
+		}
+
+		override removeListener(event: string, listener: DecodedListener): unknown {
+			const gated = event === 'decoded' ? this.#gated.get(listener) : undefined;
+			if (gated) this.#gated.delete(listener);
+			return super.removeListener(event, gated ?? listener);
+		}
+	}
+	return { Encoder: base.Encoder, Decoder: GatedDecoder as unknown as SocketParser['Decoder'] };
+}
+
+/** The guard of a namespace socket's connection (every socket of a LiveRPC server has one). */
+export function guardOf(socket: Socket): ConnectionGuard {
+	return (socket.client as unknown as { decoder: { guard: ConnectionGuard } }).decoder.guard;
+}
+
+/**
+ * Takes a place for one more call on this connection, or returns the refusal. The caller
+ * gives the place back with `guard.callsInFlight--` once the call is answered.
+ */
+export function admitCall(guard: ConnectionGuard): ErrorBody | undefined {
+	if (guard.callsInFlight >= guard.limits.maxCallsInFlight) return refuse(guard, REFUSALS.callsInFlight);
+	guard.callsInFlight++;
+	return undefined;
+}
+
+/**
+ * Takes a place for one more join, counting rooms already held and joins still running,
+ * or returns the refusal. The caller gives it back with `guard.joinsInFlight--`.
+ */
+export function admitJoin(guard: ConnectionGuard, roomsHeld: number): ErrorBody | undefined {
+	if (roomsHeld + guard.joinsInFlight >= guard.limits.maxRooms) return refuse(guard, REFUSALS.rooms);
+	guard.joinsInFlight++;
+	return undefined;
+}
+
+function refuse(guard: ConnectionGuard, body: ErrorBody): ErrorBody {
+	guard.strike(); // the decoder closes the connection on its next refusal if this was the last
+	return body;
+}
+
+/**
+ * Listener of {@link REFUSED}: answers with the body the decoder chose. The body is the
+ * decoder's own object, never anything from the wire.
+ */
+export function onRefused(this: Socket, body: unknown, ack: unknown): void {
+	if (typeof ack !== 'function') return;
+	try {
+		(ack as (body: unknown) => void)(body);
+	} catch {
+		// the connection went away; nothing to answer
+	}
+}
