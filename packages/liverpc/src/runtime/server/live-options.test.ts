@@ -7,7 +7,7 @@ it('fills in the documented defaults', () => {
 		maxMessageBytes: 65_536,
 		callsPerSecond: 50,
 		callBurst: 100,
-		maxCallsInFlight: 32,
+		maxCallsInFlight: 100,
 		joinsPerSecond: 10,
 		joinBurst: 50,
 		maxRooms: 50

@@ -72,7 +72,7 @@ export interface LiveLimits {
 	callsPerSecond: number;
 	/** Calls a connection may make at once before `callsPerSecond` applies. Default 100. */
 	callBurst: number;
-	/** Calls of one connection still running; one more gets 429. Default 32. */
+	/** Calls of one connection still running; one more gets 429. Default 100, so a whole burst can be in flight. */
 	maxCallsInFlight: number;
 	/** Joins (and re-joins) per second a connection may attempt on average; over it a join gets 429. Default 10. */
 	joinsPerSecond: number;
@@ -87,7 +87,7 @@ export const DEFAULT_LIMITS: Readonly<LiveLimits> = Object.freeze({
 	maxMessageBytes: 65_536,
 	callsPerSecond: 50,
 	callBurst: 100,
-	maxCallsInFlight: 32,
+	maxCallsInFlight: 100,
 	joinsPerSecond: 10,
 	joinBurst: 50,
 	maxRooms: 50

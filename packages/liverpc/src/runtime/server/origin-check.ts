@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResolvedOptions, ResolvedProxy } from './live-options.js';
+import { TokenBucket } from './token-bucket.js';
 
 // Cross-site WebSocket hijacking (#8): a page on another site can open a WebSocket to the
 // app and the browser attaches the user's cookies, because WebSockets are not subject to
@@ -76,14 +77,26 @@ function parseOrigin(text: string): string | undefined {
 }
 
 /**
- * Logs each refused origin once (up to a bound), so an operator who forgot `ORIGIN` sees
- * why pages cannot connect, while a flood of forged origins cannot flood the log.
+ * Logs why connections were refused, so an operator who forgot `ORIGIN` sees why pages
+ * cannot connect, while a flood of forged origins cannot flood the log: each reason at most
+ * once per `quietMs`, and at most a line every few seconds in all, with a count of what was
+ * left out. A reason keeps coming back, so a real misconfiguration is not hidden for long.
  */
-export function createRefusalLog(limit = 20): (reason: string) => void {
-	const seen = new Set<string>();
+export function createRefusalLog(quietMs = 10 * 60_000): (reason: string) => void {
+	const lastLogged = new Map<string, number>();
+	const lines = new TokenBucket(0.2, 10);
+	let unlogged = 0;
 	return (reason) => {
-		if (seen.has(reason) || seen.size >= limit) return;
-		seen.add(reason);
-		console.warn(`[liverpc] refused a connection: ${reason}`);
+		const now = Date.now();
+		const last = lastLogged.get(reason);
+		if ((last !== undefined && now - last < quietMs) || !lines.take()) {
+			unlogged++;
+			return;
+		}
+		if (lastLogged.size >= 1000) lastLogged.clear();
+		lastLogged.set(reason, now);
+		const more = unlogged > 0 ? ` (and ${unlogged} refusals not logged since the last line)` : '';
+		unlogged = 0;
+		console.warn(`[liverpc] refused a connection: ${reason}${more}`);
 	};
 }

@@ -18,7 +18,9 @@ import { TokenBucket } from './token-bucket.js';
 //   the caller gets a clear error while its own arguments go no further;
 // - a connection that keeps being refused, or breaks the protocol, is closed.
 // Limits that depend on state (calls still running, rooms held) are checked by the
-// listeners through the same connection's guard: see `admitCall` and `admitJoin`.
+// listeners through the same connection's guard: see `admitCall` and `admitJoin`. Those
+// refusals do not count towards closing the connection: a page may well hold its rooms or
+// wait on slow calls; only a client that ignores the rate limits or the protocol is cut off.
 
 /** The internal event a refused packet becomes; a client sending it is refused too. */
 export const REFUSED = '~refused';
@@ -110,16 +112,9 @@ export class ConnectionGuard {
 		return packet;
 	}
 
-	/**
-	 * Counts one refusal against the connection. Returns false once it has collected too
-	 * many; from the decoder that closes the connection at once.
-	 */
-	strike(): boolean {
-		return this.#refusals.take();
-	}
-
+	/** Counts one refusal against the connection, and closes it once it has collected too many. */
 	#strike(): void {
-		if (!this.strike()) throw new ProtocolViolation('too many refused packets');
+		if (!this.#refusals.take()) throw new ProtocolViolation('too many refused packets');
 	}
 }
 
@@ -175,7 +170,7 @@ export function guardOf(socket: Socket): ConnectionGuard {
  * gives the place back with `guard.callsInFlight--` once the call is answered.
  */
 export function admitCall(guard: ConnectionGuard): ErrorBody | undefined {
-	if (guard.callsInFlight >= guard.limits.maxCallsInFlight) return refuse(guard, REFUSALS.callsInFlight);
+	if (guard.callsInFlight >= guard.limits.maxCallsInFlight) return REFUSALS.callsInFlight;
 	guard.callsInFlight++;
 	return undefined;
 }
@@ -185,14 +180,9 @@ export function admitCall(guard: ConnectionGuard): ErrorBody | undefined {
  * or returns the refusal. The caller gives it back with `guard.joinsInFlight--`.
  */
 export function admitJoin(guard: ConnectionGuard, roomsHeld: number): ErrorBody | undefined {
-	if (roomsHeld + guard.joinsInFlight >= guard.limits.maxRooms) return refuse(guard, REFUSALS.rooms);
+	if (roomsHeld + guard.joinsInFlight >= guard.limits.maxRooms) return REFUSALS.rooms;
 	guard.joinsInFlight++;
 	return undefined;
-}
-
-function refuse(guard: ConnectionGuard, body: ErrorBody): ErrorBody {
-	guard.strike(); // the decoder closes the connection on its next refusal if this was the last
-	return body;
 }
 
 /**
