@@ -24,6 +24,10 @@ export interface RunningApp {
 	url: string;
 	port: number;
 	databasePath: string;
+	/** The process id, to read its memory from /proc or check that it is still the same process. */
+	pid: number;
+	/** False once the process has exited, by itself or by a signal. */
+	running(): boolean;
 	/** Everything the process printed so far, for failure messages. */
 	output(): string;
 	/** Sends the signal (SIGTERM by default) and resolves with the exit code. */
@@ -83,6 +87,8 @@ export async function startApp(mode: AppMode, options: { port?: number; database
 		url,
 		port,
 		databasePath: options.databasePath,
+		pid: child.pid!,
+		running: () => child.exitCode === null && child.signalCode === null,
 		output: () => output,
 		stop: (signal = 'SIGTERM') => stopProcess(child, exited, signal)
 	};
