@@ -38,11 +38,17 @@ const config = {
 	roomSizes: pick([1000, 5000], [1000], [40]),
 	messages: smoke ? 5 : 100,
 	handshakes: pick({ total: 2000, concurrency: 50 }, { total: 600, concurrency: 50 }, { total: 30, concurrency: 10 }),
+	// A victim's paced calls, idle then under a call flood from other connections (#8).
+	flood: pick(
+		{ attackers: 4, lanes: 50, durationMs: 5000, paceMs: 20 },
+		{ attackers: 4, lanes: 50, durationMs: 2500, paceMs: 20 },
+		{ attackers: 2, lanes: 5, durationMs: 300, paceMs: 20 }
+	),
 	wsEngine: option('ws-engine', undefined),
 	// --profile writes a V8 CPU profile of every server process to results/profiles/.
 	profile: flag('profile')
 };
-const scenarios = option('only', 'calls,room,handshakes').split(',');
+const scenarios = option('only', 'calls,room,handshakes,flood').split(',');
 // Each implementation: which server and load modules it runs, and with what environment.
 // ws picks up `bufferutil` when it is installed; only the engine comparison may use it, so
 // every other run is plain ws on both sides.
@@ -56,9 +62,9 @@ const impls = ['raw-socketio', 'liverpc', 'raw-ws', ...(flag('engines') ? ['live
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** Starts one server and one load process for `impl`; `body` drives them; both are ended after. */
-async function session(impl, body) {
+async function session(impl, body, extraEnv = {}) {
 	const { code, bufferutil } = IMPLS[impl];
-	const env = { ...process.env };
+	const env = { ...process.env, ...extraEnv };
 	if (bufferutil) delete env.WS_NO_BUFFER_UTIL;
 	else env.WS_NO_BUFFER_UTIL = '1';
 	const profile = (role) =>
@@ -78,7 +84,7 @@ async function session(impl, body) {
 	const cpuBetweenMarks = async () => (await cpuAt.end) - (await cpuAt.start);
 	try {
 		const url = `http://127.0.0.1:${await askServer('port')}`;
-		return await body({ url, askServer, askLoad, cpuBetweenMarks });
+		return await body({ url, askServer, askLoad, cpuBetweenMarks, env });
 	} finally {
 		// A clean exit lets --cpu-prof write its file; kill only if it does not come.
 		for (const [child, ask] of [[load, askLoad], [server, askServer]]) {
@@ -150,6 +156,46 @@ const scenarioRuns = {
 			});
 		}
 		return figures;
+	},
+
+	async flood(impl) {
+		return session(
+			impl,
+			async ({ url, askServer, askLoad, env }) => {
+				// The attackers get a load process of their own, so the victim's timings are not
+				// delayed by the attackers' own event loop.
+				const attackers = fork(`${here}load/main.mjs`, [IMPLS[impl].code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
+				const askAttackers = requester(attackers);
+				try {
+					await askLoad('connect', { url, n: 1 });
+					const { durationMs, paceMs, attackers: count, lanes } = config.flood;
+					const idle = await askLoad('paced', { durationMs, paceMs });
+					const before = await askServer('memory');
+					await askAttackers('attack', { url, attackers: count, lanes });
+					const cpuBefore = await askServer('cpu');
+					const flooded = await askLoad('paced', { durationMs, paceMs });
+					const cpuAfter = await askServer('cpu');
+					const served = await askAttackers('stopAttack');
+					const after = await askServer('memory');
+					return {
+						'flood: victim p50 µs, idle': idle.p50,
+						'flood: victim p99 µs, idle': idle.p99,
+						'flood: victim p50 µs, under flood': flooded.p50,
+						'flood: victim p99 µs, under flood': flooded.p99,
+						'flood: victim calls failed': flooded.failures,
+						'flood: attackers calls/s served': served.acceptedPerSecond,
+						'flood: server CPU %': ((cpuAfter - cpuBefore) / (durationMs * 1000)) * 100,
+						'flood: server heap MB after − before': (after.heapUsed - before.heapUsed) / 2 ** 20,
+						'flood: server RSS MB after − before': (after.rss - before.rss) / 2 ** 20
+					};
+				} finally {
+					await askAttackers('exit').catch(() => {});
+					attackers.kill();
+				}
+			},
+			// The app's defaults: the limits are what this scenario measures.
+			{ BENCH_LIMITS: 'default' }
+		);
 	},
 
 	async handshakes(impl) {

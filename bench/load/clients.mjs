@@ -32,11 +32,12 @@ export const adapters = {
 	},
 
 	liverpc: {
-		async connect(url) {
+		// `reconnect`: for the flood's attackers, which come back when the server closes them.
+		async connect(url, { reconnect = false } = {}) {
 			const client = createClient({
 				url,
 				headers: { cookie: COOKIE },
-				socket: { transports: ['websocket'], reconnection: false }
+				socket: { transports: ['websocket'], reconnection: reconnect }
 			});
 			let room;
 			return {

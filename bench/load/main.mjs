@@ -8,6 +8,7 @@ const impl = process.argv[2];
 const adapter = adapters[impl];
 let clients = [];
 let deliveries;
+let flood;
 
 const mark = (label) => process.send({ type: 'mark', label });
 const micros = (since) => Number(now() - since) / 1000;
@@ -114,6 +115,63 @@ serveRequests({
 		mark('end');
 		for (const connection of opened) connection.close();
 		return { perSecond: total / seconds };
+	},
+
+	/** Paced calls from the first client, one every `paceMs`, as a person's app makes them. */
+	async paced({ durationMs, paceMs }) {
+		const victim = clients[0];
+		const samples = [];
+		let failures = 0;
+		const until = Date.now() + durationMs;
+		for (let i = 0; Date.now() < until; i++) {
+			const started = now();
+			try {
+				await victim.call('echo', payload(i));
+				samples.push(micros(started));
+			} catch {
+				failures++;
+			}
+			await new Promise((resolve) => setTimeout(resolve, paceMs));
+		}
+		const sorted = Float64Array.from(samples);
+		return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), failures };
+	},
+
+	/**
+	 * Starts `attackers` connections that each keep `lanes` calls in flight as fast as the
+	 * server answers, ignoring every refusal and coming back when closed (#8).
+	 */
+	async attack({ url, attackers, lanes }) {
+		const attacking = await Promise.all(
+			Array.from({ length: attackers }, async () => {
+				const client = await adapter.connect(url, { reconnect: true });
+				await client.join();
+				return client;
+			})
+		);
+		const counts = { accepted: 0, refused: 0, started: Date.now() };
+		const lane = async (client) => {
+			for (let i = 0; !flood.stop; i++) {
+				try {
+					await client.call('echo', payload(i));
+					counts.accepted++;
+				} catch {
+					counts.refused++;
+					await new Promise((resolve) => setImmediate(resolve));
+				}
+			}
+		};
+		flood = { stop: false, counts, attacking, running: [] };
+		flood.running = attacking.flatMap((client) => Array.from({ length: lanes }, () => lane(client)));
+		return { attackers: attacking.length };
+	},
+
+	async stopAttack() {
+		flood.stop = true;
+		const seconds = (Date.now() - flood.counts.started) / 1000;
+		await Promise.race([Promise.all(flood.running), new Promise((resolve) => setTimeout(resolve, 2000))]);
+		for (const client of flood.attacking) client.close();
+		return { acceptedPerSecond: flood.counts.accepted / seconds, refused: flood.counts.refused };
 	},
 
 	closeAll() {
