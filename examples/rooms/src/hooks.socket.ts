@@ -1,4 +1,5 @@
 import { handleSocket } from 'liverpc/server';
+import type { LiveOptions } from 'liverpc/server';
 import { getSession } from '$lib/server/sessions';
 
 export const handle = handleSocket(async ({ cookies }) => {
@@ -11,3 +12,10 @@ export const handle = handleSocket(async ({ cookies }) => {
 		}
 	};
 });
+
+// LiveRPC's options: `vite dev`, `node build` and server.js all read them from here. A page
+// of this app holds one room at a time (two while it navigates), so a connection needs far
+// fewer than the default 50; ORIGIN and the proxy headers come from the environment.
+export const options: LiveOptions = {
+	limits: { maxRooms: 10, joinBurst: 10 }
+};

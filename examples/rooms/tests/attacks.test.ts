@@ -10,15 +10,16 @@ import { sessionCookie } from './support/session.js';
 // Issue #8: every value from the wire is hostile. Each test sends, over a raw websocket to
 // `node build`, what an attacker would write by hand, asserts the safe outcome, and then
 // that the same process still serves a signed-in client. The limits asserted are the
-// library's defaults (see LiveLimits), which the example keeps: it exports no `options`.
+// library's defaults (see LiveLimits) with the example's own `options` from
+// src/hooks.socket.ts (maxRooms and joinBurst 10).
 const LIMITS: LiveLimits = {
 	maxMessageBytes: 65_536,
 	callsPerSecond: 50,
 	callBurst: 100,
 	maxCallsInFlight: 100,
 	joinsPerSecond: 10,
-	joinBurst: 50,
-	maxRooms: 50
+	joinBurst: 10,
+	maxRooms: 10
 };
 // A connection is closed once it collects this many refusals faster than it is forgiven them.
 const REFUSAL_BURST = 50;

@@ -40,7 +40,7 @@ it('has a row for every test of the security test files', () => {
 	const byFile = cited();
 	const files = [
 		...['packet-gate', 'origin', 'limits', 'revocation', 'safe-errors', 'hostile-input'].map((name) => `${folders.library}${name}.test.ts`),
-		...['attacks', 'cross-origin', 'revocation', 'tenant-isolation'].map((name) => `${folders.example}${name}.test.ts`)
+		...['attacks', 'cross-origin', 'revocation', 'tenant-isolation', 'options'].map((name) => `${folders.example}${name}.test.ts`)
 	];
 	for (const file of files) {
 		const names = [...readFileSync(file, 'utf8').matchAll(/^\s*it\((['"])(.+?)\1,/gm)].map((match) => match[2]!.replace(/\\(['"])/g, '$1'));

@@ -63,12 +63,15 @@ function viteBin(): string {
 
 /**
  * Starts the app and resolves once it answers HTTP. Each process gets its own port and,
- * unless one is given, its own database file.
+ * unless one is given, its own database file; `env` adds to (or overrides) its environment.
  */
-export async function startApp(mode: AppMode, options: { port?: number; databasePath: string }): Promise<RunningApp> {
+export async function startApp(
+	mode: AppMode,
+	options: { port?: number; databasePath: string; env?: Record<string, string> }
+): Promise<RunningApp> {
 	const port = options.port ?? (await freePort());
 	const url = `http://127.0.0.1:${port}`;
-	const env = { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, DATABASE_PATH: options.databasePath };
+	const env = { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, DATABASE_PATH: options.databasePath, ...options.env };
 	const command =
 		mode === 'build'
 			? [process.execPath, 'build']

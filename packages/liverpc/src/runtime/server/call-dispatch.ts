@@ -2,17 +2,18 @@ import type { Socket } from 'socket.io';
 import type { ErrorBody } from '../shared/protocol.js';
 import type { RoomCall } from './call.js';
 import { membershipByRef, type Membership } from './connection-state.js';
-import { replyError } from './error-reply.js';
+import { REFUSAL_SITE, replyError } from './error-reply.js';
 import { admitCall, guardOf, type ConnectionGuard } from './packet-gate.js';
 import { isThenable } from './promise-or-value.js';
+import { SocketError } from './socket-error.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { SocketHooks } from './socket-hook.js';
 import { validateInput } from './validate-input.js';
 
 type CallAck = (error: ErrorBody | null, output?: unknown) => void;
 
-const NOT_A_MEMBER: ErrorBody = Object.freeze({ status: 404, message: 'Not a member of this room: join it first' });
-const NO_SUCH_CALL: ErrorBody = Object.freeze({ status: 404, message: 'No such call in this room' });
+const NOT_A_MEMBER = new SocketError(404, 'Not a member of this room: join it first');
+const NO_SUCH_CALL = new SocketError(404, 'No such call in this room');
 
 /**
  * Serves CALL for every connection of one server: find the membership, find the call,
@@ -47,14 +48,14 @@ export function createCallListener(hooks: SocketHooks) {
 		const reply = ack as CallAck;
 
 		const membership = membershipByRef(this, ref);
-		if (!membership) return reply(NOT_A_MEMBER);
+		if (!membership) return replyError(reply, NOT_A_MEMBER, REFUSAL_SITE);
 		// Never name the call in the answer: the name came from the client (#8).
 		const call = typeof name === 'string' ? membership.contract.calls.get(name) : undefined;
-		if (!call) return reply(NO_SUCH_CALL);
+		if (!call) return replyError(reply, NO_SUCH_CALL, REFUSAL_SITE);
 		const callName = name as string;
 		const guard = guardOf(this);
 		const refusal = admitCall(guard);
-		if (refusal) return reply(refusal);
+		if (refusal) return replyError(reply, refusal, REFUSAL_SITE);
 
 		pending++;
 		let output: unknown;

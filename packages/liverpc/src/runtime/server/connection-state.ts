@@ -60,7 +60,6 @@ export function removeMembership(socket: Socket, membership: Membership): void {
 	if (slots?.[membership.ref - 1] === membership) slots[membership.ref - 1] = undefined;
 }
 
-
 /** How many rooms this connection is a member of. */
 export function roomsHeld(socket: Socket): number {
 	let held = 0;

@@ -5,7 +5,8 @@ import { expectedErrorBody } from './socket-error.js';
 import type { HandleSocketError, SocketEvent } from './types.js';
 
 // The one path from "something was thrown" to "the caller got a safe body" (#8): the
-// socket hook, joins, calls, the dev loader and the packet gate's refusals all end here.
+// socket hook, joins, calls, the dev loader and every refusal (unknown rooms and calls,
+// the packet gate's, the limits') end here.
 
 /** Where a failure happened, for the log line. */
 export interface FailureSite {
@@ -14,6 +15,9 @@ export interface FailureSite {
 	event: SocketEvent | undefined;
 	handleError: HandleSocketError | undefined;
 }
+
+/** The site of a refusal: always an expected error, so nothing is logged or shaped. */
+export const REFUSAL_SITE: FailureSite = Object.freeze({ label: 'refusal', event: undefined, handleError: undefined });
 
 /**
  * Turns anything thrown by a hook, join or call into the body the caller may see.
@@ -53,7 +57,7 @@ export function replyError(answer: (body: ErrorBody) => void, thrown: unknown, s
 }
 
 /** Calls an acknowledgement, never letting it throw into Socket.IO. */
-export function safely(answer: (body: ErrorBody) => void, body: ErrorBody, label: string): void {
+function safely(answer: (body: ErrorBody) => void, body: ErrorBody, label: string): void {
 	try {
 		answer(body);
 	} catch (thrown) {

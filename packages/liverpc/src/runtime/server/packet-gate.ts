@@ -2,7 +2,9 @@ import * as defaultParser from 'socket.io-parser';
 import type { Packet } from 'socket.io-parser';
 import type { Socket } from 'socket.io';
 import { CALL, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
+import { REFUSAL_SITE, replyError } from './error-reply.js';
 import type { LiveLimits } from './live-options.js';
+import { SocketError } from './socket-error.js';
 import { TokenBucket } from './token-bucket.js';
 
 // Where every packet a client sends is checked before Socket.IO acts on it (#8). One bad
@@ -25,15 +27,16 @@ import { TokenBucket } from './token-bucket.js';
 /** The internal event a refused packet becomes; a client sending it is refused too. */
 export const REFUSED = '~refused';
 
+/** What a refused packet is answered with: expected errors, answered through `replyError`. */
 export const REFUSALS = {
-	malformed: { status: 400, message: 'Malformed packet: not LiveRPC protocol' },
-	unknownEvent: { status: 400, message: 'Unknown event: LiveRPC only serves joins, leaves and calls' },
-	callRate: { status: 429, message: 'Too many calls: slow down' },
-	joinRate: { status: 429, message: 'Too many joins: slow down' },
-	callsInFlight: { status: 429, message: 'Too many calls in flight on this connection' },
-	rooms: { status: 429, message: 'Too many rooms on this connection: leave one first' }
-} as const satisfies Record<string, ErrorBody>;
-for (const body of Object.values(REFUSALS)) Object.freeze(body);
+	malformed: new SocketError(400, 'Malformed packet: not LiveRPC protocol'),
+	unknownEvent: new SocketError(400, 'Unknown event: LiveRPC only serves joins, leaves and calls'),
+	callRate: new SocketError(429, 'Too many calls: slow down'),
+	joinRate: new SocketError(429, 'Too many joins: slow down'),
+	callsInFlight: new SocketError(429, 'Too many calls in flight on this connection'),
+	rooms: new SocketError(429, 'Too many rooms on this connection: leave one first')
+};
+for (const refusal of Object.values(REFUSALS)) Object.freeze(refusal.body);
 
 /** The most arguments (event name included) each client event has on the wire. */
 const ARITY: Record<string, number> = { [JOIN]: 3, [CALL]: 4, [LEAVE]: 2 };
@@ -97,7 +100,7 @@ export class ConnectionGuard {
 		const data = packet.data as unknown[];
 		const name = data[0];
 		const answerable = typeof packet.id === 'number';
-		let refusal: ErrorBody | undefined;
+		let refusal: SocketError | undefined;
 		if (typeof name !== 'string' || !Object.hasOwn(ARITY, name)) refusal = REFUSALS.unknownEvent;
 		else if (data.length > ARITY[name]!) refusal = REFUSALS.malformed;
 		else if (name === LEAVE) return packet; // cheap, and answers nothing
@@ -169,7 +172,7 @@ export function guardOf(socket: Socket): ConnectionGuard {
  * Takes a place for one more call on this connection, or returns the refusal. The caller
  * gives the place back with `guard.callsInFlight--` once the call is answered.
  */
-export function admitCall(guard: ConnectionGuard): ErrorBody | undefined {
+export function admitCall(guard: ConnectionGuard): SocketError | undefined {
 	if (guard.callsInFlight >= guard.limits.maxCallsInFlight) return REFUSALS.callsInFlight;
 	guard.callsInFlight++;
 	return undefined;
@@ -179,21 +182,16 @@ export function admitCall(guard: ConnectionGuard): ErrorBody | undefined {
  * Takes a place for one more join, counting rooms already held and joins still running,
  * or returns the refusal. The caller gives it back with `guard.joinsInFlight--`.
  */
-export function admitJoin(guard: ConnectionGuard, roomsHeld: number): ErrorBody | undefined {
+export function admitJoin(guard: ConnectionGuard, roomsHeld: number): SocketError | undefined {
 	if (roomsHeld + guard.joinsInFlight >= guard.limits.maxRooms) return REFUSALS.rooms;
 	guard.joinsInFlight++;
 	return undefined;
 }
 
 /**
- * Listener of {@link REFUSED}: answers with the body the decoder chose. The body is the
- * decoder's own object, never anything from the wire.
+ * Listener of {@link REFUSED}: answers with the refusal the decoder chose, which is its own
+ * object, never anything from the wire.
  */
-export function onRefused(this: Socket, body: unknown, ack: unknown): void {
-	if (typeof ack !== 'function') return;
-	try {
-		(ack as (body: unknown) => void)(body);
-	} catch {
-		// the connection went away; nothing to answer
-	}
+export function onRefused(this: Socket, refusal: unknown, ack: unknown): void {
+	if (typeof ack === 'function') replyError(ack as (body: ErrorBody) => void, refusal, REFUSAL_SITE);
 }

@@ -3,9 +3,10 @@ import type { ErrorBody, JoinAck } from '../shared/protocol.js';
 import { roomKey } from './room-key.js';
 import type { RoomContract } from './contract-registry.js';
 import { addMembership, connectionData, membershipByRef, removeMembership, roomsHeld } from './connection-state.js';
-import { replyError } from './error-reply.js';
+import { REFUSAL_SITE, replyError } from './error-reply.js';
 import { admitJoin, guardOf } from './packet-gate.js';
 import { isThenable } from './promise-or-value.js';
+import { SocketError } from './socket-error.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { SocketHooks } from './socket-hook.js';
 import type { SocketEvent } from './types.js';
@@ -13,7 +14,7 @@ import type { SocketEvent } from './types.js';
 type JoinAckFn = (error: ErrorBody | null, joined?: JoinAck) => void;
 
 // Fixed texts: a route id or a param name the client made up is never repeated back (#8).
-const NO_SUCH_ROOM: ErrorBody = Object.freeze({ status: 404, message: 'No such room' });
+const NO_SUCH_ROOM = new SocketError(404, 'No such room');
 
 /**
  * Serves JOIN and LEAVE for every connection of one server. The listeners are made once
@@ -26,18 +27,19 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 		const socket = this;
 
 		const contract = typeof routeId === 'string' ? contracts.get(routeId) : undefined;
-		if (!contract) return reply(NO_SUCH_ROOM);
+		if (!contract) return replyError(reply, NO_SUCH_ROOM, REFUSAL_SITE);
 
 		const resolved = contract.pattern.resolve(params);
 		if ('problem' in resolved) {
-			return reply({ status: 400, message: `Invalid params for room '${contract.pattern.id}': ${resolved.problem}` });
+			const invalid = new SocketError(400, `Invalid params for room '${contract.pattern.id}': ${resolved.problem}`);
+			return replyError(reply, invalid, REFUSAL_SITE);
 		}
 		const key = roomKey(contract.pattern, resolved.room);
 		const guard = guardOf(socket);
 		// A re-join of a room this connection holds takes no new place.
 		const rejoin = socket.rooms.has(key);
 		const refusal = rejoin ? undefined : admitJoin(guard, roomsHeld(socket));
-		if (refusal) return reply(refusal);
+		if (refusal) return replyError(reply, refusal, REFUSAL_SITE);
 
 		const event: SocketEvent = {
 			locals: connectionData(socket).locals,
