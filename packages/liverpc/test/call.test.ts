@@ -1,7 +1,6 @@
 import { io } from 'socket.io-client';
 import { describe, expect, it, vi } from 'vitest';
-import { LiveError } from 'liverpc/client';
-import { chat, connect, eventually, notes, startServer } from './harness.js';
+import { chat, connect, eventually, notes, rejection, startServer } from './harness.js';
 import { messages } from './fixtures/store.js';
 
 async function joinedChat(cookie = 'session=s-alice') {
@@ -11,16 +10,6 @@ async function joinedChat(cookie = 'session=s-alice') {
 	return { url, server, room };
 }
 
-/** The rejection of a promise, which must reject. */
-async function rejection(promise: Promise<unknown>): Promise<LiveError> {
-	const outcome = await promise.then(
-		(value) => ({ value }),
-		(error: unknown) => ({ error })
-	);
-	if (!('error' in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
-	expect(outcome.error).toBeInstanceOf(LiveError);
-	return outcome.error as LiveError;
-}
 
 describe('calls', () => {
 	it('acknowledges only after the handler finished and the message was persisted', async () => {

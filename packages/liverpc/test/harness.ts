@@ -1,9 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect } from 'vitest';
-import { createClient, type LiveClient } from 'liverpc/client';
+import { createClient, LiveError, type LiveClient } from 'liverpc/client';
 import { attach, type AttachOptions, type LiveServer } from 'liverpc/node';
 import { handle } from './fixtures/hooks.socket.js';
+import { openRaw, type RawSocket } from './raw-frames.js';
 import * as notes from './fixtures/routes/notes/notes.socket.js';
 import * as lobby from './fixtures/routes/(public)/lobby.socket.js';
 import * as chat from './fixtures/routes/rooms/[roomId]/chat.socket.js';
@@ -73,4 +74,23 @@ export async function stillServing(url: string): Promise<void> {
 	await eventually(() => expect(room.status).toBe('joined'));
 	expect(await room.whoami({})).toMatchObject({ userId: 'u-alice' });
 	room.leave();
+}
+
+/** A raw websocket (see raw-frames.ts) that has connected with this cookie; closed after the test. */
+export async function rawConnected(url: string, cookie = 'session=s-alice'): Promise<RawSocket> {
+	const socket = await openRaw(url, { cookie });
+	cleanups.push(() => socket.close());
+	expect(await socket.connect()).toMatch(/^40\{/);
+	return socket;
+}
+
+/** The rejection of a promise, which must reject with a LiveError. */
+export async function rejection(promise: Promise<unknown>): Promise<LiveError> {
+	const outcome = await promise.then(
+		(value) => ({ value }),
+		(thrown: unknown) => ({ thrown })
+	);
+	if (!('thrown' in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
+	expect(outcome.thrown).toBeInstanceOf(LiveError);
+	return outcome.thrown as LiveError;
 }

@@ -1,24 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { attach } from 'liverpc/node';
 import http from 'node:http';
-import { connect, contracts, eventually, open, startServer, stillServing } from './harness.js';
+import { connect, contracts, eventually, open, rawConnected, startServer, stillServing } from './harness.js';
 import { messages } from './fixtures/store.js';
-import { openRaw, pollingHandshake, pollingPost, type RawSocket } from './raw-frames.js';
+import { pollingHandshake, pollingPost, type RawSocket } from './raw-frames.js';
 
 // Per-connection limits (#8): one connection must not be able to take the server's time,
 // memory or bandwidth from everyone else. Defaults in DEFAULT_LIMITS and docs/security.md.
 
-const opened: RawSocket[] = [];
-afterEach(() => {
-	for (const socket of opened.splice(0)) socket.close();
-});
-
-async function connected(url: string, cookie = 'session=s-alice'): Promise<RawSocket> {
-	const socket = await openRaw(url, { cookie });
-	opened.push(socket);
-	expect(await socket.connect()).toMatch(/^40\{/);
-	return socket;
-}
+const connected = rawConnected;
 
 /** Waits until the server has answered every ack id in [from, to] or closed the socket. */
 async function answersOrClose(socket: RawSocket, from: number, to: number): Promise<{ answers: unknown[][]; closed: boolean }> {

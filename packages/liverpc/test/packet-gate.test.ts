@@ -1,23 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, stillServing } from './harness.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { rawConnected, startServer, stillServing } from './harness.js';
 import { counters } from './fixtures/store.js';
-import { nestedArrays, openRaw, type RawSocket } from './raw-frames.js';
+import { nestedArrays, openRaw } from './raw-frames.js';
 
 // Every value from the wire is hostile (#8). Each test below sends, over a raw websocket,
 // a packet that once stopped the whole process or let one connection take what it liked,
 // and asserts the safe outcome and that the server goes on serving.
 
-const opened: RawSocket[] = [];
-afterEach(() => {
-	for (const socket of opened.splice(0)) socket.close();
-});
-
-async function connected(url: string, cookie = 'session=s-alice'): Promise<RawSocket> {
-	const socket = await openRaw(url, { cookie });
-	opened.push(socket);
-	expect(await socket.connect()).toMatch(/^40\{/);
-	return socket;
-}
+const connected = rawConnected;
 
 // Large enough for the frames below to reach the packet checks rather than the size limit.
 const ROOMY = { limits: { maxMessageBytes: 1_000_000 } };
@@ -85,7 +75,7 @@ describe('packet gate', () => {
 		const { url, server } = await startServer();
 		const before = counters.handshakes;
 		const socket = await openRaw(url, { cookie: 'session=s-alice' });
-		opened.push(socket);
+		onTestFinished(() => socket.close());
 		socket.sendBatch(Array.from({ length: 20_000 }, () => '40'));
 		await socket.closed;
 		expect(counters.handshakes - before).toBeLessThanOrEqual(1);
@@ -97,7 +87,7 @@ describe('packet gate', () => {
 	it('lets a connection try again after its handshake was refused, but not without end', async () => {
 		const { url } = await startServer();
 		const socket = await openRaw(url, { cookie: 'banned=1' });
-		opened.push(socket);
+		onTestFinished(() => socket.close());
 		// The hook refuses; a client may CONNECT again on the same connection (after sign-in,
 		// say) a few times, then the connection is closed: each attempt runs the hook.
 		for (let attempt = 0; attempt < 5; attempt++) expect(await socket.connect()).toMatch(/^44\{.*"status":401/);
@@ -108,7 +98,7 @@ describe('packet gate', () => {
 	it('keeps CONNECT to another namespace and a second CONNECT on an open one out', async () => {
 		const { url } = await startServer();
 		const other = await openRaw(url, { cookie: 'session=s-alice' });
-		opened.push(other);
+		onTestFinished(() => other.close());
 		other.send('40/admin,');
 		await other.closed;
 

@@ -1,9 +1,9 @@
 import { io } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { error as kitError } from '@sveltejs/kit';
-import { createClient, LiveError } from 'liverpc/client';
+import { createClient } from 'liverpc/client';
 import { handleSocket } from 'liverpc/server';
-import { chat, connect, eventually, kit, lobby, notes, open, startServer } from './harness.js';
+import { chat, connect, eventually, kit, lobby, notes, open, rejection, startServer } from './harness.js';
 import { counters } from './fixtures/store.js';
 import { failNextJoins } from './fixtures/routes/(public)/lobby.socket.js';
 import { openRaw } from './raw-frames.js';
@@ -13,15 +13,6 @@ import { openRaw } from './raw-frames.js';
 
 const MARK = 'INPUT-7f3a9c';
 
-async function rejection(promise: Promise<unknown>): Promise<LiveError> {
-	const outcome = await promise.then(
-		(value) => ({ value }),
-		(thrown: unknown) => ({ thrown })
-	);
-	if (!('thrown' in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
-	expect(outcome.thrown).toBeInstanceOf(LiveError);
-	return outcome.thrown as LiveError;
-}
 
 describe("SvelteKit's error() from @sveltejs/kit", () => {
 	it('refuses a join with its status and message, and the client does not retry it', async () => {
