@@ -55,22 +55,25 @@ class ProtocolViolation extends Error {
 	override name = 'ProtocolViolation';
 }
 
-/** The limits of one Engine.IO connection, shared by its decoder and its listeners. */
+/**
+ * The limits of one Engine.IO connection, shared by its decoder and its listeners. One is
+ * kept per connection, so its token buckets are made on first use: an idle connection that
+ * joined one room holds one bucket, not four (#4 measures memory per idle connection).
+ */
 export class ConnectionGuard {
 	readonly limits: Readonly<LiveLimits>;
 	/** True from a CONNECT until its refusal or the namespace socket's end. */
 	socketOpen = false;
 	callsInFlight = 0;
 	joinsInFlight = 0;
-	#handshakes = new TokenBucket(HANDSHAKES_PER_SECOND, HANDSHAKE_BURST);
-	#calls: TokenBucket;
-	#joins: TokenBucket;
-	#refusals = new TokenBucket(REFUSALS_FORGIVEN_PER_SECOND, REFUSAL_BURST);
+	#connects = 0;
+	#handshakes: TokenBucket | undefined;
+	#calls: TokenBucket | undefined;
+	#joins: TokenBucket | undefined;
+	#refusals: TokenBucket | undefined;
 
 	constructor(limits: Readonly<LiveLimits>) {
 		this.limits = limits;
-		this.#calls = new TokenBucket(limits.callsPerSecond, limits.callBurst);
-		this.#joins = new TokenBucket(limits.joinsPerSecond, limits.joinBurst);
 	}
 
 	/** Returns the packet to pass on (maybe rewritten), undefined to drop it, or throws to close. */
@@ -79,7 +82,10 @@ export class ConnectionGuard {
 			case defaultParser.PacketType.CONNECT:
 				if (packet.nsp !== '/') throw new ProtocolViolation('CONNECT to a namespace LiveRPC does not serve');
 				if (this.socketOpen) throw new ProtocolViolation('a second CONNECT on one connection');
-				if (!this.#handshakes.take()) throw new ProtocolViolation('too many handshakes on one connection');
+				// The first CONNECT is free; the bucket holds the retries after it.
+				if (++this.#connects > 1 && !(this.#handshakes ??= new TokenBucket(HANDSHAKES_PER_SECOND, HANDSHAKE_BURST - 1)).take()) {
+					throw new ProtocolViolation('too many handshakes on one connection');
+				}
 				this.socketOpen = true;
 				return packet;
 			case defaultParser.PacketType.DISCONNECT:
@@ -105,8 +111,11 @@ export class ConnectionGuard {
 		else if (data.length > ARITY[name]!) refusal = REFUSALS.malformed;
 		else if (name === LEAVE) return packet; // cheap, and answers nothing
 		else if (!answerable) refusal = REFUSALS.malformed; // joins and calls always expect an answer
-		else if (name === CALL && !this.#calls.take()) refusal = REFUSALS.callRate;
-		else if (name === JOIN && !this.#joins.take()) refusal = REFUSALS.joinRate;
+		else if (name === CALL && !(this.#calls ??= new TokenBucket(this.limits.callsPerSecond, this.limits.callBurst)).take()) {
+			refusal = REFUSALS.callRate;
+		} else if (name === JOIN && !(this.#joins ??= new TokenBucket(this.limits.joinsPerSecond, this.limits.joinBurst)).take()) {
+			refusal = REFUSALS.joinRate;
+		}
 		if (!refusal) return packet;
 
 		this.#strike();
@@ -117,7 +126,9 @@ export class ConnectionGuard {
 
 	/** Counts one refusal against the connection, and closes it once it has collected too many. */
 	#strike(): void {
-		if (!this.#refusals.take()) throw new ProtocolViolation('too many refused packets');
+		if (!(this.#refusals ??= new TokenBucket(REFUSALS_FORGIVEN_PER_SECOND, REFUSAL_BURST)).take()) {
+			throw new ProtocolViolation('too many refused packets');
+		}
 	}
 }
 
@@ -142,7 +153,10 @@ export function createGatedParser(currentLimits: () => Readonly<LiveLimits>, bas
 	};
 	class GatedDecoder extends BaseDecoder {
 		readonly guard = new ConnectionGuard(currentLimits());
-		#gated = new Map<DecodedListener, DecodedListener>();
+		// Socket.IO's Client registers one 'decoded' listener per decoder: kept in two fields
+		// rather than a Map, since a decoder lives as long as its connection.
+		#listener: DecodedListener | undefined;
+		#gated: DecodedListener | undefined;
 
 		override on(event: string, listener: DecodedListener): unknown {
 			if (event !== 'decoded') return super.on(event, listener);
@@ -150,14 +164,16 @@ export function createGatedParser(currentLimits: () => Readonly<LiveLimits>, bas
 				const admitted = this.guard.inspect(packet);
 				if (admitted) listener(admitted);
 			};
-			this.#gated.set(listener, gated);
+			this.#listener = listener;
+			this.#gated = gated;
 			return super.on(event, gated);
 		}
 
 		override removeListener(event: string, listener: DecodedListener): unknown {
-			const gated = event === 'decoded' ? this.#gated.get(listener) : undefined;
-			if (gated) this.#gated.delete(listener);
-			return super.removeListener(event, gated ?? listener);
+			if (event !== 'decoded' || listener !== this.#listener) return super.removeListener(event, listener);
+			const gated = this.#gated!;
+			this.#listener = this.#gated = undefined;
+			return super.removeListener(event, gated);
 		}
 	}
 	return { Encoder: base.Encoder, Decoder: GatedDecoder as unknown as SocketParser['Decoder'] };
