@@ -1,4 +1,5 @@
 import { handleSocket } from 'liverpc/server';
+// Apart from the import of the `options` type, this file's hook is the tutorial's code as it is.
 import type { LiveOptions } from 'liverpc/server';
 import { getSession } from '$lib/server/sessions';
 

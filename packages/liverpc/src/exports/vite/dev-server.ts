@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { ViteDevServer } from 'vite';
 import { replaceContract, type RoomContract } from '../../runtime/server/contract-registry.js';
 import { resolveOptions, type LiveOptions } from '../../runtime/server/live-options.js';
-import { createLiveServer, type LiveServer } from '../../runtime/server/live-server.js';
+import { createLiveServer, type LiveServer, type ReconfigurableLiveServer } from '../../runtime/server/live-server.js';
 import type { SocketHooks } from '../../runtime/server/socket-hook.js';
 import { findSocketFiles, isContractFile, type SocketFiles } from '../../core/socket-files.js';
 
@@ -31,7 +31,7 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths): Liv
 	}
 
 	const hooks: SocketHooks = {};
-	let server: ReturnType<typeof createLiveServer> | undefined;
+	let server: ReconfigurableLiveServer | undefined;
 	const contracts = new Map<string, RoomContract>();
 	let files: SocketFiles | undefined;
 	let loadedHooks: unknown;

@@ -26,6 +26,7 @@ export interface ChannelState {
 }
 
 type EventListener = (name: string, payload: unknown) => void;
+type AckWithError = ((lost: Error | null, error?: unknown, output?: unknown) => void) & { withError?: boolean };
 
 /** Retries of a join that failed with a 5xx or 429 before the room shows `rejected`. */
 const DEFAULT_JOIN_RETRIES = 5;
@@ -34,7 +35,6 @@ const DEFAULT_JOIN_RETRIES = 5;
 function isRetryable(body: ErrorBody): boolean {
 	return body.status >= 500 || body.status === 429;
 }
-type AckWithError = ((lost: Error | null, error?: unknown, output?: unknown) => void) & { withError?: boolean };
 
 /**
  * One room on one connection, shared by every `live()` handle of it (ref-counted). Owns

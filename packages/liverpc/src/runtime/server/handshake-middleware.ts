@@ -3,17 +3,12 @@ import type { ErrorBody } from '../shared/protocol.js';
 import type { ConnectionData } from './connection-state.js';
 import { replyError } from './error-reply.js';
 import { releaseHandshakeRequest } from './handshake-release.js';
-import type { ResolvedOptions } from './live-options.js';
+import type { LiveSettings } from './live-options.js';
 import { guardOf } from './packet-gate.js';
 import { isThenable } from './promise-or-value.js';
 import { revocationTicket, revokedSince } from './revocation.js';
 import { SocketError } from './socket-error.js';
 import { assertHookResult, HandshakeInput, type SocketHooks } from './socket-hook.js';
-
-/** The server's settings, read on every handshake: the dev server swaps them on edit. */
-export interface LiveSettings {
-	options: ResolvedOptions;
-}
 
 /**
  * Where a handshake becomes `locals`: a Socket.IO middleware that runs the socket hook on

@@ -104,6 +104,14 @@ export interface ResolvedOptions {
 	limits: Readonly<LiveLimits>;
 }
 
+/**
+ * Where a running server keeps its options: read on every use, so the dev server can
+ * replace them when `hooks.socket.ts` is edited.
+ */
+export interface LiveSettings {
+	options: ResolvedOptions;
+}
+
 export interface ResolvedProxy {
 	protocolHeader: string | undefined;
 	hostHeader: string | undefined;

@@ -48,15 +48,15 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			room: resolved.room,
 			connectionId: socket.id
 		};
-		const done = () => {
-			if (!rejoin) guard.joinsInFlight--;
-		};
-		const fail = (thrown: unknown) => {
-			done();
+		const fail = (thrown: unknown) =>
 			replyError(reply, thrown, { label: `join ${contract.pattern.id}`, event, handleError: hooks.handleError });
+		// The guard has answered: the join gives back its place among the joins in flight.
+		const refuse = (thrown: unknown) => {
+			if (!rejoin) guard.joinsInFlight--;
+			fail(thrown);
 		};
 		const admit = (joinReply: unknown) => {
-			done();
+			if (!rejoin) guard.joinsInFlight--;
 			if (!socket.connected) return; // gone while the guard ran: nothing to join
 			const membership = addMembership(socket, event, key, contract);
 			void socket.join(key);
@@ -66,7 +66,7 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 				// The reply could not be encoded (a cycle, a BigInt): undo the join, say why.
 				removeMembership(socket, membership);
 				void socket.leave(key);
-				replyError(reply, thrown, { label: `join ${contract.pattern.id}`, event, handleError: hooks.handleError });
+				fail(thrown);
 			}
 		};
 
@@ -74,9 +74,9 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 		try {
 			guarded = contract.join ? socketEventStorage.run(event, contract.join.handler, event) : undefined;
 		} catch (thrown) {
-			return fail(thrown);
+			return refuse(thrown);
 		}
-		if (isThenable(guarded)) guarded.then(admit, fail);
+		if (isThenable(guarded)) guarded.then(admit, refuse);
 		else admit(guarded);
 	}
 
