@@ -54,8 +54,13 @@ export function connect(url: string, cookie?: string): LiveClient {
 	return client;
 }
 
-/** Resolves once `check` stops throwing (or returns true); fails after `timeout` ms. */
-export async function eventually(check: () => unknown, timeout = 3000): Promise<void> {
+/**
+ * Resolves once `check` stops throwing (or returns true); fails after `timeout` ms.
+ * A check that calls or joins on one connection should poll at `interval` ≥ 100 ms, or
+ * the rate limits answer it instead of the server under test (a CI failure on a slow
+ * watcher: 429 where a 500 was awaited).
+ */
+export async function eventually(check: () => unknown, timeout = 3000, interval = 10): Promise<void> {
 	const start = Date.now();
 	for (;;) {
 		try {
@@ -64,7 +69,7 @@ export async function eventually(check: () => unknown, timeout = 3000): Promise<
 			if (Date.now() - start > timeout) throw problem;
 		}
 		if (Date.now() - start > timeout) throw new Error(`condition not met within ${timeout} ms`);
-		await new Promise((resolve) => setTimeout(resolve, 10));
+		await new Promise((resolve) => setTimeout(resolve, interval));
 	}
 }
 

@@ -169,7 +169,7 @@ describe('liverpc() Vite plugin in dev', () => {
 		await eventually(async () => {
 			after = await alice.send({ text: 'after' });
 			expect(after.version).toBe('v2');
-		}, 8000);
+		}, 8000, 100);
 		// Same membership (no re-join: the guard ran once), same counter module instance
 		// (only the edited file was re-evaluated), same locals (same handshake).
 		expect(after).toMatchObject({ text: 'after', id: '1', by: 'hook-v1:alice', joins: 1 });
@@ -209,7 +209,7 @@ describe('liverpc() Vite plugin in dev', () => {
 				(thrown: { status?: number; id?: string; message?: string }) => thrown
 			);
 			expect(failure).toBeDefined();
-		}, 8000);
+		}, 8000, 100);
 		expect(failure).toMatchObject({ status: 500, message: 'Internal Error' });
 		expect(failure!.id).toMatch(/\S/);
 		// The details stay on the server, under the id the client got.
@@ -217,7 +217,7 @@ describe('liverpc() Vite plugin in dev', () => {
 		expect(room.status).toBe('joined');
 
 		app.write(ECHO_FILE, edit(good, "version: 'v1'", "version: 'v2'"));
-		await eventually(async () => expect((await room.send({ text: 'b' })).version).toBe('v2'), 8000);
+		await eventually(async () => expect((await room.send({ text: 'b' })).version).toBe('v2'), 8000, 100);
 		expect(room.status).toBe('joined');
 	});
 
@@ -248,7 +248,7 @@ describe('liverpc() Vite plugin in dev', () => {
 				throw new Error(`join ${attempt.status}: ${attempt.error?.message}`);
 			}
 			room = attempt;
-		}, 8000);
+		}, 8000, 100);
 		expect(await room!.ping()).toBe('pong a hook-v1:alice');
 		room!.leave();
 
@@ -259,7 +259,7 @@ describe('liverpc() Vite plugin in dev', () => {
 			attempt.leave();
 			expect(status).toBe('rejected');
 			expect(attempt.error).toMatchObject({ status: 404, message: 'No such room' });
-		}, 8000);
+		}, 8000, 100);
 		// The rest of the app is unaffected.
 		const other = client.live(echo, { id: '2' });
 		expect(await settled(other)).toBe('joined');
