@@ -10,8 +10,9 @@ import * as lobby from './fixtures/routes/(public)/lobby.socket.js';
 import * as chat from './fixtures/routes/rooms/[roomId]/chat.socket.js';
 import * as open from './fixtures/routes/open/[slot]/open.socket.js';
 import * as kit from './fixtures/routes/kit/kit.socket.js';
+import * as feed from './fixtures/routes/feed/[feedId]/feed.socket.js';
 
-export { chat, kit, lobby, notes, open };
+export { chat, feed, kit, lobby, notes, open };
 
 /** The fixtures' contracts under their route ids, as the Vite plugin would find them. */
 export const contracts = {
@@ -19,7 +20,8 @@ export const contracts = {
 	'notes/notes': notes,
 	'(public)/lobby': lobby,
 	'open/[slot]': open,
-	'kit/kit': kit
+	'kit/kit': kit,
+	'feed/[feedId]/feed': feed
 };
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -82,10 +84,10 @@ export async function stillServing(url: string): Promise<void> {
 }
 
 /** A raw websocket (see raw-frames.ts) that has connected with this cookie; closed after the test. */
-export async function rawConnected(url: string, cookie = 'session=s-alice'): Promise<RawSocket> {
+export async function rawConnected(url: string, cookie = 'session=s-alice', auth?: Record<string, unknown>): Promise<RawSocket> {
 	const socket = await openRaw(url, { cookie });
 	cleanups.push(() => socket.close());
-	expect(await socket.connect()).toMatch(/^40\{/);
+	expect(await socket.connect(auth)).toMatch(/^40\{/);
 	return socket;
 }
 

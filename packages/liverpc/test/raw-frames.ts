@@ -15,7 +15,7 @@ export interface RawSocket {
 	/** Resolves with the next frame (or a later one) for which `match` is true. */
 	next(match?: (frame: string) => boolean, timeout?: number): Promise<string>;
 	/** Sends CONNECT and resolves with the server's answer frame (`40{…}` or `44{…}`). */
-	connect(): Promise<string>;
+	connect(auth?: Record<string, unknown>): Promise<string>;
 	/** Sends an event with an ack id, as `42<id>[name, ...args]`, and resolves with the ack's arguments. */
 	ask(name: unknown, ...args: unknown[]): Promise<unknown[]>;
 	/** Sends a hand-written `42<id><json>` body and resolves with the ack's arguments. */
@@ -86,8 +86,8 @@ export function openRaw(url: string, headers: Record<string, string> = {}): Prom
 			process.nextTick(() => tcp.uncork());
 		},
 		next,
-		connect: async () => {
-			ws.send('40');
+		connect: async (auth) => {
+			ws.send(auth === undefined ? '40' : `40${JSON.stringify(auth)}`);
 			return next((frame) => frame.startsWith('40') || frame.startsWith('44'));
 		},
 		ask: (name, ...args) => askRaw(JSON.stringify([name, ...args])),

@@ -4,6 +4,7 @@
 import { LiveClient, type ClientOptions } from '../../runtime/client/live-client.js';
 import { plainState } from '../../runtime/client/reactive-state.js';
 import type { Room } from '../../runtime/client/room-types.js';
+import { serverRenderedRoom } from '../../runtime/client/server-rendered-room.js';
 import { tabClientAccessor } from '../../runtime/client/tab-client.js';
 
 export { LiveClient } from '../../runtime/client/live-client.js';
@@ -31,6 +32,8 @@ const tabClient = tabClientAccessor(plainState);
  * ```
  */
 export function live<M extends object>(contract: M, params?: Record<string, string>): Room<M> {
+	// Rendering on the server: nothing to join, and nothing may be kept per render.
+	if (typeof window === 'undefined') return serverRenderedRoom(contract);
 	return tabClient().live(contract, params);
 }
 

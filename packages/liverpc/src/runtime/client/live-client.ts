@@ -1,5 +1,5 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import { DEFAULT_PATH, EVENT, isErrorBody, type ErrorBody } from '../shared/protocol.js';
+import { CLIENT_KEY, DEFAULT_PATH, EVENT, isErrorBody, type ErrorBody } from '../shared/protocol.js';
 import { retryDelay, type Backoff } from './backoff.js';
 import type { MakeState } from './reactive-state.js';
 import { RoomChannel, type ChannelHost } from './room-channel.js';
@@ -33,6 +33,13 @@ export interface ClientOptions {
 	headers?: Record<string, string>;
 	/** Backoff for retryable handshake refusals (5xx) and joins (5xx, 429): 500 ms doubling to 10 s, 5 join retries. */
 	backoff?: Backoff;
+	/**
+	 * How long a call waits for its room to be joined (or joined again after a reconnect)
+	 * before it rejects with 504, in ms. Default 30,000.
+	 */
+	callTimeout?: number;
+	/** How many calls of one room may wait for its join at once; one more rejects with 429. Default 100. */
+	maxHeldCalls?: number;
 	/** Passed to `socket.io-client` as they are, after LiveRPC's defaults. */
 	socket?: Partial<ManagerOptions & SocketOptions>;
 }
@@ -65,6 +72,7 @@ export class LiveClient {
 	#retries = 0;
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
 	#host: ChannelHost;
+	#calls = 0;
 
 	/** @param makeState plain objects in Node, `$state` in Svelte; `connect: false` for server rendering */
 	constructor(options: ClientOptions & { connect?: boolean }, makeState: MakeState) {
@@ -79,7 +87,9 @@ export class LiveClient {
 			},
 			makeState,
 			connectable: options.connect !== false,
-			backoff: options.backoff
+			backoff: options.backoff,
+			nextCallNumber: () => ++this.#calls,
+			heldCalls: { timeout: options.callTimeout ?? DEFAULT_CALL_TIMEOUT, max: options.maxHeldCalls ?? DEFAULT_MAX_HELD_CALLS }
 		};
 		if (options.connect === false) return;
 
@@ -90,6 +100,8 @@ export class LiveClient {
 			transports: ['websocket', 'polling'],
 			tryAllTransports: true,
 			forceNew: true, // never share a Manager with another client to the same URL
+			// Names this client's calls across reconnects, so a call sent again runs once (#9).
+			auth: { [CLIENT_KEY]: randomClientKey() },
 			...(options.headers ? { extraHeaders: options.headers } : {}),
 			...options.socket
 		});
@@ -178,10 +190,21 @@ export class LiveClient {
 			if (!socket.active) retryLater();
 		});
 
-		socket.on(EVENT, (key: string, name: string, payload: unknown) => {
-			this.#byKey.get(key)?.deliver(name, payload);
+		socket.on(EVENT, (key: string, name: string, payload: unknown, seq: unknown, id: unknown) => {
+			this.#byKey.get(key)?.receive(name, payload, seq, id);
 		});
 	}
 }
 
 export type { RoomStatus };
+
+const DEFAULT_CALL_TIMEOUT = 30_000;
+const DEFAULT_MAX_HELD_CALLS = 100;
+
+/** 16 random bytes, base64url: the key the server files this client's call numbers under. */
+function randomClientKey(): string {
+	const bytes = crypto.getRandomValues(new Uint8Array(16));
+	let binary = '';
+	for (const byte of bytes) binary += String.fromCharCode(byte);
+	return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}

@@ -16,6 +16,10 @@ export interface ChannelHost {
 	/** False for the server-rendering client, which never connects. */
 	connectable: boolean;
 	backoff: Backoff | undefined;
+	/** A number for a new call, unique on this client: a copy sent again keeps it. */
+	nextCallNumber(): number;
+	/** How long a call may wait for its room to be joined, and how many may wait. */
+	heldCalls: { timeout: number; max: number };
 }
 
 /** The visible state of one room. */
@@ -23,10 +27,26 @@ export interface ChannelState {
 	status: RoomStatus;
 	error: ErrorBody | undefined;
 	joined: unknown;
+	/** False when the last (re-)join could not give this room every event it missed. */
+	resumed: boolean;
 }
 
 type EventListener = (name: string, payload: unknown) => void;
 type AckWithError = ((lost: Error | null, error?: unknown, output?: unknown) => void) & { withError?: boolean };
+
+/** A call not answered yet: what it sends, and how to settle its promise. */
+interface PendingCall {
+	/** Same on every copy sent, so the server runs it once (#9). */
+	number: number;
+	name: string;
+	input: unknown;
+	resolve: (output: unknown) => void;
+	reject: (error: LiveError) => void;
+	/** Sent at least once: its ack was lost, so it may have run (the server knows). */
+	sent: boolean;
+	/** While held: when waiting ends with an error. */
+	timer: ReturnType<typeof setTimeout> | undefined;
+}
 
 /** Retries of a join that failed with a 5xx or 429 before the room shows `rejected`. */
 const DEFAULT_JOIN_RETRIES = 5;
@@ -57,7 +77,12 @@ export class RoomChannel {
 	#generation = 0;
 	#retries = 0;
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
-	#waiting: Array<{ go: () => void; stop: (error: LiveError) => void }> = [];
+	/** Calls waiting for the room to be (re-)joined, oldest first. */
+	#held: PendingCall[] = [];
+	/** Where this room's events stand in the server's log: sent back on a re-join (#9). */
+	#position: [epoch: string, seq: number] | undefined;
+	/** Per event declared with `id`: the id of the last one delivered, for its `history`. */
+	#lastEventIds: Record<string, string | number> | undefined;
 	#host: ChannelHost;
 
 	constructor(host: ChannelHost, route: string, params: Record<string, string>, id: string) {
@@ -65,7 +90,7 @@ export class RoomChannel {
 		this.route = route;
 		this.params = params;
 		this.id = id;
-		this.state = host.makeState<ChannelState>({ status: 'joining', error: undefined, joined: undefined });
+		this.state = host.makeState<ChannelState>({ status: 'joining', error: undefined, joined: undefined, resumed: true });
 	}
 
 	/** A handle starts using this channel; returns its release. */
@@ -99,22 +124,35 @@ export class RoomChannel {
 		const generation = ++this.#generation;
 		if (this.state.status !== 'joining') this.state.status = this.#key ? 'reconnecting' : 'joining';
 
-		socket.emit(JOIN, this.route, this.params, (error: unknown, ack?: JoinAck) => {
+		const resume = this.#position ? [...this.#position, ...(this.#lastEventIds ? [this.#lastEventIds] : [])] : null;
+		socket.emit(JOIN, this.route, this.params, resume, (error: unknown, ack?: JoinAck) => {
 			if (generation !== this.#generation) {
 				// Answer to a join we no longer want: if we left meanwhile, leave for real.
 				if (this.state.status === 'closed' && !error && ack) this.#host.connectedSocket()?.emit(LEAVE, ack.ref);
 				return;
 			}
 			if (error) return this.#joinFailed(isErrorBody(error) ? error : { status: 500, message: 'Malformed join reply' });
-			this.#key = ack!.room;
-			this.#ref = ack!.ref;
-			this.#host.bindKey(this.#key, this);
-			this.#retries = 0;
-			this.state.error = undefined;
-			this.state.joined = ack!.reply;
-			this.state.status = 'joined';
-			for (const waiter of this.#waiting.splice(0)) waiter.go();
+			this.#joined(ack!);
 		});
+	}
+
+	#joined(ack: JoinAck): void {
+		this.#key = ack.room;
+		this.#ref = ack.ref;
+		this.#host.bindKey(this.#key, this);
+		this.#retries = 0;
+		this.#position = [ack.log[0], ack.log[1]];
+		this.state.error = undefined;
+		this.state.joined = ack.reply;
+		this.state.resumed = ack.resumed;
+		this.state.status = 'joined';
+		// What the member missed, or the room's history on a first join, before any live
+		// event: the server sent them in the ack so that none is lost or doubled.
+		for (const [name, payload, , id] of ack.events) this.#deliver(name, payload, id);
+		for (const call of this.#held.splice(0)) {
+			clearTimeout(call.timer);
+			if (!this.#send(call)) this.#hold(call);
+		}
 	}
 
 	/** The connection dropped: the server forgot the membership; wait for the re-join. */
@@ -141,38 +179,79 @@ export class RoomChannel {
 		this.#retries = 0;
 	}
 
-	/** Delivers one server event to every handle's listeners. */
-	deliver(name: string, payload: unknown): void {
+	/** Delivers one live event: once, in order, and remembers how far this room got. */
+	receive(name: string, payload: unknown, seq: unknown, id: unknown): void {
+		const position = this.#position;
+		if (position && typeof seq === 'number') {
+			// Already delivered in the join ack: the ack and the live stream can overlap.
+			if (seq <= position[1]) return;
+			position[1] = seq;
+		}
+		this.#deliver(name, payload, id);
+	}
+
+	#deliver(name: string, payload: unknown, id: unknown): void {
+		if (typeof id === 'string' || typeof id === 'number') (this.#lastEventIds ??= {})[name] = id;
 		for (const listener of this.#listeners) listener(name, payload);
 	}
 
-	/** Makes a call once the room is joined; rejects with the server's body on failure. */
+	/**
+	 * Makes a call: now if the room is joined, else once it is (re-)joined. A call whose
+	 * ack is lost in a disconnect is held and sent again after the re-join with the same
+	 * number, so the server runs it once. Rejects with the server's body on failure, or
+	 * with a 504 when the room is not joined within `heldCalls.timeout`.
+	 */
 	call(name: string, input: unknown): Promise<unknown> {
 		const status = this.state.status;
 		if (status === 'rejected') return Promise.reject(new LiveError(this.state.error!));
 		if (status === 'closed') return Promise.reject(new LiveError(CLIENT_ERRORS.closed));
-		if (status === 'joined') return this.#send(name, input);
 		if (!this.#host.connectable) return Promise.reject(new LiveError(CLIENT_ERRORS.serverRendering));
 		return new Promise((resolve, reject) => {
-			this.#waiting.push({ go: () => this.#send(name, input).then(resolve, reject), stop: reject });
+			const call: PendingCall = {
+				number: this.#host.nextCallNumber(),
+				name,
+				input: input === undefined ? null : input,
+				resolve,
+				reject,
+				sent: false,
+				timer: undefined
+			};
+			if (status !== 'joined' || !this.#send(call)) this.#hold(call);
 		});
 	}
 
-	#send(name: string, input: unknown): Promise<unknown> {
+	/** Sends a call on the current connection; false when there is none to send on. */
+	#send(call: PendingCall): boolean {
 		const socket = this.#host.connectedSocket();
-		if (!socket || !this.#key) return Promise.reject(new LiveError(CLIENT_ERRORS.connectionLost));
-		return new Promise((resolve, reject) => {
-			const onReply: AckWithError = (lost, error, output) => {
-				if (lost) reject(new LiveError(CLIENT_ERRORS.connectionLost));
-				else if (error) reject(new LiveError(isErrorBody(error) ? error : { status: 500, message: 'Malformed call reply' }));
-				else resolve(output);
-			};
-			// socket.io-client calls an ack marked `withError` with an Error when the connection
-			// drops before the reply, and with a leading null otherwise: no call hangs forever,
-			// and no per-call bookkeeping of our own is needed on this hot path (#4).
-			onReply.withError = true;
-			socket.emit(CALL, this.#ref, name, input === undefined ? null : input, onReply);
-		});
+		if (!socket || !this.#key || this.state.status !== 'joined') return false;
+		call.sent = true;
+		const onReply: AckWithError = (lost, error, output) => {
+			if (lost) {
+				// The connection dropped before the reply: hold it for the re-join.
+				if (this.state.status === 'closed') call.reject(new LiveError(CLIENT_ERRORS.closed));
+				else if (this.state.status === 'rejected') call.reject(new LiveError(this.state.error!));
+				else this.#hold(call);
+			} else if (error) call.reject(new LiveError(isErrorBody(error) ? error : { status: 500, message: 'Malformed call reply' }));
+			else call.resolve(output);
+		};
+		// socket.io-client calls an ack marked `withError` with an Error when the connection
+		// drops before the reply, and with a leading null otherwise: no call hangs forever,
+		// and no per-call bookkeeping of our own is needed on this hot path (#4).
+		onReply.withError = true;
+		socket.emit(CALL, this.#ref, call.name, call.input, call.number, onReply);
+		return true;
+	}
+
+	/** Keeps a call until the room is joined again, within the count and time allowed. */
+	#hold(call: PendingCall): void {
+		const { timeout, max } = this.#host.heldCalls;
+		if (this.#held.length >= max) return call.reject(new LiveError(CLIENT_ERRORS.tooManyHeld));
+		call.timer = setTimeout(() => {
+			const index = this.#held.indexOf(call);
+			if (index >= 0) this.#held.splice(index, 1);
+			call.reject(new LiveError(call.sent ? CLIENT_ERRORS.noReply : CLIENT_ERRORS.notJoinedInTime));
+		}, timeout);
+		this.#held.push(call);
 	}
 
 	#joinFailed(body: ErrorBody): void {
@@ -191,8 +270,14 @@ export class RoomChannel {
 	#reject(body: ErrorBody): void {
 		this.state.error = body;
 		this.state.status = 'rejected';
-		const error = new LiveError(body);
-		for (const waiter of this.#waiting.splice(0)) waiter.stop(error);
+		this.#rejectHeld(new LiveError(body));
+	}
+
+	#rejectHeld(error: LiveError): void {
+		for (const call of this.#held.splice(0)) {
+			clearTimeout(call.timer);
+			call.reject(error);
+		}
 	}
 
 	/** Ends the room: its last handle left, or the client closed. */
@@ -204,8 +289,7 @@ export class RoomChannel {
 		clearTimeout(this.#retryTimer);
 		this.state.status = 'closed';
 		if (key && wasJoined) this.#host.connectedSocket()?.emit(LEAVE, this.#ref);
-		const error = new LiveError(CLIENT_ERRORS.closed);
-		for (const waiter of this.#waiting.splice(0)) waiter.stop(error);
+		this.#rejectHeld(new LiveError(CLIENT_ERRORS.closed));
 		this.#host.release(this);
 	}
 

@@ -67,6 +67,10 @@ export class RoomHandle {
 		return this.#channel.state.joined;
 	}
 
+	get resumed(): boolean {
+		return this.#channel.state.resumed;
+	}
+
 	on(name: string, listener: (payload: unknown) => void): () => void {
 		let listeners = this.#listeners.get(name);
 		if (!listeners) this.#listeners.set(name, (listeners = new Set()));

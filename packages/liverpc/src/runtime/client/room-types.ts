@@ -67,6 +67,12 @@ export interface RoomBase<M> {
 	readonly error: ErrorBody | undefined;
 	/** The join reply, renewed on every re-join. */
 	readonly joined: JoinReplyOf<M> | undefined;
+	/**
+	 * False when the last re-join could not give this room every event it missed while
+	 * disconnected (the server's buffer no longer had them and no event of the room has a
+	 * `history`): the page should rebuild what it shows from `joined`. True otherwise.
+	 */
+	readonly resumed: boolean;
 	/** Listens to one of the room's events; returns a function that stops listening. */
 	on<E extends EventNames<M>>(name: E, listener: (payload: EventPayloadOf<M, E>) => void): () => void;
 	/** Leaves the room (once every handle of the same room has left, the server is told). */

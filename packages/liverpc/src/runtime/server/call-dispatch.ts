@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io';
 import type { ErrorBody } from '../shared/protocol.js';
 import type { RoomCall } from './call.js';
+import type { CallMemory, CallRecord } from './call-memory.js';
 import { membershipByRef, type Membership } from './connection-state.js';
 import { REFUSAL_SITE, replyError } from './error-reply.js';
 import { admitCall, guardOf, type ConnectionGuard } from './packet-gate.js';
@@ -14,6 +15,13 @@ type CallAck = (error: ErrorBody | null, output?: unknown) => void;
 
 const NOT_A_MEMBER = new SocketError(404, 'Not a member of this room: join it first');
 const NO_SUCH_CALL = new SocketError(404, 'No such call in this room');
+const NUMBER_REUSED = new SocketError(409, 'This call number was used for another call');
+
+/** What the call listener needs to know about its server's life. */
+export interface CallLifecycle {
+	/** False once the server shuts down: new calls are then left unanswered (see below). */
+	accepting: boolean;
+}
 
 /**
  * Serves CALL for every connection of one server: find the membership, find the call,
@@ -21,8 +29,12 @@ const NO_SUCH_CALL = new SocketError(404, 'No such call in this room');
  * its event, and acknowledge only once it has finished (nothing acknowledged is lost).
  * Made once per server; the connection is `this`. This is the hottest path in LiveRPC
  * (#4): a synchronous handler allocates no closure and no promise here.
+ *
+ * A call with a number (every call of `liverpc/client`) is remembered in `memory`: the
+ * same number again, after a disconnect lost the ack, gets the first answer instead of a
+ * second run (#9).
  */
-export function createCallListener(hooks: SocketHooks) {
+export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifecycle: CallLifecycle) {
 	// Calls whose ack is not sent yet, on every connection: shutdown waits for them.
 	let pending = 0;
 
@@ -30,21 +42,27 @@ export function createCallListener(hooks: SocketHooks) {
 		pending--;
 		guard.callsInFlight--;
 	};
-	const replyValue = (ack: CallAck, output: unknown, membership: Membership, name: string, guard: ConnectionGuard) => {
+	const replyValue = (ack: CallAck, output: unknown, membership: Membership, name: string, guard: ConnectionGuard, record: CallRecord | undefined) => {
 		settled(guard);
 		try {
 			ack(null, output);
+			record?.settle(null, output);
 		} catch (thrown) {
-			fail(ack, thrown, membership, name); // the output could not be encoded
+			fail(ack, thrown, membership, name, record); // the output could not be encoded
 		}
 	};
-	const fail = (ack: CallAck, thrown: unknown, membership: Membership, name: string) => {
+	const fail = (ack: CallAck, thrown: unknown, membership: Membership, name: string, record: CallRecord | undefined) => {
 		const site = { label: `call ${membership.contract.pattern.id}#${name}`, event: membership.event, handleError: hooks.handleError };
-		replyError(ack, thrown, site);
+		replyError(record ? (body) => (record.settle(body, undefined), ack(body)) : ack, thrown, site);
 	};
 
-	const onCall = function (this: Socket, ref: unknown, name: unknown, input: unknown, ack: unknown): void {
+	const onCall = function (this: Socket, ref: unknown, name: unknown, input: unknown, number: unknown, ack: unknown): void {
+		// Socket.IO passes the ack last: a call without a number is simply not remembered.
+		if (typeof number === 'function') [number, ack] = [undefined, number];
 		if (typeof ack !== 'function') return;
+		// Shutting down: no answer at all. The client holds the call, and sends it again
+		// with its number once it has re-joined on the next process, where it runs once.
+		if (!lifecycle.accepting) return;
 		const reply = ack as CallAck;
 
 		const membership = membershipByRef(this, ref);
@@ -53,9 +71,18 @@ export function createCallListener(hooks: SocketHooks) {
 		const call = typeof name === 'string' ? membership.contract.calls.get(name) : undefined;
 		if (!call) return replyError(reply, NO_SUCH_CALL, REFUSAL_SITE);
 		const callName = name as string;
+
+		const calls = typeof number === 'number' && Number.isSafeInteger(number) && number > 0 ? memory.of(this) : undefined;
+		const known = calls?.find(number as number);
+		if (known) {
+			if (known.room !== membership.key || known.name !== callName) return replyError(reply, NUMBER_REUSED, REFUSAL_SITE);
+			return known.answerCopy(reply);
+		}
 		const guard = guardOf(this);
 		const refusal = admitCall(guard);
+		// Refused before it ran, so not remembered: a copy sent later may run.
 		if (refusal) return replyError(reply, refusal, REFUSAL_SITE);
+		const record = calls?.start(number as number, membership.key, callName);
 
 		pending++;
 		let output: unknown;
@@ -64,18 +91,18 @@ export function createCallListener(hooks: SocketHooks) {
 			output = isThenable(value) ? value.then((valid) => runHandler(membership, call, valid)) : runHandler(membership, call, value);
 		} catch (thrown) {
 			settled(guard);
-			return fail(reply, thrown, membership, callName);
+			return fail(reply, thrown, membership, callName, record);
 		}
 		if (isThenable(output)) {
 			output.then(
-				(resolved) => replyValue(reply, resolved, membership, callName, guard),
+				(resolved) => replyValue(reply, resolved, membership, callName, guard, record),
 				(thrown: unknown) => {
 					settled(guard);
-					fail(reply, thrown, membership, callName);
+					fail(reply, thrown, membership, callName, record);
 				}
 			);
 		} else {
-			replyValue(reply, output, membership, callName, guard);
+			replyValue(reply, output, membership, callName, guard, record);
 		}
 	};
 	return { onCall, pendingCalls: () => pending };

@@ -23,6 +23,8 @@ export interface RoomContract {
 	/** A Map, not an object: a call named `__proto__` or `constructor` must simply not exist. */
 	calls: Map<string, RoomCall>;
 	events: Map<string, RoomEvent>;
+	/** Whether an event of the room has a `history`: then a join reads it (#9). */
+	histories: boolean;
 }
 
 // Members of a client room handle; a call with one of these names could not be reached.
@@ -56,11 +58,12 @@ export function replaceContract(contracts: Map<string, RoomContract>, id: string
 	current.join = next.join;
 	current.calls = next.calls;
 	current.events = next.events;
+	current.histories = next.histories;
 }
 
 function compileContract(id: string, module: ContractModule): RoomContract {
 	const pattern = compileRoutePattern(id);
-	const contract: RoomContract = { pattern, route: Object.freeze({ id }), join: undefined, calls: new Map(), events: new Map() };
+	const contract: RoomContract = { pattern, route: Object.freeze({ id }), join: undefined, calls: new Map(), events: new Map(), histories: false };
 
 	for (const [name, value] of Object.entries(module)) {
 		const identity = contractIdentityOf(value);
@@ -78,6 +81,7 @@ function compileContract(id: string, module: ContractModule): RoomContract {
 			const event = value as RoomEvent;
 			event[MARKER].pattern = pattern;
 			contract.events.set(name, event);
+			if (event.history) contract.histories = true;
 		}
 	}
 	return contract;

@@ -2,7 +2,7 @@
  * Delivers one event to every member of a room key on one attached server, if that server
  * serves the route. Returns nothing: a server without the route simply ignores it.
  */
-export type EventSink = (routeId: string, key: string, name: string, payload: unknown) => void;
+export type EventSink = (routeId: string, key: string, name: string, payload: unknown, id: string | number | undefined) => void;
 
 const SINKS = Symbol.for('liverpc.eventSinks');
 

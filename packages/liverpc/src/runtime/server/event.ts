@@ -3,12 +3,64 @@ import { eventSinks } from './event-sinks.js';
 import { roomKey } from './room-key.js';
 import { compileRoutePattern, type RoutePattern } from './route-pattern.js';
 import { socketEventStorage } from './socket-event-storage.js';
-import type { RoomParams } from './types.js';
+import type { RoomParams, SocketEvent } from './types.js';
 
 /** The server-side part of an event's marker: its route, compiled on first use. */
 export interface EventIdentity extends ContractIdentity<'event'> {
 	pattern?: RoutePattern;
+	/** The payload field that identifies each event, from `event({ id })`. */
+	idKey?: string;
 }
+
+/** Ids an event can carry: what a store hands out (an autoincrement, a ULID). */
+export type EventId = string | number;
+
+type IdKeys<Payload> = {
+	[K in keyof Payload & string]: Payload[K] extends EventId ? K : never;
+}[keyof Payload & string];
+
+/**
+ * What an event's `history` function is given: the join being served (its params and
+ * `locals`, after the join guard admitted it), and the id of the last event of this kind
+ * the member already has. `lastEventId` comes from the client: use it as a query parameter,
+ * never trust it further.
+ *
+ * @example
+ * ```ts
+ * const history = ({ params, lastEventId }: HistoryEvent<number>) => messages.after(params.roomId, lastEventId ?? 0);
+ * ```
+ */
+export interface HistoryEvent<Id extends EventId = EventId> extends SocketEvent {
+	/** Undefined on a first join, or when the member has received none of these events yet. */
+	lastEventId: Id | undefined;
+}
+
+/**
+ * Options of {@link event}: `id` names the payload field that identifies each event, and
+ * `history` reads from the app's store what a member should receive when it joins.
+ *
+ * @example
+ * ```ts
+ * const options: EventOptions<ChatMessage> = {
+ *   id: 'id',
+ *   history: ({ params, lastEventId }) =>
+ *     lastEventId === undefined ? messages.latest(params.roomId, 50) : messages.after(params.roomId, lastEventId)
+ * };
+ * ```
+ */
+export type EventOptions<Payload> = {
+	[K in IdKeys<Payload>]: {
+		/** The payload field holding the event's id, in the store's order (e.g. an autoincrement). */
+		id: K;
+		/**
+		 * What a joining member gets first, as ordinary events: on a first join the recent
+		 * ones (`lastEventId` undefined), on a re-join the server's buffer could not fill
+		 * (a restart, a long disconnect) every event after `lastEventId`. Runs after the join
+		 * guard admitted the member, with its `params` and `locals`.
+		 */
+		history?: (event: HistoryEvent<Extract<Payload[K], EventId>>) => Payload[] | Promise<Payload[]>;
+	};
+}[IdKeys<Payload>];
 
 /**
  * An event the server pushes to the members of a room; see {@link event}.
@@ -20,6 +72,8 @@ export interface EventIdentity extends ContractIdentity<'event'> {
  */
 export interface RoomEvent<Payload = unknown> {
 	readonly [MARKER]: EventIdentity;
+	/** From `event({ history })`: what a joining member gets first; see {@link EventOptions}. */
+	readonly history?: (event: HistoryEvent) => unknown[] | Promise<unknown[]>;
 	/**
 	 * Sends to every member of the room whose join or call is being served, the caller
 	 * included, in emit order.
@@ -33,27 +87,46 @@ export interface RoomEvent<Payload = unknown> {
 
 /**
  * Declares an event the server pushes to room members; the type parameter is its payload.
- * Each emit is encoded once and handed to Socket.IO's room broadcast.
+ * Each emit is encoded once and handed to Socket.IO's room broadcast, and kept a while in
+ * the room's buffer so members that reconnect get what they missed.
+ *
+ * With `id` and `history`, the app's store fills any gap the buffer cannot (a restart, a
+ * long disconnect) and gives a member the recent events on its first join, all delivered
+ * as ordinary events: a page keeps one list and appends to it, exactly once and in order.
  *
  * @example
  * ```ts
- * export const message = event<{ id: number; text: string }>();
+ * export const message = event<ChatMessage>({
+ *   id: 'id',
+ *   history: ({ params, lastEventId }) =>
+ *     lastEventId === undefined ? messages.latest(params.roomId, 50) : messages.after(params.roomId, lastEventId)
+ * });
  * // in a handler of this room:
  * message.emit(saved);
  * // anywhere on the server:
  * message.to({ roomId: '42' }).emit(saved);
  * ```
  */
-export function event<Payload = void>(): RoomEvent<Payload> {
+export function event<Payload = void>(options?: EventOptions<Payload>): RoomEvent<Payload> {
 	const identity: EventIdentity = { kind: 'event' };
+	const given = options as { id?: unknown; history?: unknown } | undefined;
+	if (given !== undefined) {
+		if (typeof given !== 'object' || given === null) throw new TypeError('event() takes an options object: { id, history }');
+		if (typeof given.id !== 'string') throw new TypeError("event({ id }): id names the payload field that identifies each event, e.g. 'id'");
+		if (given.history !== undefined && typeof given.history !== 'function') throw new TypeError('event({ history }): history must be a function');
+		identity.idKey = given.id;
+	}
+	const idKey = identity.idKey;
 
 	const deliver = (pattern: RoutePattern, key: string, payload: unknown) => {
 		const name = identity.name!;
-		for (const sink of eventSinks) sink(pattern.id, key, name, payload);
+		const id = idKey === undefined ? undefined : eventIdOf(payload, idKey, name);
+		for (const sink of eventSinks) sink(pattern.id, key, name, payload, id);
 	};
 
 	return {
 		[MARKER]: identity,
+		...(given?.history ? { history: given.history as RoomEvent['history'] } : {}),
 		emit(payload) {
 			const current = socketEventStorage.getStore();
 			const pattern = registered(identity);
@@ -89,4 +162,11 @@ function registered(identity: EventIdentity): RoutePattern {
 		throw new Error('This event is not part of a room contract yet: export it from a .socket.ts file that is attached');
 	}
 	return (identity.pattern = compileRoutePattern(identity.route));
+}
+
+/** The id field of a payload, checked: a missing id would silently break resume. */
+export function eventIdOf(payload: unknown, idKey: string, name: string): EventId {
+	const id = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)[idKey] : undefined;
+	if ((typeof id === 'number' && Number.isFinite(id)) || typeof id === 'string') return id;
+	throw new TypeError(`Event '${name}': the payload has no ${idKey} (a string or a number), which event({ id: '${idKey}' }) requires`);
 }

@@ -1,3 +1,5 @@
+import type { BufferSettings } from './room-log.js';
+
 /**
  * LiveRPC's one configuration surface: what may connect (origins, proxy headers) and how
  * much one connection may ask for (limits). The same object configures `vite dev` and
@@ -33,7 +35,16 @@ export interface LiveOptions {
 	proxy?: ProxyHeaders;
 	/** How much one connection may ask for; each has a default (see {@link LiveLimits}). */
 	limits?: Partial<LiveLimits>;
+	/**
+	 * The per-room buffer members resume from after a short disconnect: the last `size`
+	 * events of each room (default 100), each for `age` ms (default 60,000). Gaps it cannot
+	 * fill are filled by an event's `history`, or the page sees `room.resumed === false`.
+	 */
+	buffer?: Partial<BufferSettings>;
 }
+
+/** The defaults of {@link LiveOptions.buffer}, written out in `docs/api.md`. */
+export const DEFAULT_BUFFER: Readonly<BufferSettings> = Object.freeze({ size: 100, age: 60_000 });
 
 /**
  * Reverse-proxy headers, named as adapter-node's environment variables: `PROTOCOL_HEADER`,
@@ -102,6 +113,7 @@ export interface ResolvedOptions {
 	allowMissingOrigin: boolean;
 	proxy: ResolvedProxy;
 	limits: Readonly<LiveLimits>;
+	buffer: Readonly<BufferSettings>;
 }
 
 /**
@@ -144,11 +156,25 @@ export function resolveOptions(options: LiveOptions | undefined): ResolvedOption
 		allowedOrigins: allowed,
 		allowMissingOrigin: given.allowMissingOrigin ?? true,
 		proxy: resolveProxy(given.proxy),
-		limits: resolveLimits(given.limits)
+		limits: resolveLimits(given.limits),
+		buffer: resolveBuffer(given.buffer)
 	};
 }
 
-const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits']);
+const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits', 'buffer']);
+
+function resolveBuffer(buffer: Partial<BufferSettings> | undefined): Readonly<BufferSettings> {
+	if (buffer === undefined) return DEFAULT_BUFFER;
+	if (typeof buffer !== 'object' || buffer === null) throw new TypeError('buffer must be an object: { size, age }');
+	const resolved: BufferSettings = { ...DEFAULT_BUFFER };
+	for (const [key, value] of Object.entries(buffer)) {
+		if (key !== 'size' && key !== 'age') throw new TypeError(`Unknown buffer setting '${key}' (known: size, age)`);
+		if (value === undefined) continue;
+		if (!Number.isInteger(value) || value < 0) throw new TypeError(`buffer.${key} must be a whole number of at least 0`);
+		resolved[key] = value;
+	}
+	return Object.freeze(resolved);
+}
 
 function normaliseOrigin(value: unknown, option: string): string {
 	let url: URL | undefined;

@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { CALL, DEFAULT_PATH, EVENT, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
 import { createCallListener } from './call-dispatch.js';
+import { CallMemory } from './call-memory.js';
 import type { RoomContract } from './contract-registry.js';
 import { replyError, neverThrows } from './error-reply.js';
 import { eventSinks, type EventSink } from './event-sinks.js';
@@ -13,6 +14,7 @@ import type { LiveSettings, ResolvedOptions } from './live-options.js';
 import { checkOrigin, createRefusalLog, ORIGIN_REFUSED } from './origin-check.js';
 import { createGatedParser, guardOf, onRefused, REFUSED, type SocketParser } from './packet-gate.js';
 import { registerForRevocation } from './revocation.js';
+import { RoomLogs } from './room-log.js';
 import { createMembershipListeners } from './room-membership.js';
 import { SocketError } from './socket-error.js';
 import type { SocketHooks } from './socket-hook.js';
@@ -108,22 +110,29 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		allowRequest
 	});
 
-	const sink: EventSink = (routeId, key, name, payload) => {
-		if (contracts.has(routeId)) io.to(key).emit(EVENT, key, name, payload);
+	// Each room's recent events, for members that come back after a short disconnect (#9).
+	const rooms = io.of('/').adapter.rooms;
+	const logs = new RoomLogs(settings.options.buffer, (key) => (rooms.get(key)?.size ?? 0) > 0);
+	const sink: EventSink = (routeId, key, name, payload, id) => {
+		if (!contracts.has(routeId)) return;
+		const seq = logs.append(key, name, payload, id);
+		if (id === undefined) io.to(key).emit(EVENT, key, name, payload, seq);
+		else io.to(key).emit(EVENT, key, name, payload, seq, id);
 	};
 	eventSinks.add(sink);
 	const unregister = registerForRevocation(io);
 
 	type Listener = (this: Socket, ...args: unknown[]) => void;
-	const membership = createMembershipListeners(contracts, hooks);
-	const calls = createCallListener(hooks);
+	const membership = createMembershipListeners(contracts, hooks, logs);
+	const lifecycle = { accepting: true };
+	const callMemory = new CallMemory();
+	const calls = createCallListener(hooks, callMemory, lifecycle);
 	let onJoin = membership.onJoin as Listener;
 	let onLeave = membership.onLeave as Listener;
 	let onCall = calls.onCall as Listener;
 	const handshake = createHandshakeMiddleware(hooks, settings);
-	let accepting = true;
 	let middleware = (socket: Socket, next: HandshakeNext) => {
-		if (accepting) handshake(socket, next);
+		if (lifecycle.accepting) handshake(socket, next);
 		else refuseHandshake(socket, next, RESTARTING, 'shutdown', hooks);
 	};
 
@@ -169,26 +178,35 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		socket.on(REFUSED, onRefused);
 	});
 
+	const stopServing = () => {
+		eventSinks.delete(sink);
+		unregister();
+		logs.stop();
+		callMemory.stop();
+	};
+
 	return {
 		io,
 		reconfigure(options) {
 			settings.options = options;
+			logs.settings = options.buffer;
 			applyMessageLimit(io, options.limits.maxMessageBytes);
 		},
 		async shutdown({ timeout = 30_000 } = {}) {
-			accepting = false;
+			// New handshakes get 503 and new calls no answer (their clients send them again
+			// to the next process); only the calls already running are waited for, so a
+			// restart takes as long as the slowest of those, not the whole timeout (#9).
+			lifecycle.accepting = false;
 			const deadline = Date.now() + timeout;
 			while (calls.pendingCalls() > 0 && Date.now() < deadline) {
 				await new Promise((resolve) => setTimeout(resolve, 20));
 			}
-			eventSinks.delete(sink);
-			unregister();
+			stopServing();
 			io.disconnectSockets(true);
 		},
 		close: () =>
 			new Promise<void>((resolve) => {
-				eventSinks.delete(sink);
-				unregister();
+				stopServing();
 				void io.close(() => resolve());
 			})
 	};

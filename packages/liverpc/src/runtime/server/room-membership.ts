@@ -1,11 +1,15 @@
 import type { Socket } from 'socket.io';
-import type { ErrorBody, JoinAck } from '../shared/protocol.js';
+import { MARKER } from '../shared/contract-marker.js';
+import type { ErrorBody, JoinAck, JoinEvent } from '../shared/protocol.js';
+import { eventIdOf, type EventId, type HistoryEvent } from './event.js';
 import { roomKey } from './room-key.js';
 import type { RoomContract } from './contract-registry.js';
 import { addMembership, connectionData, membershipByRef, removeMembership, roomsHeld } from './connection-state.js';
 import { REFUSAL_SITE, replyError } from './error-reply.js';
 import { admitJoin, guardOf } from './packet-gate.js';
 import { isThenable } from './promise-or-value.js';
+import { readResumeRequest, type ResumeRequest } from './resume-request.js';
+import type { RoomLogs } from './room-log.js';
 import { SocketError } from './socket-error.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { SocketHooks } from './socket-hook.js';
@@ -15,13 +19,25 @@ type JoinAckFn = (error: ErrorBody | null, joined?: JoinAck) => void;
 
 // Fixed texts: a route id or a param name the client made up is never repeated back (#8).
 const NO_SUCH_ROOM = new SocketError(404, 'No such room');
+const INVALID_RESUME = new SocketError(400, 'Invalid resume position');
+
+/** Events an event's `history` returned, by event name, with the ids they carry. */
+type HistoryResult = { events: JoinEvent[]; ids: Map<string, Set<EventId>> };
 
 /**
  * Serves JOIN and LEAVE for every connection of one server. The listeners are made once
  * and read the connection from `this`, so a connection costs no closures of its own.
+ *
+ * A join is gap-free (#9): the room's log position is read before the guard runs, and the
+ * membership starts in one synchronous step that sends the ack (with every event since
+ * that position, or since the member's own position on a re-join) and joins the Socket.IO
+ * room. An event emitted at any moment of the join therefore reaches the member exactly
+ * once: in the ack, or live after it.
  */
-export function createMembershipListeners(contracts: Map<string, RoomContract>, hooks: SocketHooks) {
-	function onJoin(this: Socket, routeId: unknown, params: unknown, ack: unknown): void {
+export function createMembershipListeners(contracts: Map<string, RoomContract>, hooks: SocketHooks, logs: RoomLogs) {
+	function onJoin(this: Socket, routeId: unknown, params: unknown, resume: unknown, ack: unknown): void {
+		// Socket.IO passes the ack last: a join without a resume argument is a first join.
+		if (typeof resume === 'function') [resume, ack] = [undefined, resume];
 		if (typeof ack !== 'function') return; // nobody to answer: a hostile or broken client
 		const reply = ack as JoinAckFn;
 		const socket = this;
@@ -34,12 +50,20 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			const invalid = new SocketError(400, `Invalid params for room '${contract.pattern.id}': ${resolved.problem}`);
 			return replyError(reply, invalid, REFUSAL_SITE);
 		}
+		const request = readResumeRequest(resume, contract);
+		if (!request) return replyError(reply, INVALID_RESUME, REFUSAL_SITE);
 		const key = roomKey(contract.pattern, resolved.room);
 		const guard = guardOf(socket);
 		// A re-join of a room this connection holds takes no new place.
 		const rejoin = socket.rooms.has(key);
 		const refusal = rejoin ? undefined : admitJoin(guard, roomsHeld(socket));
 		if (refusal) return replyError(reply, refusal, REFUSAL_SITE);
+
+		// Where the room's log stands before the guard runs: every event after this point
+		// goes into the ack unless the member already has it.
+		const startLog = logs.get(key);
+		const startedAt = Date.now();
+		const startSeq = startLog?.seq ?? 0;
 
 		const event: SocketEvent = {
 			locals: connectionData(socket).locals,
@@ -48,20 +72,48 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			room: resolved.room,
 			connectionId: socket.id
 		};
-		const fail = (thrown: unknown) =>
-			replyError(reply, thrown, { label: `join ${contract.pattern.id}`, event, handleError: hooks.handleError });
-		// The guard has answered: the join gives back its place among the joins in flight.
-		const refuse = (thrown: unknown) => {
-			if (!rejoin) guard.joinsInFlight--;
-			fail(thrown);
+		let inFlight = !rejoin;
+		// The join has answered: it gives back its place among the joins in flight.
+		const settle = () => {
+			if (inFlight) guard.joinsInFlight--;
+			inFlight = false;
 		};
-		const admit = (joinReply: unknown) => {
-			if (!rejoin) guard.joinsInFlight--;
+		const fail = (thrown: unknown) => {
+			settle();
+			replyError(reply, thrown, { label: `join ${contract.pattern.id}`, event, handleError: hooks.handleError });
+		};
+
+		const start = (joinReply: unknown, history: HistoryResult | undefined) => {
+			settle();
 			if (!socket.connected) return; // gone while the guard ran: nothing to join
+			const log = logs.open(key);
+			const position = request.position;
+			let from: number | undefined;
+			let resumed: boolean;
+			if (position && position[0] === log.epoch && log.covers(position[1])) {
+				// A re-join the buffer covers: everything after the member's own position.
+				from = position[1];
+				resumed = true;
+			} else {
+				// A first join, or a gap the buffer cannot fill: everything since the guard
+				// started, if the log still has it (it was made during the join, or is the same).
+				const sameLog = startLog ? startLog === log : log.createdAt >= startedAt;
+				from = sameLog && log.covers(startSeq) ? (startLog ? startSeq : 0) : undefined;
+				resumed = from !== undefined && (position === undefined || history !== undefined);
+			}
+
+			const events: JoinEvent[] = history ? history.events : [];
+			if (from !== undefined) {
+				for (const logged of log.after(from)) {
+					// An event the store read already returned: the member gets it once.
+					if (logged.id !== undefined && history?.ids.get(logged.name)?.has(logged.id)) continue;
+					events.push(logged.id === undefined ? [logged.name, logged.payload, logged.seq] : [logged.name, logged.payload, logged.seq, logged.id]);
+				}
+			}
 			const membership = addMembership(socket, event, key, contract);
 			void socket.join(key);
 			try {
-				reply(null, { room: key, ref: membership.ref, reply: joinReply });
+				reply(null, { room: key, ref: membership.ref, reply: joinReply, log: [log.epoch, log.seq], resumed, events });
 			} catch (thrown) {
 				// The reply could not be encoded (a cycle, a BigInt): undo the join, say why.
 				removeMembership(socket, membership);
@@ -70,13 +122,27 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			}
 		};
 
+		const admit = (joinReply: unknown) => {
+			const log = logs.get(key);
+			const position = request.position;
+			const bufferCovers = position !== undefined && log !== undefined && position[0] === log.epoch && log.covers(position[1]);
+			if (bufferCovers || !contract.histories) return start(joinReply, undefined);
+			let read: Promise<HistoryResult>;
+			try {
+				read = readHistories(contract, event, request);
+			} catch (thrown) {
+				return fail(thrown);
+			}
+			read.then((history) => start(joinReply, history), fail);
+		};
+
 		let guarded: unknown;
 		try {
 			guarded = contract.join ? socketEventStorage.run(event, contract.join.handler, event) : undefined;
 		} catch (thrown) {
-			return refuse(thrown);
+			return fail(thrown);
 		}
-		if (isThenable(guarded)) guarded.then(admit, refuse);
+		if (isThenable(guarded)) guarded.then(admit, fail);
 		else admit(guarded);
 	}
 
@@ -88,4 +154,28 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 	}
 
 	return { onJoin, onLeave };
+}
+
+/**
+ * Runs the `history` of every event of the room that has one, in the join's event, and
+ * collects what they return as join events with their ids.
+ */
+async function readHistories(contract: RoomContract, event: SocketEvent, request: ResumeRequest): Promise<HistoryResult> {
+	const result: HistoryResult = { events: [], ids: new Map() };
+	for (const [name, roomEvent] of contract.events) {
+		const history = roomEvent.history;
+		const idKey = roomEvent[MARKER].idKey;
+		if (!history || idKey === undefined) continue;
+		const input: HistoryEvent = { ...event, lastEventId: request.lastEventIds?.[name] };
+		const payloads = await socketEventStorage.run(event, history, input);
+		if (!Array.isArray(payloads)) throw new TypeError(`The history of event '${name}' returned ${typeof payloads}, not an array`);
+		const ids = new Set<EventId>();
+		for (const payload of payloads) {
+			const id = eventIdOf(payload, idKey, name);
+			ids.add(id);
+			result.events.push([name, payload, 0, id]);
+		}
+		result.ids.set(name, ids);
+	}
+	return result;
 }

@@ -3,13 +3,21 @@
  * shape of an acknowledgement. Names are one letter because every room event carries one
  * on every delivery (issue #4 measures bytes per fan-out).
  *
- * client → server  JOIN  (route id, params, ack)            ack(error) | ack(null, { room, ref, reply })
+ * client → server  JOIN  (route id, params, resume, ack)           ack(error) | ack(null, JoinAck)
  * client → server  LEAVE (ref)
- * client → server  CALL  (ref, call name, input, ack)        ack(error) | ack(null, output)
- * server → client  EVENT (room key, event name, payload)
+ * client → server  CALL  (ref, call name, input, call number, ack)   ack(error) | ack(null, output)
+ * server → client  EVENT (room key, event name, payload, seq[, id])
  *
  * `room` is the Socket.IO room key events are addressed with; `ref` is a small number
  * naming the membership on this connection, so a call does not resend the key (#4).
+ *
+ * Delivery guarantees (#9): every event of a room has a `seq` in its room's log, so a
+ * member knows its position and, on a re-join, sends it as `resume` (`[epoch, seq,
+ * lastEventIds?]`, null on a first join). The join ack carries, in one packet, what the
+ * member missed (from the server's buffer or the event's `history`), so nothing is lost or
+ * doubled between the join reply and the live events after it. A call number, unique per
+ * client (its key goes in the handshake's `auth`), lets a call whose ack was lost in a
+ * disconnect be sent again without running twice.
  */
 export const JOIN = 'j';
 export const LEAVE = 'l';
@@ -50,12 +58,25 @@ export interface ErrorBody {
 	[key: string]: unknown;
 }
 
-/** What a successful JOIN acknowledges: the room key, the membership's ref, the join reply. */
+/** One event delivered inside a join ack: name, payload, seq in the log (0: from `history`), id. */
+export type JoinEvent = [name: string, payload: unknown, seq: number, id?: string | number];
+
+/**
+ * What a successful JOIN acknowledges: the room key, the membership's ref, the join reply,
+ * the member's new position in the room's log, whether the gap since its last membership
+ * was filled, and the events it gets before any live one.
+ */
 export interface JoinAck {
 	room: string;
 	ref: number;
 	reply: unknown;
+	log: [epoch: string, seq: number];
+	resumed: boolean;
+	events: JoinEvent[];
 }
+
+/** The handshake `auth` field holding the client's key for call numbers. */
+export const CLIENT_KEY = 'k';
 
 /** Narrows an unknown acknowledgement argument to an {@link ErrorBody}. */
 export function isErrorBody(value: unknown): value is ErrorBody {

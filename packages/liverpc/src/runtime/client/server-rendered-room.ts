@@ -1,0 +1,30 @@
+import { CLIENT_ERRORS, LiveError } from './live-error.js';
+import { readContractShape } from './room-handle.js';
+import type { Room } from './room-types.js';
+
+/**
+ * What `live()` returns while a page renders on the server: a room that is `joining` and
+ * stays so, with calls that reject and listeners that are never called. It creates no
+ * client, channel or timer and is kept by nothing, so a server that renders the page a
+ * million times holds nothing for it (#9: the plain client kept ~0.6 KB per render).
+ * The page joins for real when it hydrates, where `live()` runs again.
+ */
+export function serverRenderedRoom<M extends object>(contract: M): Room<M> {
+	const { calls } = readContractShape(contract as Record<string, unknown>);
+	const room: Record<string, unknown> = {
+		status: 'joining',
+		error: undefined,
+		joined: undefined,
+		resumed: true,
+		on: () => noop,
+		leave: noop
+	};
+	for (const name of calls) room[name] = rejectDuringRendering;
+	return room as unknown as Room<M>;
+}
+
+function noop(): void {}
+
+function rejectDuringRendering(): Promise<never> {
+	return Promise.reject(new LiveError(CLIENT_ERRORS.serverRendering));
+}

@@ -1,0 +1,136 @@
+import type { Socket } from 'socket.io';
+import { CLIENT_KEY, type ErrorBody } from '../shared/protocol.js';
+
+type CallAck = (error: ErrorBody | null, output?: unknown) => void;
+
+/**
+ * How many of a client's latest calls are remembered. A disconnect loses the acks of the
+ * calls in flight, at most `limits.maxCallsInFlight` (100 by default), and the client sends
+ * those again first after its re-join, so they are always among the latest.
+ */
+const CALLS_REMEMBERED = 256;
+/** How long a client's calls are remembered after its last one: reconnects take seconds. */
+export const CALL_MEMORY_MS = 120_000;
+// A key the client made with crypto.getRandomValues: base64url, 16 to 64 characters.
+const CLIENT_KEY_FORMAT = /^[A-Za-z0-9_-]{16,64}$/;
+
+/**
+ * One call as remembered under its number: which room and call it was (a number reused
+ * for another call is refused), and its answer once it has one.
+ */
+export class CallRecord {
+	readonly number: number;
+	readonly room: string;
+	readonly name: string;
+	settled = false;
+	error: ErrorBody | null = null;
+	output: unknown = undefined;
+	/** Acks of the same call sent again while the first was still running. */
+	waiters: CallAck[] | undefined;
+
+	constructor(number: number, room: string, name: string) {
+		this.number = number;
+		this.room = room;
+		this.name = name;
+	}
+
+	/** Records the answer and gives it to every copy of the call that waits for it. */
+	settle(error: ErrorBody | null, output: unknown): void {
+		this.settled = true;
+		this.error = error;
+		this.output = error ? undefined : output;
+		const waiters = this.waiters;
+		this.waiters = undefined;
+		if (waiters) for (const ack of waiters) answerSafely(ack, error, output);
+	}
+
+	/** Answers a copy of this call: now if it has finished, else when it does. */
+	answerCopy(ack: CallAck): void {
+		if (this.settled) answerSafely(ack, this.error, this.output);
+		else (this.waiters ??= []).push(ack);
+	}
+}
+
+/** The latest calls of one client, in a ring indexed by call number. */
+class ClientCalls {
+	#ring: Array<CallRecord | undefined> = [];
+	usedAt = Date.now();
+
+	find(number: number): CallRecord | undefined {
+		const record = this.#ring[number % CALLS_REMEMBERED];
+		return record?.number === number ? record : undefined;
+	}
+
+	start(number: number, room: string, name: string): CallRecord {
+		this.usedAt = Date.now();
+		return (this.#ring[number % CALLS_REMEMBERED] = new CallRecord(number, room, name));
+	}
+}
+
+// The checked client key, symbol-keyed on socket.data like the memberships: out of serialisation.
+const CHECKED_CLIENT_KEY = Symbol('liverpc.clientKey');
+
+/**
+ * What a server remembers of recent calls, by the client key each client sends in its
+ * handshake, so a call sent again after a disconnect (same key, same number) is answered
+ * from memory instead of running twice (#9). Only clients that make calls take memory;
+ * a client's record goes {@link CALL_MEMORY_MS} after its last call.
+ *
+ * #12 keeps this in Redis for calls that come back on another process.
+ */
+export class CallMemory {
+	#clients = new Map<string, ClientCalls>();
+	#sweeper: ReturnType<typeof setInterval> | undefined;
+
+	/** The calls of the client behind `socket`, or undefined for a client without a key. */
+	of(socket: Socket): ClientCalls | undefined {
+		const key = clientKeyOf(socket);
+		if (key === undefined) return undefined;
+		// Looked up on every call, not kept on the socket: a client forgotten by the sweep
+		// while connected is filed again, so its later calls are remembered too.
+		let calls = this.#clients.get(key);
+		if (!calls) {
+			this.#clients.set(key, (calls = new ClientCalls()));
+			this.#sweeper ??= this.#startSweeping();
+		}
+		return calls;
+	}
+
+	/** Forgets clients whose last call is older than {@link CALL_MEMORY_MS}. */
+	sweep(now = Date.now()): void {
+		for (const [key, calls] of this.#clients) if (now - calls.usedAt > CALL_MEMORY_MS) this.#clients.delete(key);
+		if (this.#clients.size === 0) this.stop();
+	}
+
+	stop(): void {
+		clearInterval(this.#sweeper);
+		this.#sweeper = undefined;
+	}
+
+	#startSweeping(): ReturnType<typeof setInterval> {
+		const timer = setInterval(() => this.sweep(), CALL_MEMORY_MS / 4);
+		timer.unref();
+		return timer;
+	}
+}
+
+/** The client key of the handshake, checked once per connection (null: none or malformed). */
+function clientKeyOf(socket: Socket): string | undefined {
+	const data = socket.data as { [CHECKED_CLIENT_KEY]?: string | null };
+	let key = data[CHECKED_CLIENT_KEY];
+	if (key === undefined) {
+		const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+		const given = typeof auth === 'object' && auth !== null ? auth[CLIENT_KEY] : undefined;
+		key = data[CHECKED_CLIENT_KEY] = typeof given === 'string' && CLIENT_KEY_FORMAT.test(given) ? given : null;
+	}
+	return key ?? undefined;
+}
+
+function answerSafely(ack: CallAck, error: ErrorBody | null, output: unknown): void {
+	try {
+		if (error) ack(error);
+		else ack(null, output);
+	} catch (thrown) {
+		console.error('[liverpc] a repeated call could not be answered:', thrown);
+	}
+}

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * One event as the log keeps it: its place in the room's order, its name, its payload and,
+ * for an event declared with `id`, the app's id of it.
+ */
+export interface LoggedEvent {
+	seq: number;
+	name: string;
+	payload: unknown;
+	id: string | number | undefined;
+	/** `Date.now()` when it was emitted; entries older than the buffer's age are dropped. */
+	at: number;
+}
+
+/**
+ * Where a member is in a room's event order: the log it followed (`epoch`) and the `seq`
+ * of the last event it has. A log's epoch is new whenever the log is (a restart, another
+ * process, a room quiet for longer than the buffer's age), so a position from elsewhere is
+ * never mistaken for one in this log.
+ */
+export type LogPosition = readonly [epoch: string, seq: number];
+
+/** How much of a room's recent past a server keeps for members that reconnect (#9). */
+export interface BufferSettings {
+	/** Events kept per room; 0 keeps none (every gap is then filled by `history` or reported). */
+	size: number;
+	/** Milliseconds an event is kept, and a log without members outlives its last activity. */
+	age: number;
+}
+
+/**
+ * The recent events of one room on this server, in emit order: what a member that comes
+ * back after a short disconnect is missing. A bounded ring: the oldest entry goes first.
+ */
+export class RoomLog {
+	readonly epoch: string;
+	/** Seq of the newest event; 0 before any. */
+	seq = 0;
+	entries: LoggedEvent[] = [];
+	/** When the sweep first found the room without members; undefined while it has some. */
+	emptySince: number | undefined;
+	/** When the log was made: a join that started before it has seen none of its events. */
+	readonly createdAt: number;
+
+	constructor(epoch: string, now: number) {
+		this.epoch = epoch;
+		this.createdAt = now;
+	}
+
+	/** Whether every event after `seq` of this log is still here. */
+	covers(seq: number): boolean {
+		const oldest = this.entries.length > 0 ? this.entries[0]!.seq : this.seq + 1;
+		return seq >= oldest - 1 && seq <= this.seq;
+	}
+
+	/** The events after `seq`, oldest first; call {@link covers} first. */
+	after(seq: number): LoggedEvent[] {
+		const entries = this.entries;
+		// Seqs are consecutive, so the first wanted entry's index is known without a search.
+		const start = entries.length === 0 ? 0 : Math.max(0, seq + 1 - entries[0]!.seq);
+		return entries.slice(start);
+	}
+}
+
+/**
+ * The room logs of one server, made on first use, trimmed and forgotten by a sweep that
+ * runs a few times per buffer age. Kept by room key, the same key Socket.IO's rooms use.
+ *
+ * Memory is bounded by `size` entries per room that saw events within `age`. A log whose
+ * room has members stays (even when quiet) so that its members can resume after a
+ * disconnect; one without members is dropped `age` after its room emptied.
+ *
+ * #12 keeps this in Redis for resume on another process: `append` and `after` are the
+ * whole interface the join and the emit paths use.
+ */
+export class RoomLogs {
+	#logs = new Map<string, RoomLog>();
+	#settings: BufferSettings;
+	#prefix = randomBytes(6).toString('base64url');
+	#made = 0;
+	#sweeper: ReturnType<typeof setInterval> | undefined;
+	#hasMembers: (key: string) => boolean;
+
+	/** @param hasMembers whether a room key has members on this server now */
+	constructor(settings: BufferSettings, hasMembers: (key: string) => boolean) {
+		this.#settings = settings;
+		this.#hasMembers = hasMembers;
+	}
+
+	set settings(settings: BufferSettings) {
+		this.#settings = settings;
+	}
+
+	get(key: string): RoomLog | undefined {
+		return this.#logs.get(key);
+	}
+
+	/** The room's log, made now if it has none. */
+	open(key: string): RoomLog {
+		let log = this.#logs.get(key);
+		if (!log) {
+			log = new RoomLog(`${this.#prefix}.${++this.#made}`, Date.now());
+			this.#logs.set(key, log);
+			this.#sweeper ??= this.#startSweeping();
+		}
+		return log;
+	}
+
+	/** Records one emitted event and returns its seq. */
+	append(key: string, name: string, payload: unknown, id: string | number | undefined): number {
+		const log = this.open(key);
+		const seq = ++log.seq;
+		const { size } = this.#settings;
+		if (size > 0) {
+			log.entries.push({ seq, name, payload, id, at: Date.now() });
+			if (log.entries.length > size) log.entries.shift();
+		}
+		return seq;
+	}
+
+	/** Drops entries past their age and logs nobody can resume from any more. */
+	sweep(now = Date.now()): void {
+		const { age } = this.#settings;
+		for (const [key, log] of this.#logs) {
+			const entries = log.entries;
+			let stale = 0;
+			while (stale < entries.length && now - entries[stale]!.at > age) stale++;
+			if (stale > 0) entries.splice(0, stale);
+			if (this.#hasMembers(key)) {
+				log.emptySince = undefined;
+				continue;
+			}
+			log.emptySince ??= now;
+			if (entries.length === 0 && now - log.emptySince >= age) this.#logs.delete(key);
+		}
+		if (this.#logs.size === 0) this.stop();
+	}
+
+	/** Stops the sweep (the server closed); logs made later start it again. */
+	stop(): void {
+		clearInterval(this.#sweeper);
+		this.#sweeper = undefined;
+	}
+
+	get size(): number {
+		return this.#logs.size;
+	}
+
+	#startSweeping(): ReturnType<typeof setInterval> {
+		const every = Math.max(1000, Math.min(30_000, this.#settings.age / 4));
+		const timer = setInterval(() => this.sweep(), every);
+		timer.unref();
+		return timer;
+	}
+}
