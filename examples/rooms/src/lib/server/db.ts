@@ -36,17 +36,25 @@ const SCHEMA = `
 		tenant_id TEXT NOT NULL REFERENCES tenants (id),
 		name TEXT NOT NULL
 	);
-	-- AUTOINCREMENT: ids are never reused, so the page can sort and de-duplicate by id.
+	-- AUTOINCREMENT: ids are never reused and only grow, so they are the order of a room and
+	-- what a member that comes back names as the last message it has.
 	-- room_id has no foreign key because the lobby is not a row of rooms.
+	-- request_key: the sender's own key for one message, so sending it again (after a lost
+	-- reply, a restart) finds the first copy instead of storing a second.
 	CREATE TABLE IF NOT EXISTS messages (
 		id INTEGER PRIMARY KEY AUTOINCREMENT,
 		room_id TEXT NOT NULL,
 		user_id TEXT NOT NULL REFERENCES users (id),
 		text TEXT NOT NULL,
-		created_at TEXT NOT NULL
+		created_at TEXT NOT NULL,
+		request_key TEXT
 	);
 	CREATE INDEX IF NOT EXISTS messages_by_room ON messages (room_id, id);
 `;
+
+// Run after SCHEMA, on files made before a column existed.
+const MIGRATIONS: Array<{ column: string; sql: string }> = [{ column: 'request_key', sql: 'ALTER TABLE messages ADD COLUMN request_key TEXT' }];
+const INDEXES = 'CREATE UNIQUE INDEX IF NOT EXISTS messages_by_request ON messages (user_id, request_key)';
 
 const SEED = {
 	tenants: [
@@ -96,6 +104,7 @@ function open(): Database.Database {
 
 	claim(connection, file);
 	connection.exec(SCHEMA);
+	migrate(connection);
 	seed(connection);
 
 	// adapter-node emits this after draining HTTP requests: close so the WAL is checkpointed.
@@ -119,6 +128,17 @@ function claim(connection: Database.Database, file: string): void {
 		);
 	}
 	connection.pragma(`application_id = ${APPLICATION_ID}`);
+}
+
+/** Adds the columns SCHEMA has and an older file lacks, then the indexes over them. */
+function migrate(connection: Database.Database): void {
+	const columns = new Set((connection.prepare('PRAGMA table_info(messages)').all() as Array<{ name: string }>).map((column) => column.name));
+	connection
+		.transaction(() => {
+			for (const migration of MIGRATIONS) if (!columns.has(migration.column)) connection.exec(migration.sql);
+			connection.exec(INDEXES);
+		})
+		.immediate();
 }
 
 /**

@@ -18,8 +18,21 @@ function prepare() {
 			ORDER BY messages.id DESC
 			LIMIT ?`
 		),
-		insert: connection.prepare<[string, string, string, string]>(
-			'INSERT INTO messages (room_id, user_id, text, created_at) VALUES (?, ?, ?, ?)'
+		after: connection.prepare<[string, number, number], MessageRow>(
+			`SELECT messages.id, messages.room_id, messages.user_id, users.name AS user_name, messages.text, messages.created_at
+			FROM messages JOIN users ON users.id = messages.user_id
+			WHERE messages.room_id = ? AND messages.id > ?
+			ORDER BY messages.id
+			LIMIT ?`
+		),
+		// A second copy of a keyed message changes nothing (0 changes), and is then found.
+		insert: connection.prepare<[string, string, string, string, string | null]>(
+			'INSERT INTO messages (room_id, user_id, text, created_at, request_key) VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, request_key) DO NOTHING'
+		),
+		byRequest: connection.prepare<[string, string], MessageRow>(
+			`SELECT messages.id, messages.room_id, messages.user_id, users.name AS user_name, messages.text, messages.created_at
+			FROM messages JOIN users ON users.id = messages.user_id
+			WHERE messages.user_id = ? AND messages.request_key = ?`
 		)
 	};
 }
@@ -28,27 +41,41 @@ function sql() {
 	return (statements ??= prepare());
 }
 
+/** How many messages a member that comes back gets at most, however long it was away. */
+const MAX_MISSED = 1000;
+
+function toMessage(row: MessageRow): ChatMessage {
+	return { id: row.id, roomId: row.room_id, userId: row.user_id, userName: row.user_name, text: row.text, createdAt: row.created_at };
+}
+
 /** The last `n` messages of a room, oldest first, the order a chat reads. */
 export function latest(roomId: string, n: number): ChatMessage[] {
-	return sql()
-		.latest.all(roomId, n)
-		.reverse()
-		.map((row) => ({
-			id: row.id,
-			roomId: row.room_id,
-			userId: row.user_id,
-			userName: row.user_name,
-			text: row.text,
-			createdAt: row.created_at
-		}));
+	return sql().latest.all(roomId, n).reverse().map(toMessage);
 }
 
 /**
- * Saves a message and returns it. The write is synchronous, so by the time anyone is told
- * about the message (a call's reply, a live event) it is on disk and in every later history.
+ * What a member of a room should be given when it joins, as the `history` of the `message`
+ * event: the 50 latest on a first join, and everything after the last message it has when
+ * it comes back (from a restart of the server too). `lastId` came from the browser, so it
+ * is only used if it is a number, as a query parameter.
  */
-export function add(roomId: string, user: SessionUser, text: string): ChatMessage {
+export function since(roomId: string, lastId: unknown): ChatMessage[] {
+	if (typeof lastId !== 'number') return latest(roomId, 50);
+	return sql().after.all(roomId, lastId, MAX_MISSED).map(toMessage);
+}
+
+/**
+ * Saves a message and returns it, with `created: false` when the same user already sent a
+ * message under `requestKey` (a copy sent again after a lost reply): that one is returned
+ * and nothing is stored twice. The write is synchronous, so by the time anyone is told about
+ * the message (a call's reply, a live event) it is on disk and in every later history.
+ */
+export function add(roomId: string, user: SessionUser, text: string, requestKey?: string): { message: ChatMessage; created: boolean } {
 	const createdAt = new Date().toISOString();
-	const { lastInsertRowid } = sql().insert.run(roomId, user.id, text, createdAt);
-	return { id: Number(lastInsertRowid), roomId, userId: user.id, userName: user.name, text, createdAt };
+	const { changes, lastInsertRowid } = sql().insert.run(roomId, user.id, text, createdAt, requestKey ?? null);
+	if (changes === 0 && requestKey !== undefined) {
+		const first = sql().byRequest.get(user.id, requestKey);
+		if (first) return { message: toMessage(first), created: false };
+	}
+	return { message: { id: Number(lastInsertRowid), roomId, userId: user.id, userName: user.name, text, createdAt }, created: true };
 }

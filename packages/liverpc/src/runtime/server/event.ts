@@ -22,17 +22,19 @@ type IdKeys<Payload> = {
 /**
  * What an event's `history` function is given: the join being served (its params and
  * `locals`, after the join guard admitted it), and the id of the last event of this kind
- * the member already has. `lastEventId` comes from the client: use it as a query parameter,
- * never trust it further.
+ * the member says it has. That id comes from the client: LiveRPC checks that it is a
+ * string or a finite number, nothing more, so check which before use, and pass it to the
+ * store as a query parameter.
  *
  * @example
  * ```ts
- * const history = ({ params, lastEventId }: HistoryEvent<number>) => messages.after(params.roomId, lastEventId ?? 0);
+ * const history = ({ params, lastEventId }: HistoryEvent) =>
+ *   typeof lastEventId === 'number' ? messages.after(params.roomId, lastEventId) : messages.latest(params.roomId, 50);
  * ```
  */
-export interface HistoryEvent<Id extends EventId = EventId> extends SocketEvent {
+export interface HistoryEvent extends SocketEvent {
 	/** Undefined on a first join, or when the member has received none of these events yet. */
-	lastEventId: Id | undefined;
+	lastEventId: EventId | undefined;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface HistoryEvent<Id extends EventId = EventId> extends SocketEvent 
  * const options: EventOptions<ChatMessage> = {
  *   id: 'id',
  *   history: ({ params, lastEventId }) =>
- *     lastEventId === undefined ? messages.latest(params.roomId, 50) : messages.after(params.roomId, lastEventId)
+ *     typeof lastEventId === 'number' ? messages.after(params.roomId, lastEventId) : messages.latest(params.roomId, 50)
  * };
  * ```
  */
@@ -58,7 +60,7 @@ export type EventOptions<Payload> = {
 		 * (a restart, a long disconnect) every event after `lastEventId`. Runs after the join
 		 * guard admitted the member, with its `params` and `locals`.
 		 */
-		history?: (event: HistoryEvent<Extract<Payload[K], EventId>>) => Payload[] | Promise<Payload[]>;
+		history?: (event: HistoryEvent) => Payload[] | Promise<Payload[]>;
 	};
 }[IdKeys<Payload>];
 
@@ -99,7 +101,7 @@ export interface RoomEvent<Payload = unknown> {
  * export const message = event<ChatMessage>({
  *   id: 'id',
  *   history: ({ params, lastEventId }) =>
- *     lastEventId === undefined ? messages.latest(params.roomId, 50) : messages.after(params.roomId, lastEventId)
+ *     typeof lastEventId === 'number' ? messages.after(params.roomId, lastEventId) : messages.latest(params.roomId, 50)
  * });
  * // in a handler of this room:
  * message.emit(saved);

@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
@@ -197,6 +197,10 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 			// to the next process); only the calls already running are waited for, so a
 			// restart takes as long as the slowest of those, not the whole timeout (#9).
 			lifecycle.accepting = false;
+			// A keep-alive connection would carry form posts to this process until its owner
+			// gives up on draining it: each request still served closes its connection, so
+			// the next one reaches the next process (#9).
+			httpServer.prependListener('request', closeAfterResponse);
 			const deadline = Date.now() + timeout;
 			while (calls.pendingCalls() > 0 && Date.now() < deadline) {
 				await new Promise((resolve) => setTimeout(resolve, 20));
@@ -210,6 +214,10 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 				void io.close(() => resolve());
 			})
 	};
+}
+
+function closeAfterResponse(_request: IncomingMessage, response: ServerResponse): void {
+	if (!response.headersSent) response.setHeader('connection', 'close');
 }
 
 function isEncrypted(request: IncomingMessage): boolean {

@@ -1,13 +1,14 @@
 import { fail } from '@sveltejs/kit';
 import * as v from 'valibot';
 import * as messages from '$lib/server/messages';
-import { messageText } from '$lib/server/message-text';
+import { sendInput } from '$lib/server/message-text';
 import * as rooms from '$lib/server/rooms';
 import type { Actions } from './$types';
 import { message } from './chat.socket';
 
-// No load function on purpose: the history reaches the browser only through the socket's
-// join reply, so someone from another tenant who opens this URL gets nothing but a refusal.
+// No load function on purpose: the history reaches the browser only over the socket, once
+// the join guard has passed, so someone from another tenant who opens this URL gets nothing
+// but a refusal.
 
 // The status travels in the body too, so the page can show it the way it shows a LiveError.
 function refuse(status: number, message: string) {
@@ -18,18 +19,20 @@ export const actions: Actions = {
 	// The send form without JavaScript. Same checks as the socket guard and call, then the
 	// same live event, so members with an open tab see the message at once.
 	send: async ({ request, params, locals }) => {
-		const raw = (await request.formData()).get('text');
+		const form = await request.formData();
 
 		if (!locals.user) return refuse(401, 'Sign in to chat');
 		const room = rooms.get(params.roomId);
 		if (!room) return refuse(404, 'No such room');
 		if (room.tenantId !== locals.user.tenantId) return refuse(403, 'This room belongs to another tenant');
 
-		const parsed = v.safeParse(messageText, raw);
+		// A form field is a string or a File; the key field may be left out.
+		const parsed = v.safeParse(sendInput, { text: form.get('text'), key: form.get('key') ?? undefined });
 		if (!parsed.success) return refuse(400, parsed.issues[0].message);
 
-		const saved = messages.add(params.roomId, locals.user, parsed.output);
-		message.to({ roomId: params.roomId }).emit(saved);
+		// The page's form carries a key of its own, so a post sent twice stores one message.
+		const { message: saved, created } = messages.add(params.roomId, locals.user, parsed.output.text, parsed.output.key);
+		if (created) message.to({ roomId: params.roomId }).emit(saved);
 		return { sent: true };
 	}
 };

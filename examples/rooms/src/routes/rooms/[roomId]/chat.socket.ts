@@ -1,18 +1,25 @@
-import * as v from 'valibot';
 import { call, error, event, join } from 'liverpc/server';
 import * as messages from '$lib/server/messages';
-import { messageText } from '$lib/server/message-text';
+import { sendInput } from '$lib/server/message-text';
 import * as rooms from '$lib/server/rooms';
 import type { ChatMessage } from '$lib/types';
 
 // The contract of every tenant room, rooms/<roomId>/chat. Identity comes only from
 // locals.user, which hooks.socket.ts made from the session cookie.
 
-/** A message someone posted, pushed to every member (the sender too). */
-export const message = event<ChatMessage>();
+/**
+ * A message someone posted, pushed to every member (the sender too). Its `history` is the
+ * only way the page gets older messages: they arrive as `message` events when the room is
+ * joined (the 50 latest), and whatever the member missed when it comes back after a
+ * reconnect or a restart, so the page keeps one list and only ever appends to it.
+ */
+export const message = event<ChatMessage>({
+	id: 'id',
+	history: ({ params, lastEventId }) => messages.since(params.roomId, lastEventId)
+});
 
 // Runs on every join and on every re-join after a reconnect, so a user who signed out or
-// lost access is refused again. The reply is the only way the page gets the history.
+// lost access is refused again (and the history above is only read once it has passed).
 export const enter = join(async ({ params, locals }) => {
 	if (!locals.user) error(401, 'Sign in to chat');
 	const room = rooms.get(params.roomId);
@@ -27,15 +34,16 @@ export const enter = join(async ({ params, locals }) => {
 		});
 		error(403, 'This room belongs to another tenant');
 	}
-	return { room: { id: room.id, name: room.name }, history: messages.latest(params.roomId, 50) };
+	return { room: { id: room.id, name: room.name } };
 });
 
 // Only members reach a call, and the guard above already checked them; locals cannot change
 // during a connection, so the check below is a seatbelt, not a second guard.
-export const send = call(v.object({ text: messageText }), async ({ text }, { params, locals }) => {
+export const send = call(sendInput, async ({ text, key }, { params, locals }) => {
 	if (!locals.user) error(401, 'Sign in to chat');
-	// Saved before the reply and the event, so nothing acknowledged can be lost.
-	const saved = messages.add(params.roomId, locals.user, text);
-	message.emit(saved);
+	// Saved before the reply and the event, so nothing acknowledged can be lost. A copy sent
+	// again under the same key (its reply was lost) gets the first one, announced once.
+	const { message: saved, created } = messages.add(params.roomId, locals.user, text, key);
+	if (created) message.emit(saved);
 	return saved;
 });
