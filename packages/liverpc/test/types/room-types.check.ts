@@ -81,3 +81,22 @@ const typed = client.live({} as typeof chat, { roomId: '1' });
 void typed.status;
 // @ts-expect-error status is read-only
 typed.status = 'joined';
+
+// An event's `id` names a string or number field of its payload, and `history` returns
+// payloads of that event (#9); a room handle says whether its last re-join was complete.
+event<ChatMessage>({ id: 'seq', history: ({ lastEventId }) => (typeof lastEventId === 'number' ? [] : []) });
+event<ChatMessage>({ id: 'text' });
+// @ts-expect-error no such field
+event<ChatMessage>({ id: 'sequence' });
+// @ts-expect-error a payload with no string or number field cannot be tracked
+event<{ tags: string[] }>({ id: 'tags' });
+// @ts-expect-error history returns the event's payloads
+event<ChatMessage>({ id: 'seq', history: () => [{ text: 'x' }] });
+// @ts-expect-error an event without options has no history
+event<ChatMessage>({ history: () => [] });
+const resumed: boolean = chatRoom.resumed;
+void resumed;
+// The client's own limits for calls that wait for a (re-)join.
+createClient({ url: 'http://127.0.0.1:1', callTimeout: 10_000, maxHeldCalls: 20 });
+// @ts-expect-error callTimeout is a number of milliseconds
+createClient({ url: 'http://127.0.0.1:1', callTimeout: '10s' });
