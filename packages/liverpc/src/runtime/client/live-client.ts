@@ -99,6 +99,10 @@ export class LiveClient {
 			path: options.path ?? DEFAULT_PATH,
 			transports: ['websocket', 'polling'],
 			tryAllTransports: true,
+			// Socket.IO's own backoff after a network loss, with its jitter: 0.5 s doubling to
+			// 2 s (its defaults go to 5 s), so tabs are back soon after a restarted server is (#9).
+			reconnectionDelay: 500,
+			reconnectionDelayMax: 2000,
 			forceNew: true, // never share a Manager with another client to the same URL
 			// Names this client's calls across reconnects, so a call sent again runs once (#9).
 			auth: { [CLIENT_KEY]: randomClientKey() },
