@@ -143,6 +143,25 @@ describe('resume after a reconnect', () => {
 		expect(alice.room.resumed).toBe(true);
 	});
 
+	it('tells the page plainly when the history says it could not give everything missed', async () => {
+		const servers = await restartableServer();
+		const alice = member(connect(servers.url, 'session=s-alice'));
+		await eventually(() => expect(alice.room.status).toBe('joined'));
+		await alice.room.publish({ text: 'seen' });
+		await eventually(() => expect(alice.ids).toEqual([1]));
+		expect(alice.room.resumed).toBe(true);
+
+		await servers.stop();
+		await eventually(() => expect(alice.room.status).toBe('reconnecting'));
+		store.maxMissed = 2;
+		for (const text of ['a', 'b', 'c']) await store.add('f1', 'u-bob', text);
+		await servers.start();
+		await eventually(() => expect(alice.room.resumed).toBe(false), 5000);
+		expect(alice.room.status).toBe('joined');
+		await alice.room.publish({ text: 'after the gap' });
+		await eventually(() => expect(alice.ids).toEqual([1, 5]));
+	});
+
 	it('tells the page plainly when neither the buffer nor a history can fill the gap', async () => {
 		// chat's `notice` event has no history; this server keeps 2 events per room.
 		const small = await startServer({ buffer: { size: 2 } });

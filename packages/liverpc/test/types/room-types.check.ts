@@ -100,3 +100,7 @@ void resumed;
 createClient({ url: 'http://127.0.0.1:1', callTimeout: 10_000, maxHeldCalls: 20 });
 // @ts-expect-error callTimeout is a number of milliseconds
 createClient({ url: 'http://127.0.0.1:1', callTimeout: '10s' });
+// A history that cannot give everything says so; what it returns is still the payload type.
+event<ChatMessage>({ id: 'seq', history: () => ({ events: [], complete: false }) });
+// @ts-expect-error the events of a page are payloads too
+event<ChatMessage>({ id: 'seq', history: () => ({ events: [{ text: 'x' }], complete: false }) });

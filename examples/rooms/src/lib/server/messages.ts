@@ -41,8 +41,12 @@ function sql() {
 	return (statements ??= prepare());
 }
 
-/** How many messages a member that comes back gets at most, however long it was away. */
-const MAX_MISSED = 1000;
+/**
+ * How many messages a member that comes back is sent at most (about 40 s of a busy room):
+ * a larger gap (a laptop that slept) is reported to the page instead, which then offers a
+ * reload, so a join never makes the server send a whole room's past.
+ */
+const MAX_MISSED = 2000;
 
 function toMessage(row: MessageRow): ChatMessage {
 	return { id: row.id, roomId: row.room_id, userId: row.user_id, userName: row.user_name, text: row.text, createdAt: row.created_at };
@@ -56,12 +60,15 @@ export function latest(roomId: string, n: number): ChatMessage[] {
 /**
  * What a member of a room should be given when it joins, as the `history` of the `message`
  * event: the 50 latest on a first join, and everything after the last message it has when
- * it comes back (from a restart of the server too). `lastId` came from the browser, so it
+ * it comes back (from a restart of the server too) — or, past MAX_MISSED, nothing and
+ * `complete: false`, which the page shows as a gap. `lastId` came from the browser, so it
  * is only used if it is a number, as a query parameter.
  */
-export function since(roomId: string, lastId: unknown): ChatMessage[] {
+export function since(roomId: string, lastId: unknown): ChatMessage[] | { events: ChatMessage[]; complete: false } {
 	if (typeof lastId !== 'number') return latest(roomId, 50);
-	return sql().after.all(roomId, lastId, MAX_MISSED).map(toMessage);
+	const missed = sql().after.all(roomId, lastId, MAX_MISSED + 1);
+	if (missed.length > MAX_MISSED) return { events: [], complete: false };
+	return missed.map(toMessage);
 }
 
 /**

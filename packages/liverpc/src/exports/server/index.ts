@@ -8,7 +8,7 @@ export type { RoomJoin } from '../../runtime/server/join.js';
 export { call } from '../../runtime/server/call.js';
 export type { RoomCall } from '../../runtime/server/call.js';
 export { event } from '../../runtime/server/event.js';
-export type { EventId, EventOptions, HistoryEvent, RoomEvent } from '../../runtime/server/event.js';
+export type { EventId, EventOptions, HistoryEvent, HistoryResult, RoomEvent } from '../../runtime/server/event.js';
 export { getSocketEvent } from '../../runtime/server/socket-event-storage.js';
 export { revoke } from '../../runtime/server/revocation.js';
 export type { RevocationMatch } from '../../runtime/server/revocation.js';

@@ -60,9 +60,23 @@ export type EventOptions<Payload> = {
 		 * (a restart, a long disconnect) every event after `lastEventId`. Runs after the join
 		 * guard admitted the member, with its `params` and `locals`.
 		 */
-		history?: (event: HistoryEvent) => Payload[] | Promise<Payload[]>;
+		history?: (event: HistoryEvent) => HistoryResult<Payload> | Promise<HistoryResult<Payload>>;
 	};
 }[IdKeys<Payload>];
+
+/**
+ * What an event's `history` returns: the payloads, oldest first, or `{ events, complete:
+ * false }` when they are not everything the member missed (the store keeps less, or the gap
+ * is larger than the app wants to send at once). The member then gets those events and
+ * `room.resumed === false`, so the page can say that some are missing.
+ *
+ * @example
+ * ```ts
+ * const missed = messages.after(roomId, lastEventId, 1001);
+ * return missed.length > 1000 ? { events: [], complete: false } : missed;
+ * ```
+ */
+export type HistoryResult<Payload> = Payload[] | { events: Payload[]; complete: boolean };
 
 /**
  * An event the server pushes to the members of a room; see {@link event}.
@@ -75,7 +89,7 @@ export type EventOptions<Payload> = {
 export interface RoomEvent<Payload = unknown> {
 	readonly [MARKER]: EventIdentity;
 	/** From `event({ history })`: what a joining member gets first; see {@link EventOptions}. */
-	readonly history?: (event: HistoryEvent) => unknown[] | Promise<unknown[]>;
+	readonly history?: (event: HistoryEvent) => HistoryResult<unknown> | Promise<HistoryResult<unknown>>;
 	/**
 	 * Sends to every member of the room whose join or call is being served, the caller
 	 * included, in emit order.

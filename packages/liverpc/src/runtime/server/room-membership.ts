@@ -21,8 +21,11 @@ type JoinAckFn = (error: ErrorBody | null, joined?: JoinAck) => void;
 const NO_SUCH_ROOM = new SocketError(404, 'No such room');
 const INVALID_RESUME = new SocketError(400, 'Invalid resume position');
 
-/** Events an event's `history` returned, by event name, with the ids they carry. */
-type HistoryResult = { events: JoinEvent[]; ids: Map<string, Set<EventId>> };
+/**
+ * What the `history` of a room's events returned: join events, their ids by event name, and
+ * whether every history said it was complete.
+ */
+type HistoryRead = { events: JoinEvent[]; ids: Map<string, Set<EventId>>; complete: boolean };
 
 /**
  * Serves JOIN and LEAVE for every connection of one server. The listeners are made once
@@ -83,7 +86,7 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			replyError(reply, thrown, { label: `join ${contract.pattern.id}`, event, handleError: hooks.handleError });
 		};
 
-		const start = (joinReply: unknown, history: HistoryResult | undefined) => {
+		const start = (joinReply: unknown, history: HistoryRead | undefined) => {
 			settle();
 			if (!socket.connected) return; // gone while the guard ran: nothing to join
 			const log = logs.open(key);
@@ -99,7 +102,7 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 				// started, if the log still has it (it was made during the join, or is the same).
 				const sameLog = startLog ? startLog === log : log.createdAt >= startedAt;
 				from = sameLog && log.covers(startSeq) ? (startLog ? startSeq : 0) : undefined;
-				resumed = from !== undefined && (position === undefined || history !== undefined);
+				resumed = from !== undefined && (position === undefined || history?.complete === true);
 			}
 
 			const events: JoinEvent[] = history ? history.events : [];
@@ -127,7 +130,7 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			const position = request.position;
 			const bufferCovers = position !== undefined && log !== undefined && position[0] === log.epoch && log.covers(position[1]);
 			if (bufferCovers || !contract.histories) return start(joinReply, undefined);
-			let read: Promise<HistoryResult>;
+			let read: Promise<HistoryRead>;
 			try {
 				read = readHistories(contract, event, request);
 			} catch (thrown) {
@@ -160,15 +163,19 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
  * Runs the `history` of every event of the room that has one, in the join's event, and
  * collects what they return as join events with their ids.
  */
-async function readHistories(contract: RoomContract, event: SocketEvent, request: ResumeRequest): Promise<HistoryResult> {
-	const result: HistoryResult = { events: [], ids: new Map() };
+async function readHistories(contract: RoomContract, event: SocketEvent, request: ResumeRequest): Promise<HistoryRead> {
+	const result: HistoryRead = { events: [], ids: new Map(), complete: true };
 	for (const [name, roomEvent] of contract.events) {
 		const history = roomEvent.history;
 		const idKey = roomEvent[MARKER].idKey;
 		if (!history || idKey === undefined) continue;
 		const input: HistoryEvent = { ...event, lastEventId: request.lastEventIds?.[name] };
-		const payloads = await socketEventStorage.run(event, history, input);
-		if (!Array.isArray(payloads)) throw new TypeError(`The history of event '${name}' returned ${typeof payloads}, not an array`);
+		const returned = await socketEventStorage.run(event, history, input);
+		const payloads = Array.isArray(returned) ? returned : (returned as { events?: unknown } | null)?.events;
+		if (!Array.isArray(payloads)) {
+			throw new TypeError(`The history of event '${name}' returned neither an array nor { events, complete }`);
+		}
+		if (!Array.isArray(returned) && returned.complete === false) result.complete = false;
 		const ids = new Set<EventId>();
 		for (const payload of payloads) {
 			const id = eventIdOf(payload, idKey, name);
