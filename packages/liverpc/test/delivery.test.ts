@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClient, type LiveClient } from 'liverpc/client';
 import { attach, type AttachOptions, type LiveServer } from 'liverpc/node';
 import { handle } from './fixtures/hooks.socket.js';
@@ -93,6 +93,21 @@ describe('gap-free joins', () => {
 		}
 		// First joins read the history; none of them could be served from the buffer alone.
 		expect(store.historyReads).toBe(members.length + 1);
+	});
+
+	it('delivers every join event to every listener when one of them throws', async () => {
+		const { url } = await startServer();
+		for (const text of ['a', 'b', 'c']) await store.add('f1', 'u-bob', text);
+		const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+		const room = connect(url, 'session=s-alice').live(feed, { feedId: 'f1' });
+		const seen: number[] = [];
+		room.on('post', () => {
+			throw new Error('a bug in the page');
+		});
+		room.on('post', (post) => seen.push(post.id));
+		await eventually(() => expect(seen).toEqual([1, 2, 3]));
+		expect(logged).toHaveBeenCalledTimes(3);
+		logged.mockRestore();
 	});
 });
 
@@ -254,6 +269,22 @@ describe('calls across a reconnect', () => {
 		expect(await raw.ask('c', other.ref, 'publish', { text: 'x' }, 7)).toEqual([{ status: 409, message: 'This call number was used for another call' }]);
 		expect(store.runs.get('numbered')).toBe(1);
 		expect(store.runs.get('other')).toBeUndefined();
+	});
+
+	it('forgets the answers below the number the client says it has every answer under', async () => {
+		const { url } = await startServer();
+		const raw = await rawConnected(url, 'session=s-alice', { k: 'raw-client-key-0002' });
+		const [, joined] = (await raw.ask('j', 'feed/[feedId]/feed', { feedId: 'f1' }, null)) as [null, { ref: number }];
+		const first = await raw.ask('c', joined.ref, 'publish', { text: 'one' }, 1, 1);
+		expect(await raw.ask('c', joined.ref, 'publish', { text: 'one' }, 1, 1)).toEqual(first); // still remembered
+		await raw.ask('c', joined.ref, 'publish', { text: 'two' }, 2, 2); // "I have every answer below 2"
+		// Only a client that lied about having the answer can make call 1 run again.
+		expect(await raw.ask('c', joined.ref, 'publish', { text: 'one' }, 1, 2)).not.toEqual(first);
+		expect(store.runs.get('one')).toBe(2);
+		// A client cannot make the server forget the call it is making.
+		const three = await raw.ask('c', joined.ref, 'publish', { text: 'three' }, 3, 99);
+		expect(await raw.ask('c', joined.ref, 'publish', { text: 'three' }, 3, 99)).toEqual(three);
+		expect(store.runs.get('three')).toBe(1);
 	});
 
 	it('rejects a held call with 504 once it has waited callTimeout, and a call past maxHeldCalls with 429', async () => {

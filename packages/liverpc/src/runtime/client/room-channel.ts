@@ -18,6 +18,10 @@ export interface ChannelHost {
 	backoff: Backoff | undefined;
 	/** A number for a new call, unique on this client: a copy sent again keeps it. */
 	nextCallNumber(): number;
+	/** A call has its final answer (or failed for good): no copy of it will be sent. */
+	answered(number: number): void;
+	/** The number below which every call has its answer, sent with each call. */
+	answeredBelow(): number;
 	/** How long a call may wait for its room to be joined, and how many may wait. */
 	heldCalls: { timeout: number; max: number };
 }
@@ -183,7 +187,7 @@ export class RoomChannel {
 	receive(name: string, payload: unknown, seq: unknown, id: unknown): void {
 		const position = this.#position;
 		if (position && typeof seq === 'number') {
-			// Already delivered in the join ack: the ack and the live stream can overlap.
+			// Not newer than what this room has (a join ack held it): delivered once only.
 			if (seq <= position[1]) return;
 			position[1] = seq;
 		}
@@ -228,28 +232,35 @@ export class RoomChannel {
 		const onReply: AckWithError = (lost, error, output) => {
 			if (lost) {
 				// The connection dropped before the reply: hold it for the re-join.
-				if (this.state.status === 'closed') call.reject(new LiveError(CLIENT_ERRORS.closed));
-				else if (this.state.status === 'rejected') call.reject(new LiveError(this.state.error!));
+				if (this.state.status === 'closed') this.#settle(call, new LiveError(CLIENT_ERRORS.closed));
+				else if (this.state.status === 'rejected') this.#settle(call, new LiveError(this.state.error!));
 				else this.#hold(call);
-			} else if (error) call.reject(new LiveError(isErrorBody(error) ? error : { status: 500, message: 'Malformed call reply' }));
-			else call.resolve(output);
+			} else if (error) this.#settle(call, new LiveError(isErrorBody(error) ? error : { status: 500, message: 'Malformed call reply' }));
+			else this.#settle(call, undefined, output);
 		};
 		// socket.io-client calls an ack marked `withError` with an Error when the connection
 		// drops before the reply, and with a leading null otherwise: no call hangs forever,
 		// and no per-call bookkeeping of our own is needed on this hot path (#4).
 		onReply.withError = true;
-		socket.emit(CALL, this.#ref, call.name, call.input, call.number, onReply);
+		socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.answeredBelow(), onReply);
 		return true;
+	}
+
+	/** Settles a call for good: its number is answered, and its promise resolves or rejects. */
+	#settle(call: PendingCall, error: LiveError | undefined, output?: unknown): void {
+		this.#host.answered(call.number);
+		if (error) call.reject(error);
+		else call.resolve(output);
 	}
 
 	/** Keeps a call until the room is joined again, within the count and time allowed. */
 	#hold(call: PendingCall): void {
 		const { timeout, max } = this.#host.heldCalls;
-		if (this.#held.length >= max) return call.reject(new LiveError(CLIENT_ERRORS.tooManyHeld));
+		if (this.#held.length >= max) return this.#settle(call, new LiveError(CLIENT_ERRORS.tooManyHeld));
 		call.timer = setTimeout(() => {
 			const index = this.#held.indexOf(call);
 			if (index >= 0) this.#held.splice(index, 1);
-			call.reject(new LiveError(call.sent ? CLIENT_ERRORS.noReply : CLIENT_ERRORS.notJoinedInTime));
+			this.#settle(call, new LiveError(call.sent ? CLIENT_ERRORS.noReply : CLIENT_ERRORS.notJoinedInTime));
 		}, timeout);
 		this.#held.push(call);
 	}
@@ -276,7 +287,7 @@ export class RoomChannel {
 	#rejectHeld(error: LiveError): void {
 		for (const call of this.#held.splice(0)) {
 			clearTimeout(call.timer);
-			call.reject(error);
+			this.#settle(call, error);
 		}
 	}
 

@@ -45,7 +45,16 @@ export class RoomHandle {
 		this.#channel = channel;
 		this.#release = channel.retain((name, payload) => {
 			const listeners = this.#listeners.get(name);
-			if (listeners) for (const listener of listeners) listener(payload);
+			if (!listeners) return;
+			for (const listener of listeners) {
+				try {
+					listener(payload);
+				} catch (thrown) {
+					// A page's listener that throws must not cost the other listeners, or the
+					// rest of a join's events, their delivery: it is reported, and delivery goes on.
+					console.error(`[liverpc] a listener of '${name}' threw:`, thrown);
+				}
+			}
 		});
 		for (const name of calls) {
 			Object.defineProperty(this, name, {

@@ -56,9 +56,10 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 		replyError(record ? (body) => (record.settle(body, undefined), ack(body)) : ack, thrown, site);
 	};
 
-	const onCall = function (this: Socket, ref: unknown, name: unknown, input: unknown, number: unknown, ack: unknown): void {
+	const onCall = function (this: Socket, ref: unknown, name: unknown, input: unknown, number: unknown, answeredBelow: unknown, ack: unknown): void {
 		// Socket.IO passes the ack last: a call without a number is simply not remembered.
-		if (typeof number === 'function') [number, ack] = [undefined, number];
+		if (typeof number === 'function') [number, answeredBelow, ack] = [undefined, undefined, number];
+		else if (typeof answeredBelow === 'function') [answeredBelow, ack] = [undefined, answeredBelow];
 		if (typeof ack !== 'function') return;
 		// Shutting down: no answer at all. The client holds the call, and sends it again
 		// with its number once it has re-joined on the next process, where it runs once.
@@ -73,6 +74,8 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 		const callName = name as string;
 
 		const calls = typeof number === 'number' && Number.isSafeInteger(number) && number > 0 ? memory.of(this) : undefined;
+		// What the client has every answer below: no copy of those can come any more.
+		if (calls && typeof answeredBelow === 'number' && Number.isSafeInteger(answeredBelow)) calls.forget(Math.min(answeredBelow, number as number));
 		const known = calls?.find(number as number);
 		if (known) {
 			if (known.room !== membership.key || known.name !== callName) return replyError(reply, NUMBER_REUSED, REFUSAL_SITE);

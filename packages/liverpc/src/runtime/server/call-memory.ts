@@ -9,7 +9,10 @@ type CallAck = (error: ErrorBody | null, output?: unknown) => void;
  * those again first after its re-join, so they are always among the latest.
  */
 const CALLS_REMEMBERED = 256;
-/** How long a client's calls are remembered after its last one: reconnects take seconds. */
+/**
+ * How long a client's calls are remembered after its last one, at least (at most twice
+ * that): reconnects take seconds.
+ */
 export const CALL_MEMORY_MS = 120_000;
 // A key the client made with crypto.getRandomValues: base64url, 16 to 64 characters.
 const CLIENT_KEY_FORMAT = /^[A-Za-z0-9_-]{16,64}$/;
@@ -51,10 +54,18 @@ export class CallRecord {
 	}
 }
 
-/** The latest calls of one client, in a ring indexed by call number. */
+/**
+ * The latest calls of one client, in a ring indexed by call number. The client says with
+ * each call below which number it has every answer (`forget`), so a record lives about as
+ * long as its call is in flight: short-lived, so the garbage collector's young generation
+ * takes it, and the hot path pays little for the memory (#9, measured in BENCHMARKS.md).
+ */
 class ClientCalls {
 	#ring: Array<CallRecord | undefined> = [];
-	usedAt = Date.now();
+	/** Every record below this number is forgotten. */
+	#floor = 0;
+	/** Set by each call, cleared by each sweep: a client the sweep finds unused goes. */
+	used = true;
 
 	find(number: number): CallRecord | undefined {
 		const record = this.#ring[number % CALLS_REMEMBERED];
@@ -62,8 +73,19 @@ class ClientCalls {
 	}
 
 	start(number: number, room: string, name: string): CallRecord {
-		this.usedAt = Date.now();
+		this.used = true;
 		return (this.#ring[number % CALLS_REMEMBERED] = new CallRecord(number, room, name));
+	}
+
+	/** Forgets the calls below `below`: the client has all their answers. */
+	forget(below: number): void {
+		if (below <= this.#floor) return;
+		// Past a full ring, every slot is older than `below - CALLS_REMEMBERED`.
+		for (let number = Math.max(this.#floor, below - CALLS_REMEMBERED); number < below; number++) {
+			const slot = number % CALLS_REMEMBERED;
+			if (this.#ring[slot]?.number === number) this.#ring[slot] = undefined;
+		}
+		this.#floor = below;
 	}
 }
 
@@ -74,7 +96,7 @@ const CHECKED_CLIENT_KEY = Symbol('liverpc.clientKey');
  * What a server remembers of recent calls, by the client key each client sends in its
  * handshake, so a call sent again after a disconnect (same key, same number) is answered
  * from memory instead of running twice (#9). Only clients that make calls take memory;
- * a client's record goes {@link CALL_MEMORY_MS} after its last call.
+ * a client's record goes {@link CALL_MEMORY_MS} to twice that after its last call.
  *
  * #12 keeps this in Redis for calls that come back on another process.
  */
@@ -96,9 +118,12 @@ export class CallMemory {
 		return calls;
 	}
 
-	/** Forgets clients whose last call is older than {@link CALL_MEMORY_MS}. */
-	sweep(now = Date.now()): void {
-		for (const [key, calls] of this.#clients) if (now - calls.usedAt > CALL_MEMORY_MS) this.#clients.delete(key);
+	/** Forgets clients that made no call since the last sweep, {@link CALL_MEMORY_MS} ago. */
+	sweep(): void {
+		for (const [key, calls] of this.#clients) {
+			if (calls.used) calls.used = false;
+			else this.#clients.delete(key);
+		}
 		if (this.#clients.size === 0) this.stop();
 	}
 
@@ -108,7 +133,7 @@ export class CallMemory {
 	}
 
 	#startSweeping(): ReturnType<typeof setInterval> {
-		const timer = setInterval(() => this.sweep(), CALL_MEMORY_MS / 4);
+		const timer = setInterval(() => this.sweep(), CALL_MEMORY_MS);
 		timer.unref();
 		return timer;
 	}

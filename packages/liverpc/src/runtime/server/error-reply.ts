@@ -71,13 +71,13 @@ type Listener = (this: any, ...args: any[]) => void;
 /**
  * A Socket.IO listener that cannot throw into Socket.IO: a throw there is uncaught (it
  * runs in a `nextTick`) and stops the process. Every listener already answers its own
- * errors; this is the net under a bug in LiveRPC itself. Five parameters, because the
- * packet gate lets no event through with more (#8): a call's four and its ack.
+ * errors; this is the net under a bug in LiveRPC itself. Six parameters, because the
+ * packet gate lets no event through with more (#8): a call's five and its ack.
  */
 export function neverThrows<L extends Listener>(label: string, listener: L): L {
-	return function (this: unknown, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) {
+	return function (this: unknown, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown) {
 		try {
-			listener.call(this, a, b, c, d, e);
+			listener.call(this, a, b, c, d, e, f);
 		} catch (thrown) {
 			console.error(`[liverpc] ${label} threw, error id ${randomUUID()}:`, thrown);
 		}

@@ -39,7 +39,7 @@ export const REFUSALS = {
 for (const refusal of Object.values(REFUSALS)) Object.freeze(refusal.body);
 
 /** The most arguments (event name included) each client event has on the wire. */
-const ARITY: Record<string, number> = { [JOIN]: 4, [CALL]: 5, [LEAVE]: 2 };
+const ARITY: Record<string, number> = { [JOIN]: 4, [CALL]: 6, [LEAVE]: 2 };
 
 // Each CONNECT runs the socket hook; a client needs one per connection, and a few more
 // when a 5xx from the hook makes it retry with backoff on the same connection.

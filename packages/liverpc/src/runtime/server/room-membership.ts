@@ -9,7 +9,7 @@ import { REFUSAL_SITE, replyError } from './error-reply.js';
 import { admitJoin, guardOf } from './packet-gate.js';
 import { isThenable } from './promise-or-value.js';
 import { readResumeRequest, type ResumeRequest } from './resume-request.js';
-import type { RoomLogs } from './room-log.js';
+import type { LogPosition, RoomLog, RoomLogs } from './room-log.js';
 import { SocketError } from './socket-error.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { SocketHooks } from './socket-hook.js';
@@ -93,7 +93,7 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			const position = request.position;
 			let from: number | undefined;
 			let resumed: boolean;
-			if (position && position[0] === log.epoch && log.covers(position[1])) {
+			if (position && bufferCovers(log, position)) {
 				// A re-join the buffer covers: everything after the member's own position.
 				from = position[1];
 				resumed = true;
@@ -128,15 +128,9 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 		const admit = (joinReply: unknown) => {
 			const log = logs.get(key);
 			const position = request.position;
-			const bufferCovers = position !== undefined && log !== undefined && position[0] === log.epoch && log.covers(position[1]);
-			if (bufferCovers || !contract.histories) return start(joinReply, undefined);
-			let read: Promise<HistoryRead>;
-			try {
-				read = readHistories(contract, event, request);
-			} catch (thrown) {
-				return fail(thrown);
-			}
-			read.then((history) => start(joinReply, history), fail);
+			// The store is read only when the buffer cannot fill the gap (or on a first join).
+			if (!contract.histories || (position && log && bufferCovers(log, position))) return start(joinReply, undefined);
+			readHistories(contract, event, request).then((history) => start(joinReply, history), fail);
 		};
 
 		let guarded: unknown;
@@ -157,6 +151,11 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 	}
 
 	return { onJoin, onLeave };
+}
+
+/** Whether the log still holds every event after the member's position. */
+function bufferCovers(log: RoomLog, position: LogPosition): boolean {
+	return position[0] === log.epoch && log.covers(position[1]);
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * client → server  JOIN  (route id, params, resume, ack)           ack(error) | ack(null, JoinAck)
  * client → server  LEAVE (ref)
- * client → server  CALL  (ref, call name, input, call number, ack)   ack(error) | ack(null, output)
+ * client → server  CALL  (ref, call name, input, call number, answered below, ack)   ack(error) | ack(null, output)
  * server → client  EVENT (room key, event name, payload, seq[, id])
  *
  * `room` is the Socket.IO room key events are addressed with; `ref` is a small number
@@ -17,7 +17,8 @@
  * member missed (from the server's buffer or the event's `history`), so nothing is lost or
  * doubled between the join reply and the live events after it. A call number, unique per
  * client (its key goes in the handshake's `auth`), lets a call whose ack was lost in a
- * disconnect be sent again without running twice.
+ * disconnect be sent again without running twice; "answered below" is the number below
+ * which the client has every answer, so the server forgets those at once.
  */
 export const JOIN = 'j';
 export const LEAVE = 'l';
