@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createClient, type ConnectionStatus, type ErrorBody, type LiveClient, type RoomStatus } from 'liverpc/client';
 import type { Page } from 'playwright-core';
 import type { SeedUser } from './browser.js';
+import type { ChatMessage } from '../../src/lib/types.js';
 
 // The pieces of tests/chaos.test.ts: members of a room that record what they receive and
 // when their status changes, writers that resend with the same key until acknowledged,
@@ -12,16 +13,6 @@ import type { SeedUser } from './browser.js';
 export interface StatusEntry {
 	status: string;
 	at: number;
-}
-
-/** One chat message as the app stores and sends it (src/lib/types.ts). */
-export interface ChatMessage {
-	id: number;
-	roomId: string;
-	userId: string;
-	userName: string;
-	text: string;
-	createdAt: string;
 }
 
 const ROUTE = 'rooms/[roomId]/chat';
