@@ -19,14 +19,17 @@ export interface RoomJoin<Reply = unknown> {
 /**
  * Declares who may join the room. It runs on every join and every re-join after a
  * reconnect, with that connection's `locals`; throw `error(401 | 403 | 404, …)` to refuse.
- * What it returns is the join reply the page reads as `room.joined`.
- * A contract without a `join` export lets every connection in.
+ * What it returns is the join reply the page reads as `room.joined`: what describes the
+ * room. Past events belong in an event's `history`, which reaches the page exactly once
+ * (see `event`). A contract without a `join` export lets every connection in.
  *
  * @example
  * ```ts
  * export const enter = join(async ({ params, locals }) => {
  *   if (!locals.user) error(401, 'Sign in to chat');
- *   return { history: await messages.latest(params.roomId) };
+ *   const room = await rooms.get(params.roomId);
+ *   if (!room) error(404, 'No such room');
+ *   return { name: room.name };
  * });
  * ```
  */
