@@ -1,6 +1,7 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { CLIENT_KEY, DEFAULT_PATH, EVENT, isErrorBody, type ErrorBody } from '../shared/protocol.js';
 import { retryDelay, type Backoff } from './backoff.js';
+import { CallNumbers } from './call-numbers.js';
 import type { MakeState } from './reactive-state.js';
 import { RoomChannel, type ChannelHost } from './room-channel.js';
 import { readContractShape, RoomHandle } from './room-handle.js';
@@ -72,12 +73,6 @@ export class LiveClient {
 	#retries = 0;
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
 	#host: ChannelHost;
-	/** The last call number handed out. */
-	#calls = 0;
-	/** Every call below this number has its final answer. */
-	#answeredBelow = 1;
-	/** Calls at or above #answeredBelow that have theirs (answers can come out of order). */
-	#answeredAbove = new Set<number>();
 
 	/** @param makeState plain objects in Node, `$state` in Svelte; `connect: false` for server rendering */
 	constructor(options: ClientOptions & { connect?: boolean }, makeState: MakeState) {
@@ -93,13 +88,7 @@ export class LiveClient {
 			makeState,
 			connectable: options.connect !== false,
 			backoff: options.backoff,
-			nextCallNumber: () => ++this.#calls,
-			answered: (number) => {
-				if (number !== this.#answeredBelow) return void this.#answeredAbove.add(number);
-				this.#answeredBelow++;
-				while (this.#answeredAbove.delete(this.#answeredBelow)) this.#answeredBelow++;
-			},
-			answeredBelow: () => this.#answeredBelow,
+			callNumbers: new CallNumbers(),
 			heldCalls: { timeout: options.callTimeout ?? DEFAULT_CALL_TIMEOUT, max: options.maxHeldCalls ?? DEFAULT_MAX_HELD_CALLS }
 		};
 		if (options.connect === false) return;

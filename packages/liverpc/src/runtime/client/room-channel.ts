@@ -1,5 +1,6 @@
 import { CALL, JOIN, LEAVE, isErrorBody, type ErrorBody, type JoinAck } from '../shared/protocol.js';
 import { retryDelay, type Backoff } from './backoff.js';
+import type { CallNumbers } from './call-numbers.js';
 import { CLIENT_ERRORS, LiveError } from './live-error.js';
 import type { MakeState } from './reactive-state.js';
 import type { RoomStatus } from './room-types.js';
@@ -16,12 +17,8 @@ export interface ChannelHost {
 	/** False for the server-rendering client, which never connects. */
 	connectable: boolean;
 	backoff: Backoff | undefined;
-	/** A number for a new call, unique on this client: a copy sent again keeps it. */
-	nextCallNumber(): number;
-	/** A call has its final answer (or failed for good): no copy of it will be sent. */
-	answered(number: number): void;
-	/** The number below which every call has its answer, sent with each call. */
-	answeredBelow(): number;
+	/** The client's call numbers: a copy of a call sent again keeps its number. */
+	callNumbers: CallNumbers;
 	/** How long a call may wait for its room to be joined, and how many may wait. */
 	heldCalls: { timeout: number; max: number };
 }
@@ -212,7 +209,7 @@ export class RoomChannel {
 		if (!this.#host.connectable) return Promise.reject(new LiveError(CLIENT_ERRORS.serverRendering));
 		return new Promise((resolve, reject) => {
 			const call: PendingCall = {
-				number: this.#host.nextCallNumber(),
+				number: this.#host.callNumbers.next(),
 				name,
 				input: input === undefined ? null : input,
 				resolve,
@@ -220,7 +217,7 @@ export class RoomChannel {
 				sent: false,
 				timer: undefined
 			};
-			if (status !== 'joined' || !this.#send(call)) this.#hold(call);
+			if (!this.#send(call)) this.#hold(call);
 		});
 	}
 
@@ -240,15 +237,15 @@ export class RoomChannel {
 		};
 		// socket.io-client calls an ack marked `withError` with an Error when the connection
 		// drops before the reply, and with a leading null otherwise: no call hangs forever,
-		// and no per-call bookkeeping of our own is needed on this hot path (#4).
+		// and no timer of our own runs per call on this hot path (#4); only held calls have one.
 		onReply.withError = true;
-		socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.answeredBelow(), onReply);
+		socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, onReply);
 		return true;
 	}
 
 	/** Settles a call for good: its number is answered, and its promise resolves or rejects. */
 	#settle(call: PendingCall, error: LiveError | undefined, output?: unknown): void {
-		this.#host.answered(call.number);
+		this.#host.callNumbers.answered(call.number);
 		if (error) call.reject(error);
 		else call.resolve(output);
 	}

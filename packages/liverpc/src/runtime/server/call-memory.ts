@@ -13,7 +13,7 @@ const CALLS_REMEMBERED = 256;
  * How long a client's calls are remembered after its last one, at least (at most twice
  * that): reconnects take seconds.
  */
-export const CALL_MEMORY_MS = 120_000;
+const CALL_MEMORY_MS = 120_000;
 // A key the client made with crypto.getRandomValues: base64url, 16 to 64 characters.
 const CLIENT_KEY_FORMAT = /^[A-Za-z0-9_-]{16,64}$/;
 

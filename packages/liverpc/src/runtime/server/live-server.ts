@@ -189,7 +189,7 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		io,
 		reconfigure(options) {
 			settings.options = options;
-			logs.settings = options.buffer;
+			logs.reconfigure(options.buffer);
 			applyMessageLimit(io, options.limits.maxMessageBytes);
 		},
 		async shutdown({ timeout = 30_000 } = {}) {

@@ -71,8 +71,8 @@ export class RoomLog {
  * room has members stays (even when quiet) so that its members can resume after a
  * disconnect; one without members is dropped `age` after its room emptied.
  *
- * #12 keeps this in Redis for resume on another process: `append` and `after` are the
- * whole interface the join and the emit paths use.
+ * #12 keeps this in Redis for resume on another process: `open`/`get`, `append`, and a
+ * log's `covers` and `after` are the whole interface the join and the emit paths use.
  */
 export class RoomLogs {
 	#logs = new Map<string, RoomLog>();
@@ -88,7 +88,8 @@ export class RoomLogs {
 		this.#hasMembers = hasMembers;
 	}
 
-	set settings(settings: BufferSettings) {
+	/** Applies a new size and age from now on (`vite dev`, when `hooks.socket.ts` changes). */
+	reconfigure(settings: BufferSettings): void {
 		this.#settings = settings;
 	}
 
@@ -141,10 +142,6 @@ export class RoomLogs {
 	stop(): void {
 		clearInterval(this.#sweeper);
 		this.#sweeper = undefined;
-	}
-
-	get size(): number {
-		return this.#logs.size;
 	}
 
 	#startSweeping(): ReturnType<typeof setInterval> {
