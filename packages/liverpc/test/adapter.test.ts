@@ -1,11 +1,18 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import adapterNode from '@sveltejs/adapter-node';
 import adapterStatic from '@sveltejs/adapter-static';
-import { describe, expect, it } from 'vitest';
-import { liverpc } from 'liverpc/adapter';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { liverpc, liverpcAdapter } from 'liverpc/adapter';
+import { optionsFromEnv, type AttachOptions } from 'liverpc/node';
+import { writeProductionEntry } from '../src/core/adapter/production-entry.js';
+import { SOCKETS_LOADER } from '../src/core/sockets-entry.js';
 
-describe('liverpc() adapter wrapper', () => {
+describe('liverpcAdapter() wrapper', () => {
 	it('fails the build for an adapter whose output cannot hold connections open', async () => {
-		const wrapped = liverpc(adapterStatic());
+		const wrapped = liverpcAdapter(adapterStatic());
 		expect(wrapped.name).toBe('liverpc(@sveltejs/adapter-static)');
 		// Refused before the builder is touched: an empty one is enough.
 		await expect(wrapped.adapt({} as never)).rejects.toThrow(/cannot wrap @sveltejs\/adapter-static/);
@@ -15,7 +22,7 @@ describe('liverpc() adapter wrapper', () => {
 
 	it("wraps adapter-node under its own name and keeps the inner adapter's supports", () => {
 		const inner = adapterNode({ out: 'dist' });
-		const wrapped = liverpc(inner, { out: 'dist' });
+		const wrapped = liverpcAdapter(inner, { out: 'dist' });
 		expect(wrapped.name).toBe('liverpc(@sveltejs/adapter-node)');
 		expect(inner.supports).toBeDefined();
 		expect(wrapped.supports).toBe(inner.supports);
@@ -25,7 +32,135 @@ describe('liverpc() adapter wrapper', () => {
 	});
 
 	it('refuses something that is not an adapter', () => {
-		expect(() => liverpc(undefined as never)).toThrow(/liverpc\(\) wraps an adapter/);
-		expect(() => liverpc({ name: 'x' } as never)).toThrow(TypeError);
+		expect(() => liverpcAdapter(undefined as never)).toThrow(/liverpcAdapter\(\) wraps an adapter/);
+		expect(() => liverpcAdapter({ name: 'x' } as never)).toThrow(TypeError);
+	});
+
+	it('keeps the old name liverpc() working, with one deprecation warning', () => {
+		const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+		try {
+			expect(liverpc(adapterNode()).name).toBe('liverpc(@sveltejs/adapter-node)');
+			expect(liverpc(adapterNode()).name).toBe('liverpc(@sveltejs/adapter-node)');
+			expect(warn).toHaveBeenCalledTimes(1);
+			expect(String(warn.mock.calls[0]![0])).toContain('is now liverpcAdapter()');
+		} finally {
+			warn.mockRestore();
+		}
+	});
+});
+
+// The production entry against the two layouts adapter-node writes (#10), with stand-ins for
+// adapter-node's own modules: the generated index.js and sockets.js run for real.
+describe('the production entry written over adapter-node output', () => {
+	const dirs: string[] = [];
+	const savedEnv = { ...process.env };
+	afterEach(() => {
+		for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+		process.env = { ...savedEnv };
+		delete (globalThis as Record<symbol, unknown>)[Symbol.for(SOCKETS_LOADER)];
+	});
+
+	function writeOutput(files: Record<string, string>): string {
+		const out = mkdtempSync(path.join(os.tmpdir(), 'liverpc-adapter-'));
+		dirs.push(out);
+		for (const [file, code] of Object.entries(files)) {
+			mkdirSync(path.dirname(path.join(out, file)), { recursive: true });
+			writeFileSync(path.join(out, file), code);
+		}
+		return out;
+	}
+
+	const envModule = 'export const env = (name, fallback) => (name in process.env ? process.env[name] : fallback);\n';
+	const serverModule = 'export const server = { stand_in: true }; export const host = "0.0.0.0"; export const port = "3000"; export const path = false;\n';
+
+	/** Runs build/index.js and returns the options it attached with. */
+	async function runEntry(out: string): Promise<AttachOptions> {
+		let attached: AttachOptions | undefined;
+		(globalThis as Record<symbol, unknown>)[Symbol.for(SOCKETS_LOADER)] = async () => ({
+			attach: (_server: unknown, options: AttachOptions) => {
+				attached = options;
+				return { shutdown: async () => {} };
+			},
+			optionsFromEnv,
+			options: { contracts: {} }
+		});
+		const signals = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
+		try {
+			const entry = (await import(pathToFileURL(path.join(out, 'index.js')).href)) as { server: unknown };
+			expect(entry.server).toEqual({ stand_in: true });
+		} finally {
+			// The entry listens for SIGTERM and SIGINT; this process is the test runner.
+			for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+				for (const listener of process.listeners(signal)) if (!signals[signal].includes(listener)) process.off(signal, listener);
+			}
+		}
+		expect(attached).toBeDefined();
+		return attached!;
+	}
+
+	it('adapter-node 5: takes the origin and the proxy headers from the environment', async () => {
+		const out = writeOutput({
+			'index.js': serverModule + '//# sourceMappingURL=index.js.map\n',
+			'index.js.map': '{"version":3,"sources":[],"names":[],"mappings":""}',
+			'handler.js': '',
+			'env.js': envModule
+		});
+		expect(writeProductionEntry(out).generation).toBe(5);
+		expect(readFileSync(path.join(out, 'adapter-node-server.js'), 'utf8')).toContain('sourceMappingURL=adapter-node-server.js.map');
+
+		process.env.ORIGIN = 'https://chat.example.com';
+		process.env.PROTOCOL_HEADER = 'x-forwarded-proto';
+		const options = await runEntry(out);
+		expect(options.origin).toBe('https://chat.example.com');
+		expect(options.proxy?.protocolHeader).toBe('x-forwarded-proto');
+	});
+
+	it("adapter-node 6: takes SvelteKit 3's paths.origin, and says that ORIGIN is not read", async () => {
+		const out = writeOutput({
+			'index.js': "export * from './server/adapter-index.js';\n",
+			'handler.js': "export * from './server/handler.js';\n",
+			'adapter-node.js': 'export const origin = "https://chat.example.com";\n',
+			'server/adapter-index.js': serverModule,
+			'server/handler.js': '',
+			'server/adapter-env.js': envModule
+		});
+		expect(writeProductionEntry(out).generation).toBe(6);
+
+		process.env.ORIGIN = 'https://stale.example.com';
+		process.env.PROTOCOL_HEADER = 'x-forwarded-proto';
+		const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+		try {
+			const options = await runEntry(out);
+			expect(options.origin).toBe('https://chat.example.com');
+			expect(options.proxy?.protocolHeader).toBe('x-forwarded-proto');
+			expect(String(warn.mock.calls[0]?.[0])).toContain('adapter-node 6 (SvelteKit 3) does not read it');
+		} finally {
+			warn.mockRestore();
+		}
+	});
+
+	it('adapter-node 6 without paths.origin: the origin comes from each request', async () => {
+		const out = writeOutput({
+			'index.js': "export * from './server/adapter-index.js';\n",
+			'handler.js': '',
+			'adapter-node.js': 'export const origin = undefined;\n',
+			'server/adapter-index.js': serverModule,
+			'server/adapter-env.js': envModule
+		});
+		writeProductionEntry(out);
+		process.env.ORIGIN = 'https://stale.example.com';
+		const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+		try {
+			expect((await runEntry(out)).origin).toBeUndefined();
+		} finally {
+			warn.mockRestore();
+		}
+	});
+
+	it('names what is missing when the output is neither layout', () => {
+		const out = writeOutput({ 'index.js': serverModule, 'handler.js': '' });
+		expect(() => writeProductionEntry(out)).toThrow(/env\.js \(adapter-node 5\) or .*server\/adapter-env\.js \(adapter-node 6\)/);
+		const elsewhere = writeOutput({ 'env.js': envModule });
+		expect(() => writeProductionEntry(elsewhere)).toThrow(/pass the same out: liverpcAdapter\(adapterNode\(\{ out \}\), \{ out \}\)/);
 	});
 });

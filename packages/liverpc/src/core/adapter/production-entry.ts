@@ -6,14 +6,54 @@ import { SOCKETS_LOADER } from '../sockets-entry.js';
 export const ADAPTER_ENTRY = 'adapter-node-server.js';
 
 /**
+ * What adapter-node wrote, by generation (#10):
+ * - adapter-node 5 (SvelteKit 2) re-bundles the server after Vite: `index.js` starts the
+ *   server, `env.js` reads its environment, and the origin is the `ORIGIN` variable;
+ * - adapter-node 6 (SvelteKit 3) builds inside Vite's own build: `index.js` re-exports
+ *   `server/adapter-index.js`, `env()` lives in `server/adapter-env.js`, and the origin is
+ *   `paths.origin`, fixed at build time and exported by `adapter-node.js`. It reads no `ORIGIN`.
+ */
+export interface AdapterNodeLayout {
+	generation: 5 | 6;
+	/** Where `env(name, fallback)` is exported, relative to the output directory. */
+	envModule: string;
+}
+
+const LAYOUTS: AdapterNodeLayout[] = [
+	{ generation: 6, envModule: './server/adapter-env.js' },
+	{ generation: 5, envModule: './env.js' }
+];
+
+/** The layout adapter-node wrote to `out`, or an error naming what is missing. */
+export function readAdapterNodeLayout(out: string): AdapterNodeLayout {
+	const missing = ['index.js', 'handler.js'].filter((file) => !existsSync(path.join(out, file)));
+	const layout = LAYOUTS.find(({ envModule }) => existsSync(path.join(out, envModule)));
+	if (missing.length > 0 || !layout) {
+		const absent = missing.length > 0 ? missing.map((file) => path.join(out, file)).join(' and ') : `${path.join(out, 'env.js')} (adapter-node 5) or ${path.join(out, 'server/adapter-env.js')} (adapter-node 6)`;
+		throw new Error(
+			`liverpc(): adapter-node wrote no ${absent}. If you set adapterNode({ out }), pass the same out: liverpcAdapter(adapterNode({ out }), { out }). LiveRPC supports adapter-node 5 (SvelteKit 2) and 6 (SvelteKit 3).`
+		);
+	}
+	return layout;
+}
+
+/**
  * `build/sockets.js`: loads the app's hooks and contracts from the server bundle. Importing
  * `./handler.js` evaluates SvelteKit's server, whose entry registered the loader; the
- * contracts then come from the chunks SvelteKit's own code uses.
+ * contracts then come from the chunks SvelteKit's own code uses. On adapter-node 6 the
+ * options carry `paths.origin`, so a custom server checks the origin SvelteKit uses.
  */
-function socketsModule(): string {
+function socketsModule(layout: AdapterNodeLayout): string {
+	const withOrigin = layout.generation === 6;
+	const originImport = withOrigin
+		? "// SvelteKit 3's paths.origin as adapter-node 6 exports it (undefined when not configured).\nimport { origin } from './adapter-node.js';\n"
+		: '';
+	const load = withOrigin
+		? 'const sockets = await load();\n\treturn origin ? { ...sockets, options: { ...sockets.options, origin } } : sockets;'
+		: 'return load();';
 	return `// Written by liverpc/adapter: the app's socket hooks and room contracts, for attach().
 import './handler.js';
-
+${originImport}
 /**
  * Resolves to { attach, optionsFromEnv, options }: attach(httpServer, optionsFromEnv(options)) serves them.
  * @returns {Promise<{ attach: typeof import('liverpc/node').attach, optionsFromEnv: typeof import('liverpc/node').optionsFromEnv, options: import('liverpc/node').AttachOptions }>}
@@ -23,7 +63,7 @@ export async function loadSockets() {
 	if (typeof load !== 'function') {
 		throw new Error('This build has no LiveRPC socket files: is liverpc() from liverpc/vite in vite.config plugins?');
 	}
-	return load();
+	${load}
 }
 `;
 }
@@ -35,18 +75,31 @@ export async function loadSockets() {
  * adapter-node drains HTTP; LiveRPC refuses new handshakes, lets calls in flight finish
  * within SHUTDOWN_TIMEOUT and disconnects clients, which reconnect to the next process.
  */
-function entryModule(): string {
+function entryModule(layout: AdapterNodeLayout): string {
+	// adapter-node 6 reads no ORIGIN, so neither does LiveRPC there: both take paths.origin.
+	const readEnv =
+		layout.generation === 6
+			? `(name) => (name === 'ORIGIN' ? undefined : env(name, undefined))`
+			: `(name) => env(name, undefined)`;
+	const originWarning =
+		layout.generation === 6
+			? `
+if (process.env.ORIGIN) {
+	console.warn('[liverpc] ORIGIN is set, but adapter-node 6 (SvelteKit 3) does not read it, so neither does LiveRPC: set the origin at build time with sveltekit({ paths: { origin } }) in vite.config, or PROTOCOL_HEADER and HOST_HEADER behind a proxy.');
+}
+`
+			: '';
 	return `// Written by liverpc/adapter: adapter-node's server with LiveRPC on the same http.Server.
 import process from 'node:process';
-import { env } from './env.js';
+import { env } from '${layout.envModule}';
 import { loadSockets } from './sockets.js';
-
+${originWarning}
 const sockets = await loadSockets();
 const adapter = await import('./${ADAPTER_ENTRY}');
-// adapter-node 5 exports polka, whose http.Server is .server; later versions may export it directly.
+// adapter-node 5 exports polka, whose http.Server is .server; adapter-node 6 exports the http.Server.
 const httpServer = adapter.server.server ?? adapter.server;
-// ORIGIN and the proxy headers are adapter-node's, read through its env() and envPrefix.
-const live = sockets.attach(httpServer, sockets.optionsFromEnv(sockets.options, (name) => env(name, undefined)));
+// The origin and the proxy headers are adapter-node's, read through its env() and envPrefix.
+const live = sockets.attach(httpServer, sockets.optionsFromEnv(sockets.options, ${readEnv}));
 
 const shutdownTimeout = parseInt(env('SHUTDOWN_TIMEOUT', '30')) * 1000;
 let stopping = false;
@@ -68,20 +121,16 @@ export { live };
  * `index.js` and `sockets.js` in its place.
  *
  * @param out adapter-node's output directory (its `out` option)
+ * @returns the adapter-node generation that wrote it
  */
-export function writeProductionEntry(out: string): void {
+export function writeProductionEntry(out: string): AdapterNodeLayout {
+	const layout = readAdapterNodeLayout(out);
 	const entry = path.join(out, 'index.js');
-	for (const required of ['index.js', 'handler.js', 'env.js']) {
-		if (!existsSync(path.join(out, required))) {
-			throw new Error(
-				`liverpc(): adapter-node wrote no ${path.join(out, required)}. If you set adapterNode({ out }), pass the same out: liverpc(adapterNode({ out }), { out }).`
-			);
-		}
-	}
 	const moved = path.join(out, ADAPTER_ENTRY);
 	const source = readFileSync(entry, 'utf8').replace(/\/\/# sourceMappingURL=index\.js\.map\s*$/, `//# sourceMappingURL=${ADAPTER_ENTRY}.map\n`);
 	writeFileSync(moved, source);
 	if (existsSync(`${entry}.map`)) renameSync(`${entry}.map`, `${moved}.map`);
-	writeFileSync(entry, entryModule());
-	writeFileSync(path.join(out, 'sockets.js'), socketsModule());
+	writeFileSync(entry, entryModule(layout));
+	writeFileSync(path.join(out, 'sockets.js'), socketsModule(layout));
+	return layout;
 }

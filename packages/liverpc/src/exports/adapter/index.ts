@@ -1,13 +1,14 @@
-// Public entry `liverpc/adapter`: wraps adapter-node for `svelte.config.js`.
+// Public entry `liverpc/adapter`: wraps adapter-node, in `vite.config.ts` or `svelte.config.js`.
 import type { Adapter } from '@sveltejs/kit';
 import { writeProductionEntry } from '../../core/adapter/production-entry.js';
+import { checkAdapterNodeVersion, readKitVersion } from '../../core/kit-version.js';
 
 /**
- * Options of the {@link liverpc} adapter wrapper.
+ * Options of the {@link liverpcAdapter} wrapper.
  *
  * @example
  * ```js
- * liverpc(adapterNode({ out: 'dist' }), { out: 'dist' });
+ * liverpcAdapter(adapterNode({ out: 'dist' }), { out: 'dist' });
  * ```
  */
 export interface LiveRpcAdapterOptions {
@@ -19,22 +20,37 @@ const NODE_ADAPTER = '@sveltejs/adapter-node';
 
 /**
  * Wraps `@sveltejs/adapter-node` so that `node build` serves SvelteKit and LiveRPC's
- * Socket.IO from one `http.Server`, honouring adapter-node's `HOST`, `PORT`, `ORIGIN` and
- * `SHUTDOWN_TIMEOUT`. Any other adapter fails the build: static, edge and serverless
- * output cannot keep Socket.IO connections open.
+ * Socket.IO from one `http.Server`, honouring adapter-node's `HOST`, `PORT`,
+ * `SHUTDOWN_TIMEOUT`, proxy headers and the app's origin (`ORIGIN` on adapter-node 5,
+ * `paths.origin` on adapter-node 6). Any other adapter fails the build: static, edge and
+ * serverless output cannot keep Socket.IO connections open. SvelteKit 2 takes adapter-node 5,
+ * SvelteKit 3 adapter-node 6; the wrapper finds out which one it wraps.
  *
  * @example
- * ```js
- * // svelte.config.js
+ * ```ts
+ * // vite.config.ts: SvelteKit 3, and SvelteKit 2.62+ as `sv create` writes it
  * import adapterNode from '@sveltejs/adapter-node';
- * import { liverpc } from 'liverpc/adapter';
+ * import { sveltekit } from '@sveltejs/kit/vite';
+ * import { liverpcAdapter } from 'liverpc/adapter';
+ * import { liverpc } from 'liverpc/vite';
+ * import { defineConfig } from 'vite';
  *
- * export default { kit: { adapter: liverpc(adapterNode()) } };
+ * export default defineConfig({
+ *   plugins: [sveltekit({ adapter: liverpcAdapter(adapterNode()) }), liverpc()]
+ * });
+ * ```
+ * @example
+ * ```js
+ * // svelte.config.js: SvelteKit 2
+ * import adapterNode from '@sveltejs/adapter-node';
+ * import { liverpcAdapter } from 'liverpc/adapter';
+ *
+ * export default { kit: { adapter: liverpcAdapter(adapterNode()) } };
  * ```
  */
-export function liverpc(adapter: Adapter, options: LiveRpcAdapterOptions = {}): Adapter {
+export function liverpcAdapter(adapter: Adapter, options: LiveRpcAdapterOptions = {}): Adapter {
 	if (!adapter || typeof adapter !== 'object' || typeof adapter.adapt !== 'function') {
-		throw new TypeError('liverpc() wraps an adapter: liverpc(adapterNode())');
+		throw new TypeError('liverpcAdapter() wraps an adapter: liverpcAdapter(adapterNode())');
 	}
 	const out = options.out ?? 'build';
 	return {
@@ -43,13 +59,35 @@ export function liverpc(adapter: Adapter, options: LiveRpcAdapterOptions = {}): 
 		async adapt(builder) {
 			if (adapter.name !== NODE_ADAPTER) {
 				throw new Error(
-					`liverpc() cannot wrap ${adapter.name}: LiveRPC keeps Socket.IO connections open in one long-running Node process, ` +
+					`liverpcAdapter() cannot wrap ${adapter.name}: LiveRPC keeps Socket.IO connections open in one long-running Node process, ` +
 						`which static, edge and serverless output cannot do. Use ${NODE_ADAPTER}, or a custom Node server with attach() from liverpc/node.`
 				);
 			}
+			// A mismatched pair fails here, before adapter-node writes output LiveRPC cannot read.
+			checkAdapterNodeVersion(process.cwd(), readKitVersion(process.cwd()));
 			await adapter.adapt(builder);
 			builder.log.minor('Adding LiveRPC to the Node server');
 			writeProductionEntry(out);
 		}
 	};
+}
+
+let warnedDeprecated = false;
+
+/**
+ * The adapter wrapper's former name, kept working: it shares its name with the Vite plugin
+ * from `liverpc/vite`, so both could not be imported into one `vite.config.ts` without a rename.
+ *
+ * @deprecated Use {@link liverpcAdapter}, the same function under a name of its own.
+ * @example
+ * ```js
+ * import { liverpcAdapter } from 'liverpc/adapter'; // was: import { liverpc } from 'liverpc/adapter'
+ * ```
+ */
+export function liverpc(adapter: Adapter, options: LiveRpcAdapterOptions = {}): Adapter {
+	if (!warnedDeprecated) {
+		warnedDeprecated = true;
+		console.warn("[liverpc] liverpc() from 'liverpc/adapter' is now liverpcAdapter(); the old name still works and will be removed in a later major version.");
+	}
+	return liverpcAdapter(adapter, options);
 }

@@ -5,6 +5,7 @@ import { resolveOptions, type LiveOptions } from '../../runtime/server/live-opti
 import { createLiveServer, type LiveServer, type ReconfigurableLiveServer } from '../../runtime/server/live-server.js';
 import type { SocketHooks } from '../../runtime/server/socket-hook.js';
 import { findSocketFiles, isContractFile, type SocketFiles } from '../../core/socket-files.js';
+import type { LoadServerModule } from './kit-module-loader.js';
 
 /** Where the dev server finds the app's socket files. */
 export interface DevSocketPaths {
@@ -14,11 +15,11 @@ export interface DevSocketPaths {
 
 /**
  * Serves the app's socket files on Vite's own HTTP server, next to SvelteKit and Vite's HMR
- * socket. Hooks and contracts are loaded with `ssrLoadModule`, as SvelteKit loads its
- * server code, so both share one module graph (`$lib/server/db` is one instance) and an
- * edited file is picked up on the next handshake, join or call without a restart (#3).
+ * socket. Hooks and contracts are loaded with `loadModule`, the loader SvelteKit loads its
+ * server code with, so both share one module graph (`$lib/server/db` is one instance) and an
+ * edited file is picked up on the next handshake, join or call without a restart (#3, #10).
  */
-export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths): LiveServer | undefined {
+export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths, loadModule: LoadServerModule): LiveServer | undefined {
 	// Vite's server is http, https or (with TLS) http2 allowing HTTP/1; Socket.IO takes each.
 	const httpServer = vite.httpServer as HttpServer | null;
 	if (!httpServer) {
@@ -41,7 +42,7 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths): Liv
 		// A local: the watcher may reset `files` while this load awaits a module.
 		const current = (files ??= findSocketFiles(paths.routesDir, paths.hooksBase));
 		if (current.hooks) {
-			const module = (await vite.ssrLoadModule(current.hooks)) as SocketHooks & { options?: LiveOptions };
+			const module = (await loadModule(current.hooks)) as SocketHooks & { options?: LiveOptions };
 			if (module !== loadedHooks) {
 				if (module.handle !== undefined && typeof module.handle !== 'function') {
 					throw new TypeError(`${current.hooks}: 'handle' must be made by handleSocket()`);
@@ -66,7 +67,7 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths): Liv
 		const present = new Set<string>();
 		for (const { file, routeId } of current.contracts) {
 			present.add(routeId);
-			const module = await vite.ssrLoadModule(file);
+			const module = await loadModule(file);
 			if (loaded.get(routeId) === module) continue;
 			replaceContract(contracts, routeId, module);
 			loaded.set(routeId, module);

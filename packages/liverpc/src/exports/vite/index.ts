@@ -6,7 +6,9 @@ import { clientStub } from '../../core/client-stub.js';
 import { serverStamp } from '../../core/server-stamp.js';
 import { findSocketFiles, isContractFile, routeIdOf } from '../../core/socket-files.js';
 import { registerSocketsLoader, socketsEntrySource, SOCKETS_ENTRY_ID } from '../../core/sockets-entry.js';
+import { readInstalledPackage, readKitVersion, type KitVersion } from '../../core/kit-version.js';
 import { attachDevServer } from './dev-server.js';
+import { kitServerModuleLoader } from './kit-module-loader.js';
 
 /**
  * Options of the {@link liverpc} Vite plugin; every path is relative to Vite's root.
@@ -46,10 +48,12 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 	let config: ResolvedConfig;
 	let routesDir = '';
 	let hooksBase = '';
-	// SvelteKit's server entry, found in the server build's inputs; it registers the sockets loader.
-	let serverEntry: string | undefined;
-	let ssrBuild = false;
-	let loaderRegistered = false;
+	let kit: KitVersion | undefined;
+	// Per server environment being built: SvelteKit's server entry, which registers the sockets
+	// loader, and whether that registration was added. SvelteKit 2 builds the server in its own
+	// `vite build` with `build.ssr`; SvelteKit 3 builds client and server in one, as Vite
+	// environments sharing this plugin instance (#10).
+	const serverBuilds = new Map<string, { entry: string | undefined; registered: boolean }>();
 
 	return {
 		name: 'liverpc',
@@ -64,27 +68,30 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 			config = resolved;
 			routesDir = path.resolve(resolved.root, options.routes ?? 'src/routes');
 			hooksBase = path.resolve(resolved.root, options.hooks ?? 'src/hooks.socket');
-			// Read from the resolved config, so the plugin's place relative to sveltekit() does not matter.
-			ssrBuild = resolved.command === 'build' && Boolean(resolved.build.ssr);
-			const input = resolved.build.rollupOptions?.input;
-			if (ssrBuild && input && typeof input === 'object' && !Array.isArray(input) && input.index) {
-				serverEntry = path.resolve(resolved.root, input.index);
-			}
+			// Without SvelteKit (a plain Vite app with a custom server) there is nothing to match;
+			// with it, an unsupported version or Node fails here, before anything is built.
+			kit = readInstalledPackage(resolved.root, '@sveltejs/kit') ? readKitVersion(resolved.root) : undefined;
 		},
 
-		options(inputOptions) {
-			// The server build gets one more entry: the hooks and every contract (#3).
-			const input = inputOptions.input;
-			if (!ssrBuild || !input || typeof input !== 'object' || Array.isArray(input)) return null;
-			return { ...inputOptions, input: { ...input, 'liverpc-sockets': SOCKETS_ENTRY_ID } };
+		buildStart() {
+			// Read from this environment's resolved config, so the plugin's place relative to
+			// sveltekit() does not matter. Only server builds get the socket files.
+			if (config.command !== 'build' || !isServerEnvironment(this)) return;
+			const input = buildInputOf(this.environment?.config.build ?? config.build);
+			const entry = input && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, string>).index : undefined;
+			serverBuilds.set(environmentName(this), { entry: entry ? path.resolve(config.root, entry) : undefined, registered: false });
+			// The hooks and every contract, as an entry chunk of the server build (#3). It is
+			// loaded through the registration below, so it shares SvelteKit's chunks.
+			this.emitFile({ type: 'chunk', id: SOCKETS_ENTRY_ID, name: 'liverpc-sockets' });
 		},
 
 		configureServer(server) {
-			attachDevServer(server, { routesDir, hooksBase });
+			attachDevServer(server, { routesDir, hooksBase }, kitServerModuleLoader(server, kit));
 		},
 
 		buildEnd(error) {
-			if (ssrBuild && !error && !loaderRegistered) {
+			const build = serverBuilds.get(environmentName(this));
+			if (build && !error && !build.registered) {
 				this.warn(
 					"SvelteKit's server entry (the build input 'index') was not found or not transformed: build/sockets.js and node build will not find the socket files. Does vite.config also list sveltekit()?"
 				);
@@ -101,15 +108,16 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 
 		transform(code, id, transformOptions) {
 			const file = id.split('?', 1)[0]!;
-			if (serverEntry && file === serverEntry) {
-				loaderRegistered = true;
+			const ssr = this.environment ? this.environment.config.consumer === 'server' : Boolean(transformOptions?.ssr);
+			const build = ssr ? serverBuilds.get(environmentName(this)) : undefined;
+			if (build?.entry === file) {
+				build.registered = true;
 				return { code: code + registerSocketsLoader(), map: null };
 			}
 			if (!isContractFile(routesDir, file)) return;
 
 			const routeId = routeIdOf(routesDir, file);
 			const { exports, others } = readContractExports(this.parse(code) as never);
-			const ssr = this.environment ? this.environment.config.consumer === 'server' : Boolean(transformOptions?.ssr);
 			if (ssr) return { code: code + serverStamp(routeId, exports), map: null };
 
 			const source = path.relative(config.root, file);
@@ -122,4 +130,23 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 			return { code: clientStub(routeId, exports, source), map: { mappings: '' } };
 		}
 	};
+}
+
+/** The plugin context's Vite environment (Vite 7 and 8 have them in every hook used here). */
+interface EnvironmentContext {
+	environment?: { name: string; config: { consumer: string; build: ResolvedConfig['build'] } };
+}
+
+function isServerEnvironment(context: EnvironmentContext): boolean {
+	return context.environment?.config.consumer === 'server';
+}
+
+function environmentName(context: EnvironmentContext): string {
+	return context.environment?.name ?? 'ssr';
+}
+
+/** A build's input, under Vite 8's `rolldownOptions` or Vite 7's `rollupOptions`. */
+function buildInputOf(build: ResolvedConfig['build']): unknown {
+	const options = build as { rolldownOptions?: { input?: unknown }; rollupOptions?: { input?: unknown } };
+	return options.rolldownOptions?.input ?? options.rollupOptions?.input;
 }

@@ -12,7 +12,8 @@ import { TokenBucket } from './token-bucket.js';
 export const ORIGIN_REFUSED = 'Origin not allowed';
 
 /**
- * The origin the browser used to reach this server: `ORIGIN` when configured, else the
+ * The origin the browser used to reach this server: the app's origin when configured
+ * (`ORIGIN` on adapter-node 5, `paths.origin` on SvelteKit 3), else the
  * request's scheme and host, honouring the trusted proxy headers as adapter-node does.
  */
 export function requestOrigin(headers: IncomingHttpHeaders, encrypted: boolean, options: ResolvedOptions): string {
@@ -39,7 +40,7 @@ export function checkOrigin(headers: IncomingHttpHeaders, encrypted: boolean, op
 
 	if (options.origin !== undefined) {
 		if (given === options.origin) return undefined;
-		return `Origin ${given} is neither the app's origin ${options.origin} (ORIGIN) nor in allowedOrigins`;
+		return `Origin ${given} is neither the app's origin ${options.origin} nor in allowedOrigins`;
 	}
 	const host = requestHost(headers, options.proxy);
 	const scheme = requestScheme(headers, encrypted, options.proxy);
@@ -47,7 +48,7 @@ export function checkOrigin(headers: IncomingHttpHeaders, encrypted: boolean, op
 	// Behind a TLS-terminating proxy that sends no protocol header, the browser used https
 	// while this hop is plain http; adapter-node assumes https for the same reason.
 	if (!encrypted && !options.proxy.protocolHeader && given === parseOrigin(`https://${host}`)) return undefined;
-	return `Origin ${given} is not this server's origin ${scheme}://${host} (set ORIGIN, or add it to allowedOrigins)`;
+	return `Origin ${given} is not this server's origin ${scheme}://${host} (set the app's origin: ORIGIN with adapter-node 5, paths.origin with SvelteKit 3; or add it to allowedOrigins)`;
 }
 
 function requestScheme(headers: IncomingHttpHeaders, encrypted: boolean, proxy: ResolvedProxy): string {
