@@ -1,6 +1,6 @@
 import adapterNode from '@sveltejs/adapter-node';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
-import { liverpc } from 'liverpc/adapter';
+import { liverpcAdapter } from 'liverpc/adapter';
 
 /** @type {import('@sveltejs/kit').Config} */
 export const config = {
@@ -8,7 +8,7 @@ export const config = {
 	kit: {
 		// Socket.IO needs one long-lived Node process: the wrapper attaches it to the server
 		// adapter-node builds, so `node build` serves pages and sockets together.
-		adapter: liverpc(adapterNode())
+		adapter: liverpcAdapter(adapterNode())
 	}
 };
 

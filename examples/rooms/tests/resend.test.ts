@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createClient } from 'liverpc/client';
 import { useApp } from './support/app.js';
 import { sessionCookie } from './support/session.js';
+import { proxyHeaders } from './support/generation.js';
 
 // #9: a message sent twice under one key — a call whose reply was lost in a restart, a form
 // posted again after its response was lost — is stored and announced once.
@@ -51,7 +52,7 @@ describe('sending a message again with its key', () => {
 		const post = () =>
 			fetch(`${fixture.app.url}/rooms/acme-ops?/send`, {
 				method: 'POST',
-				headers: { origin: fixture.app.url, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+				headers: { origin: fixture.app.url, cookie, 'content-type': 'application/x-www-form-urlencoded', ...proxyHeaders },
 				body: new URLSearchParams({ text: 'keyed form post', key: 'form-key-0001' })
 			});
 		expect((await post()).status).toBe(200);
@@ -60,7 +61,7 @@ describe('sending a message again with its key', () => {
 		// A key that is not one is refused, without repeating it.
 		const bad = await fetch(`${fixture.app.url}/rooms/acme-ops?/send`, {
 			method: 'POST',
-			headers: { origin: fixture.app.url, cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+			headers: { origin: fixture.app.url, cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...proxyHeaders },
 			body: new URLSearchParams({ text: 'bad key', key: '<script>' })
 		});
 		const body = await bad.text();

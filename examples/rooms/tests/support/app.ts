@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { launchBrowser } from './browser.js';
+import { proxyEnv } from './generation.js';
 
 /** examples/rooms, where every app process runs. */
 export const appDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -71,7 +72,8 @@ export async function startApp(
 ): Promise<RunningApp> {
 	const port = options.port ?? (await freePort());
 	const url = `http://127.0.0.1:${port}`;
-	const env = { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, DATABASE_PATH: options.databasePath, ...options.env };
+	const proxy = mode === 'dev' ? {} : proxyEnv;
+	const env = { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, DATABASE_PATH: options.databasePath, ...proxy, ...options.env };
 	const command =
 		mode === 'build'
 			? [process.execPath, 'build']

@@ -1,11 +1,12 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { proxyHeaders } from './generation.js';
 
 /**
  * Debian's Chromium, never a downloaded one. Playwright gives every launch a fresh, empty
  * profile directory; the flags keep Chromium off the network this machine does not have.
  */
-export function launchBrowser(): Promise<Browser> {
-	return chromium.launch({
+export async function launchBrowser(): Promise<Browser> {
+	const browser = await chromium.launch({
 		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
 		headless: true,
 		args: [
@@ -18,6 +19,38 @@ export function launchBrowser(): Promise<Browser> {
 			'--no-first-run'
 		]
 	});
+	if (Object.keys(proxyHeaders).length > 0) {
+		// Every context's same-origin form posts carry what the stand-in proxy adds (see
+		// generation.ts). Only those: a header on a cross-origin request would turn it into a
+		// CORS preflight and change what the cross-origin tests see.
+		const newContext = browser.newContext.bind(browser);
+		browser.newContext = async (options) => {
+			const context = await newContext(options);
+			await context.route(
+				(url) => url.protocol === 'http:',
+				(route) => {
+					const request = route.request();
+					return request.method() === 'POST' && sameOrigin(request.url(), frameUrl(request))
+						? route.continue({ headers: { ...request.headers(), ...proxyHeaders } })
+						: route.fallback();
+				}
+			);
+			return context;
+		};
+	}
+	return browser;
+}
+
+function frameUrl(request: Request): string | undefined {
+	try {
+		return request.frame().url();
+	} catch {
+		return undefined; // a service worker's request has no frame
+	}
+}
+
+function sameOrigin(a: string, b: string | undefined): boolean {
+	return b !== undefined && URL.canParse(a) && URL.canParse(b) && new URL(a).origin === new URL(b).origin;
 }
 
 /** The seeded users; every one's password is `password`. */

@@ -1,4 +1,5 @@
 import type { SeedUser } from './browser.js';
+import { proxyHeaders } from './generation.js';
 
 /**
  * Signs in through the login form action over plain HTTP and returns the `session=…`
@@ -8,7 +9,7 @@ export async function sessionCookie(baseUrl: string, user: SeedUser): Promise<st
 	const response = await fetch(baseUrl + '/login', {
 		method: 'POST',
 		redirect: 'manual',
-		headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded' },
+		headers: { origin: baseUrl, 'content-type': 'application/x-www-form-urlencoded', ...proxyHeaders },
 		body: new URLSearchParams({ username: user, password: 'password' })
 	});
 	const cookie = response.headers.getSetCookie().find((line) => line.startsWith('session='));
