@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useApp } from './support/app.js';
 import { messageTexts, openRoom, sendMessage, signIn } from './support/browser.js';
+import { proxyHeaders } from './support/generation.js';
 
 // Must-show 3 of #3: a user of tenant B (carol, globex) cannot get into a room of tenant A
 // (acme): not by URL, not by the form action, not by frames typed into the console.
@@ -69,7 +70,7 @@ describe('tenant isolation (node build)', () => {
 	it('refuses a post to the form action of the other tenant', async () => {
 		const response = await carol.request.post(`${fixture.app.url}/rooms/acme-general?/send`, {
 			form: { text: 'carol via form' },
-			headers: { origin: fixture.app.url, accept: 'application/json' }
+			headers: { origin: fixture.app.url, accept: 'application/json', ...proxyHeaders }
 		});
 		const body = await response.json();
 		expect(body.type).toBe('failure');

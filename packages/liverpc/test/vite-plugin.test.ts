@@ -193,6 +193,20 @@ describe('liverpc() Vite plugin in dev', () => {
 		expect(await alice.send({ text: 'still' })).toMatchObject({ version: 'v2', by: 'hook-v1:alice' });
 	});
 
+	it('serves a saved contract on the next call even when the file watcher never reports the save', async () => {
+		const app = await startApp();
+		const alice = connect(app.url, 'user=alice').live(echo, { id: '1' });
+		expect(await settled(alice)).toBe('joined');
+		expect(await alice.send({ text: 'before' })).toMatchObject({ version: 'v1' });
+
+		// A missed event, made certain: Vite's watcher no longer watches the file (#10).
+		await app.server.watcher.unwatch(path.join(app.root, ECHO_FILE));
+		app.write(ECHO_FILE, edit(app.read(ECHO_FILE), "version: 'v1'", "version: 'v2'"));
+		expect(await alice.send({ text: 'after' })).toMatchObject({ version: 'v2', text: 'after', joins: 1 });
+		app.write(ECHO_FILE, edit(app.read(ECHO_FILE), "version: 'v2'", "version: 'v3'"));
+		expect(await alice.send({ text: 'again' })).toMatchObject({ version: 'v3', text: 'again', joins: 1 });
+	});
+
 	it('answers 500 with a logged id while a contract does not compile, and serves the fix without a restart', async () => {
 		const app = await startApp();
 		const room = connect(app.url, 'user=alice').live(echo, { id: '1' });

@@ -8,6 +8,7 @@ import { findSocketFiles, isContractFile, routeIdOf } from '../../core/socket-fi
 import { registerSocketsLoader, socketsEntrySource, SOCKETS_ENTRY_ID } from '../../core/sockets-entry.js';
 import { readInstalledPackage, readKitVersion, type KitVersion } from '../../core/kit-version.js';
 import { attachDevServer } from './dev-server.js';
+import { reloadEditedFiles } from './edited-files.js';
 import { kitServerModuleLoader } from './kit-module-loader.js';
 
 /**
@@ -86,7 +87,7 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 		},
 
 		configureServer(server) {
-			attachDevServer(server, { routesDir, hooksBase }, kitServerModuleLoader(server, kit));
+			attachDevServer(server, { routesDir, hooksBase }, reloadEditedFiles(server, kitServerModuleLoader(server, kit)));
 		},
 
 		buildEnd(error) {
