@@ -73,6 +73,16 @@ describe('the production entry written over adapter-node output', () => {
 	const envModule = 'export const env = (name, fallback) => (name in process.env ? process.env[name] : fallback);\n';
 	const serverModule = 'export const server = { stand_in: true }; export const host = "0.0.0.0"; export const port = "3000"; export const path = false;\n';
 
+	/** What adapter-node 6 writes, with `paths.origin` as the given JavaScript expression. */
+	const adapterNode6Output = (origin: string) => ({
+		'index.js': "export * from './server/adapter-index.js';\n",
+		'handler.js': "export * from './server/handler.js';\n",
+		'adapter-node.js': `export const origin = ${origin};\n`,
+		'server/adapter-index.js': serverModule,
+		'server/handler.js': '',
+		'server/adapter-env.js': envModule
+	});
+
 	/** Runs build/index.js and returns the options it attached with. */
 	async function runEntry(out: string): Promise<AttachOptions> {
 		let attached: AttachOptions | undefined;
@@ -116,14 +126,7 @@ describe('the production entry written over adapter-node output', () => {
 	});
 
 	it("adapter-node 6: takes SvelteKit 3's paths.origin, and says that ORIGIN is not read", async () => {
-		const out = writeOutput({
-			'index.js': "export * from './server/adapter-index.js';\n",
-			'handler.js': "export * from './server/handler.js';\n",
-			'adapter-node.js': 'export const origin = "https://chat.example.com";\n',
-			'server/adapter-index.js': serverModule,
-			'server/handler.js': '',
-			'server/adapter-env.js': envModule
-		});
+		const out = writeOutput(adapterNode6Output('"https://chat.example.com"'));
 		expect(writeProductionEntry(out).generation).toBe(6);
 
 		process.env.ORIGIN = 'https://stale.example.com';
@@ -140,13 +143,7 @@ describe('the production entry written over adapter-node output', () => {
 	});
 
 	it('adapter-node 6 without paths.origin: the origin comes from each request', async () => {
-		const out = writeOutput({
-			'index.js': "export * from './server/adapter-index.js';\n",
-			'handler.js': '',
-			'adapter-node.js': 'export const origin = undefined;\n',
-			'server/adapter-index.js': serverModule,
-			'server/adapter-env.js': envModule
-		});
+		const out = writeOutput(adapterNode6Output('undefined'));
 		writeProductionEntry(out);
 		process.env.ORIGIN = 'https://stale.example.com';
 		const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
