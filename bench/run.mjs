@@ -2,12 +2,19 @@
 // LiveRPC vs raw Socket.IO (and raw ws, the floor) in one run on one machine.
 //   npm run bench               full: 3 repeats, rooms of 1,000 and 5,000
 //   npm run bench -- --quick    under two minutes: 1 repeat, smaller counts
-//   --only calls,room,handshakes   --repeats N   --profile
-//   --engines    also runs LiveRPC with `bufferutil` under ws (and --ws-engine <module>, a
-//                Socket.IO wsEngine such as eiows, where one installs)
+//   --only calls,room,handshakes,flood   --repeats N   --profile
+//   --impls raw-socketio,liverpc   only these implementations (names in IMPLS below)
+//   --node <path>          the Node that runs the server and load processes (or BENCH_NODE;
+//                          default: the one running this script)
+//   --node-flags "<flags>" Node flags for those processes (or BENCH_NODE_FLAGS), e.g.
+//                          "--experimental-async-context-frame" on Node 22
+//   --engines    also runs LiveRPC with `bufferutil` under ws, and raw Socket.IO and LiveRPC
+//                on eiows (a native Socket.IO wsEngine) when it loads in that Node
+//   --eiows <dir>          where eiows is (or BENCH_EIOWS): the package, or a folder whose
+//                          node_modules holds it; default: a plain `eiows` install
 // Every server and every load generator is a process of its own; traffic goes to
 // 127.0.0.1 only, and every loop is bounded in count and time.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -44,11 +51,21 @@ const config = {
 		{ attackers: 4, lanes: 50, durationMs: 2500, paceMs: 20 },
 		{ attackers: 2, lanes: 5, durationMs: 300, paceMs: 20 }
 	),
-	wsEngine: option('ws-engine', undefined),
 	// --profile writes a V8 CPU profile of every server process to results/profiles/.
 	profile: flag('profile')
 };
 const scenarios = option('only', 'calls,room,handshakes,flood').split(',');
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+// The Node of the server and load processes, and its flags; a reader of the table must
+// see which Node ran, so it is asked for its version before anything runs.
+const node = {
+	path: option('node', process.env.BENCH_NODE || process.execPath),
+	flags: option('node-flags', process.env.BENCH_NODE_FLAGS || '').split(/\s+/).filter(Boolean)
+};
+node.version = execFileSync(node.path, [...node.flags, '-p', 'process.version'], { encoding: 'utf8' }).trim();
+node.label = `node ${node.version}${node.flags.length ? ` ${node.flags.join(' ')}` : ''}`;
+
 // Each implementation: which server and load modules it runs, and with what environment.
 // ws picks up `bufferutil` when it is installed; only the engine comparison may use it, so
 // every other run is plain ws on both sides.
@@ -56,25 +73,45 @@ const IMPLS = {
 	'raw-socketio': { code: 'raw-socketio' },
 	liverpc: { code: 'liverpc' },
 	'raw-ws': { code: 'raw-ws' },
-	'liverpc+bufferutil': { code: 'liverpc', bufferutil: true }
+	// Raw Socket.IO whose handlers run inside AsyncLocalStorage.run(), as LiveRPC's do.
+	'raw-socketio+als': { code: 'raw-socketio', env: { BENCH_ALS: '1' } },
+	'liverpc+bufferutil': { code: 'liverpc', bufferutil: true },
+	'raw-socketio+eiows': { code: 'raw-socketio', wsEngine: 'eiows' },
+	'liverpc+eiows': { code: 'liverpc', wsEngine: 'eiows' }
 };
-const impls = ['raw-socketio', 'liverpc', 'raw-ws', ...(flag('engines') ? ['liverpc+bufferutil'] : [])];
-const here = fileURLToPath(new URL('.', import.meta.url));
+const askedImpls = option('impls', undefined)?.split(',');
+for (const impl of askedImpls ?? []) if (!IMPLS[impl]) throw new Error(`--impls: no implementation '${impl}' (${Object.keys(IMPLS).join(', ')})`);
+let impls = askedImpls ?? ['raw-socketio', 'liverpc', 'raw-ws', ...(flag('engines') ? ['liverpc+bufferutil', 'raw-socketio+eiows', 'liverpc+eiows'] : [])];
+
+// eiows is built for one exact Node release: ask that Node whether it loads, and say so.
+const engines = {};
+if (impls.some((impl) => IMPLS[impl].wsEngine === 'eiows')) {
+	const dir = option('eiows', process.env.BENCH_EIOWS || '');
+	const probe = execFileSync(node.path, [...node.flags, `${here}lib/ws-engine.mjs`, 'eiows', ...(dir ? [dir] : [])], { encoding: 'utf8' });
+	engines.eiows = { asked: dir || '(a plain eiows install)', ...JSON.parse(probe.trim().split('\n').pop()) };
+	if (!engines.eiows.available) impls = impls.filter((impl) => IMPLS[impl].wsEngine !== 'eiows');
+}
 
 /** Starts one server and one load process for `impl`; `body` drives them; both are ended after. */
 async function session(impl, body, extraEnv = {}) {
-	const { code, bufferutil } = IMPLS[impl];
-	const env = { ...process.env, ...extraEnv };
+	const { code, bufferutil, wsEngine, env: implEnv } = IMPLS[impl];
+	const env = { ...process.env, ...implEnv, ...extraEnv };
 	if (bufferutil) delete env.WS_NO_BUFFER_UTIL;
 	else env.WS_NO_BUFFER_UTIL = '1';
 	const profile = (role) =>
 		config.profile ? ['--cpu-prof', `--cpu-prof-dir=${here}results/profiles`, `--cpu-prof-name=${role}-${impl}-${Date.now()}.cpuprofile`] : [];
-	const server = fork(`${here}server/main.mjs`, [code, ...(config.wsEngine && code !== 'raw-ws' ? [config.wsEngine] : [])], {
-		execArgv: ['--expose-gc', ...profile('server')],
+	const server = fork(`${here}server/main.mjs`, [code, ...(wsEngine ? [engines[wsEngine].file] : [])], {
+		execPath: node.path,
+		execArgv: [...node.flags, '--expose-gc', ...profile('server')],
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 		env
 	});
-	const load = fork(`${here}load/main.mjs`, [code], { execArgv: profile('load'), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
+	const load = fork(`${here}load/main.mjs`, [code], {
+		execPath: node.path,
+		execArgv: [...node.flags, ...profile('load')],
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+		env
+	});
 	const askServer = requester(server);
 	const askLoad = requester(load);
 	const cpuAt = {};
@@ -164,7 +201,12 @@ const scenarioRuns = {
 			async ({ url, askServer, askLoad, env }) => {
 				// The attackers get a load process of their own, so the victim's timings are not
 				// delayed by the attackers' own event loop.
-				const attackers = fork(`${here}load/main.mjs`, [IMPLS[impl].code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env });
+				const attackers = fork(`${here}load/main.mjs`, [IMPLS[impl].code], {
+					execPath: node.path,
+					execArgv: node.flags,
+					stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+					env
+				});
 				const askAttackers = requester(attackers);
 				try {
 					await askLoad('connect', { url, n: 1 });
@@ -211,7 +253,19 @@ const scenarioRuns = {
 
 const started = Date.now();
 const samples = {}; // impl -> figure -> [values]
-console.log(`LiveRPC bench (${smoke ? 'smoke' : quick ? 'quick' : 'full'}): ${config.repeats} repeat(s), scenarios ${scenarios.join(', ')}, ${os.cpus().length} cores, node ${process.version}`);
+console.log(
+	`LiveRPC bench (${smoke ? 'smoke' : quick ? 'quick' : 'full'}): ${config.repeats} repeat(s), scenarios ${scenarios.join(', ')}, ${os.cpus().length} cores`
+);
+console.log(`  server and load processes: ${node.label} (${node.path})`);
+console.log(`  implementations: ${impls.join(', ')}`);
+if (engines.eiows) {
+	const { available, version, file, reason, asked } = engines.eiows;
+	console.log(
+		available
+			? `  eiows ${version}: loads in ${node.version} (${file})`
+			: `  eiows: UNAVAILABLE in ${node.version}, its columns are left out. Looked in ${asked}: ${reason}`
+	);
+}
 for (let repeat = 0; repeat < config.repeats; repeat++) {
 	for (const scenario of scenarios) {
 		// Rotate the order so no implementation always runs first (or last) in a repeat.
@@ -220,7 +274,7 @@ for (let repeat = 0; repeat < config.repeats; repeat++) {
 			const t = Date.now();
 			const figures = await scenarioRuns[scenario](impl);
 			for (const [name, value] of Object.entries(figures)) ((samples[impl] ??= {})[name] ??= []).push(value);
-			console.log(`  repeat ${repeat + 1} ${scenario.padEnd(10)} ${impl.padEnd(12)} ${((Date.now() - t) / 1000).toFixed(1)} s`);
+			console.log(`  repeat ${repeat + 1} ${scenario.padEnd(10)} ${impl.padEnd(18)} ${((Date.now() - t) / 1000).toFixed(1)} s`);
 		}
 	}
 }
@@ -229,13 +283,17 @@ const summary = Object.fromEntries(
 	Object.entries(samples).map(([impl, figures]) => [impl, Object.fromEntries(Object.entries(figures).map(([name, values]) => [name, summarize(values)]))])
 );
 const rows = ratioRows(summary);
-printReport(rows);
+printReport(rows, `${node.label}${engines.eiows && !engines.eiows.available ? '; eiows unavailable' : ''}`);
 
 const results = {
 	when: new Date().toISOString(),
 	quick,
 	config,
 	machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+	// The Node that ran the server and load processes (machine.node ran only this script).
+	node: { version: node.version, flags: node.flags, path: node.path },
+	impls,
+	engines,
 	seconds: (Date.now() - started) / 1000,
 	summary,
 	rows

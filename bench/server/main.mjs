@@ -3,11 +3,13 @@
 import http from 'node:http';
 import v8 from 'node:v8';
 import { serveRequests, now } from '../lib/ipc.mjs';
+import { loadEngine } from '../lib/ws-engine.mjs';
 
 const impl = process.argv[2];
-const wsEngineName = process.argv[3];
+// The file of a Socket.IO wsEngine (eiows) that run.mjs found loadable by this Node.
+const wsEngineFile = process.argv[3];
 const { start } = await import(`./${impl}.mjs`);
-const wsEngine = wsEngineName ? (await import(wsEngineName)).Server : undefined;
+const wsEngine = wsEngineFile ? loadEngine(wsEngineFile) : undefined;
 
 const httpServer = http.createServer((req, res) => res.writeHead(404).end());
 const server = start(httpServer, { wsEngine });
