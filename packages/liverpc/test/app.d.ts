@@ -6,6 +6,10 @@ declare global {
 			/** Which handshake of this test server produced these locals (1, 2, …). */
 			handshake?: number;
 		}
+		// More fields of error bodies, as an app adds them (#11).
+		interface SocketError {
+			code?: string;
+		}
 	}
 }
 export {};

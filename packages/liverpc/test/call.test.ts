@@ -64,6 +64,28 @@ describe('calls', () => {
 		expect(error.status).toBe(400);
 	});
 
+	it('delivers what its wire type says: a Date as its string, a Map or Set as {}, undefined fields left out (#11)', async () => {
+		const { url } = await startServer();
+		const room = connect(url).live(notes);
+		await eventually(() => expect(room.status).toBe('joined'));
+		const sent = await room.stats();
+		// Compared with what WireValue<…> promises, field by field, at run time.
+		expect(sent).toStrictEqual({
+			at: '2026-01-02T00:00:00.000Z',
+			tags: {},
+			byUser: {},
+			list: ['2026-01-03T00:00:00.000Z', null],
+			pair: ['2026-01-04T00:00:00.000Z', 7]
+		});
+		expect('note' in sent).toBe(false);
+		expect(await room.nothing()).toBeNull();
+		// An input that may be undefined: no argument, or the input.
+		expect(await room.maybe()).toBe(-1);
+		expect(await room.maybe({ n: 4 })).toBe(8);
+		// A schema that takes neither null nor undefined still refuses a call with nothing.
+		expect((await rejection(room.label(undefined as never))).status).toBe(400);
+	});
+
 	it('passes an expected error through as it is', async () => {
 		const { room } = await joinedChat();
 		const error = await rejection(room.forbidden());

@@ -2,8 +2,8 @@
 // `@ts-expect-error` fails the check if the line below it stops being an error, so these
 // prove that wrong inputs, outputs and payloads are compile errors.
 import * as v from 'valibot';
-import { createClient, type Room } from 'liverpc/client';
-import { call, event, join } from 'liverpc/server';
+import { createClient, type Room, type WireValue } from 'liverpc/client';
+import { call, event, join, type RoomCall, type RoomEvent, type RoomJoin } from 'liverpc/server';
 import type * as chat from '../fixtures/routes/rooms/[roomId]/chat.socket.js';
 import type * as notes from '../fixtures/routes/notes/notes.socket.js';
 import type { ChatMessage } from '../fixtures/store.js';
@@ -104,3 +104,66 @@ createClient({ url: 'http://127.0.0.1:1', callTimeout: '10s' });
 event<ChatMessage>({ id: 'seq', history: () => ({ events: [], complete: false }) });
 // @ts-expect-error the events of a page are payloads too
 event<ChatMessage>({ id: 'seq', history: () => ({ events: [{ text: 'x' }], complete: false }) });
+
+// #11: the page's types say what arrives over the socket, not what the server declared.
+interface Sent {
+	at: Date;
+	tags: Set<string>;
+	byUser: Map<string, number>;
+	note: string | undefined;
+	optional?: number;
+	onClick: () => void;
+	list: Array<Date | undefined>;
+	pair: [Date, number];
+}
+declare const wireRoom: Room<{
+	stats: RoomCall<void, Sent>;
+	nothing: RoomCall<void, undefined>;
+	maybe: RoomCall<{ n: number } | undefined, number>;
+	changed: RoomEvent<{ at: Date }>;
+	enter: RoomJoin<{ since: Date }>;
+}>;
+async function wire() {
+	const sent = await wireRoom.stats();
+	const at: string = sent.at;
+	// @ts-expect-error a Date arrives as its ISO string
+	const date: Date = sent.at;
+	const tags: Record<string, never> = sent.tags;
+	// @ts-expect-error a Set arrives as {}
+	sent.tags.has('x');
+	// @ts-expect-error a Map arrives as {}
+	sent.byUser.get('x');
+	// A field holding undefined is left out: it may be missing.
+	const note: string | undefined = sent.note;
+	// @ts-expect-error so it is optional, not a required string | undefined
+	const required: { note: string | undefined } = sent;
+	// @ts-expect-error functions are left out
+	sent.onClick();
+	const list: Array<string | null> = sent.list;
+	const pair: [string, number] = sent.pair;
+	// undefined as the whole value arrives as null.
+	const nothing: null = await wireRoom.nothing();
+	wireRoom.on('changed', (payload) => {
+		const changedAt: string = payload.at;
+		void changedAt;
+	});
+	const since: string | undefined = wireRoom.joined?.since;
+	return [at, date, tags, note, required, list, pair, nothing, since, sent.optional];
+}
+void wire;
+type Big = WireValue<{ id: bigint }>;
+// @ts-expect-error a bigint cannot be sent (JSON.stringify throws)
+const big: Big = { id: 1n };
+void big;
+
+// A call whose input may be undefined takes no argument, or its input.
+void wireRoom.maybe();
+void wireRoom.maybe({ n: 1 });
+// @ts-expect-error the input is still checked when given
+void wireRoom.maybe({ n: 'one' });
+
+// An error body has the fields LiveRPC sends and those the app declares in App.SocketError.
+const code: string | undefined = chatRoom.error?.code;
+void code;
+// @ts-expect-error a misspelled field is a compile error: no index signature
+void chatRoom.error?.mesage;

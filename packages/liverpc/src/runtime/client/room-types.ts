@@ -2,6 +2,7 @@ import type { RoomCall } from '../server/call.js';
 import type { RoomEvent } from '../server/event.js';
 import type { RoomJoin } from '../server/join.js';
 import type { ErrorBody } from '../shared/protocol.js';
+import type { WireValue } from './wire-value.js';
 
 // Type-level only: how `import * as chat from './chat.socket'` becomes a typed room handle.
 // The real module's types reach the page even though the browser loads only its stub.
@@ -45,11 +46,15 @@ export type JoinReplyOf<M> = {
  */
 export type EventPayloadOf<M, E extends keyof M> = M[E] extends RoomEvent<infer Payload> ? Payload : never;
 
+// A call whose input may be left out (no schema, or a schema that accepts `undefined`) takes
+// no argument; its output is typed as it arrives (#11).
 type CallMethod<C> =
 	C extends RoomCall<infer Input, infer Output>
 		? [Input] extends [void]
-			? () => Promise<Output>
-			: (input: Input) => Promise<Output>
+			? () => Promise<WireValue<Output>>
+			: undefined extends Input
+				? (input?: Input) => Promise<WireValue<Output>>
+				: (input: Input) => Promise<WireValue<Output>>
 		: never;
 
 /**
@@ -65,16 +70,19 @@ export interface RoomBase<M> {
 	readonly status: RoomStatus;
 	/** Why the room was rejected (or the connection refused): `{ status, message }`. */
 	readonly error: ErrorBody | undefined;
-	/** The join reply, renewed on every re-join. */
-	readonly joined: JoinReplyOf<M> | undefined;
+	/**
+	 * The join reply as it arrives (see {@link WireValue}), renewed on every re-join. It is a
+	 * field of the join's answer, so a reply of `undefined` stays `undefined`.
+	 */
+	readonly joined: WireValue<Exclude<JoinReplyOf<M>, undefined>> | undefined;
 	/**
 	 * False when the last re-join could not give this room every event it missed while
 	 * disconnected (the server's buffer no longer had them and no event of the room has a
 	 * `history`): the page should rebuild what it shows from `joined`. True otherwise.
 	 */
 	readonly resumed: boolean;
-	/** Listens to one of the room's events; returns a function that stops listening. */
-	on<E extends EventNames<M>>(name: E, listener: (payload: EventPayloadOf<M, E>) => void): () => void;
+	/** Listens to one of the room's events, whose payload is typed as it arrives; returns a function that stops listening. */
+	on<E extends EventNames<M>>(name: E, listener: (payload: WireValue<EventPayloadOf<M, E>>) => void): () => void;
 	/** Leaves the room (once every handle of the same room has left, the server is told). */
 	leave(): void;
 }

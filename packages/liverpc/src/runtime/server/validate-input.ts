@@ -22,8 +22,18 @@ export function validateInput(schema: StandardSchema | undefined, input: unknown
 		if (input !== null && input !== undefined) throw new InvalidInputError([{ path: [], message: 'This call takes no input' }]);
 		return undefined;
 	}
-	const result = schema['~standard'].validate(input);
-	return isThenable(result) ? Promise.resolve(result).then((settled) => unwrap(settled, input)) : unwrap(result, input);
+	const standard = schema['~standard'];
+	const result = standard.validate(input);
+	// A call made with no argument arrives as null: JSON has no undefined. When the schema
+	// refuses null, the caller may have meant "no input", which an optional schema accepts
+	// (#11); the answer is then the schema's, for undefined. Only this failure path pays.
+	const orNothing = (settled: StandardResult<unknown>) => {
+		if (!settled.issues || input !== null) return unwrap(settled, input);
+		const nothing = standard.validate(undefined);
+		const retry = (second: StandardResult<unknown>) => (second.issues ? unwrap(settled, input) : second.value);
+		return isThenable(nothing) ? Promise.resolve(nothing).then(retry) : retry(nothing);
+	};
+	return isThenable(result) ? Promise.resolve(result).then(orNothing) : orNothing(result);
 }
 
 // Enough issues to fix a form; an input with a thousand bad fields gets no longer answer.

@@ -51,12 +51,33 @@ export interface ValidationIssue {
  * {#if room.error}<p role="alert">{room.error.status}: {room.error.message}</p>{/if}
  * ```
  */
-export interface ErrorBody {
+export interface ErrorBody extends App.SocketError {
 	status: number;
 	message: string;
 	id?: string;
 	issues?: ValidationIssue[];
-	[key: string]: unknown;
+}
+
+declare global {
+	namespace App {
+		/**
+		 * More fields of every error body a page receives (`room.error`, `LiveError.body`),
+		 * as SvelteKit's `App.Error` adds fields to its errors. Declare them in `src/app.d.ts`;
+		 * `handleError` in `src/hooks.socket.ts` returns them. Without a declaration an error
+		 * body has only `status`, `message`, `id` and `issues`, so a misspelled field is a
+		 * compile error (#11).
+		 *
+		 * @example
+		 * ```ts
+		 * declare global {
+		 *   namespace App {
+		 *     interface SocketError { code?: string }
+		 *   }
+		 * }
+		 * ```
+		 */
+		interface SocketError {}
+	}
 }
 
 /** One event delivered inside a join ack: name, payload, seq in the log (0: from `history`), id. */
