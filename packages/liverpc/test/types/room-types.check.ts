@@ -167,3 +167,12 @@ const code: string | undefined = chatRoom.error?.code;
 void code;
 // @ts-expect-error a misspelled field is a compile error: no index signature
 void chatRoom.error?.mesage;
+
+// live() takes a room contract module, and says so for anything else (#11).
+import { live } from 'liverpc/client';
+declare const chatModule: typeof chat;
+void live(chatModule, { roomId: '1' }).send({ text: 'typed through live()' });
+// @ts-expect-error Math is not a room contract module
+void live(Math);
+// @ts-expect-error an empty object is not one either
+void client.live({});

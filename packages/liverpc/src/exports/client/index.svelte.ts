@@ -3,7 +3,7 @@
 import { onDestroy } from 'svelte';
 import { LiveClient, type ClientOptions } from '../../runtime/client/live-client.js';
 import { runesState } from '../../runtime/client/reactive-state.svelte.js';
-import type { Room } from '../../runtime/client/room-types.js';
+import type { ContractModuleCheck, Room } from '../../runtime/client/room-types.js';
 import { serverRenderedRoom } from '../../runtime/client/server-rendered-room.js';
 import { tabClientAccessor } from '../../runtime/client/tab-client.js';
 
@@ -17,9 +17,9 @@ export type { ErrorBody, ValidationIssue } from '../../runtime/shared/protocol.j
 const tabClient = tabClientAccessor(runesState);
 
 /** See `live` in `./index.ts`; here the room is also left when the calling component is destroyed. */
-export function live<M extends object>(contract: M, params?: Record<string, string>): Room<M> {
-	if (typeof window === 'undefined') return serverRenderedRoom(contract);
-	const room = tabClient().live(contract, params);
+export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, params?: Record<string, string>): Room<M> {
+	if (typeof window === 'undefined') return serverRenderedRoom(contract as M);
+	const room = tabClient().live<M>(contract, params);
 	try {
 		onDestroy(() => room.leave());
 	} catch {

@@ -21,7 +21,7 @@ export function readContractShape(module: Record<string, unknown>): ContractShap
 		if (!identity) continue;
 		if (identity.route === undefined) {
 			throw new Error(
-				`live(): export '${name}' has no route id yet. In the browser the Vite plugin provides it; in Node, attach the contract to a server first.`
+				`live(): export '${name}' has no route id yet. In a page the Vite plugin gives it: is liverpc() from 'liverpc/vite' in vite.config plugins, after sveltekit()? In Node, attach the contract to a server first.`
 			);
 		}
 		route ??= identity.route;

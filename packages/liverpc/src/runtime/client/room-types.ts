@@ -98,3 +98,22 @@ export interface RoomBase<M> {
  * ```
  */
 export type Room<M> = RoomBase<M> & { readonly [K in CallNames<M>]: CallMethod<M[K]> };
+
+// A contract export: a builder's value, or the marker the browser stub holds in its place.
+type ContractExportNames<M> = {
+	[K in keyof M]: M[K] extends RoomCall<any, any> | RoomEvent<any> | RoomJoin<any> | { readonly '~liverpc': { readonly kind: string } } ? K : never;
+}[keyof M];
+
+/**
+ * `unknown` for a room contract module (one with a `join`, `call` or `event` export), and
+ * for anything else a type no value has, whose one key says what `live()` wanted: so
+ * `live(Math)` or `live({})` is a compile error that names the fix (#11).
+ *
+ * @example
+ * ```ts
+ * declare function open<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>): void;
+ * ```
+ */
+export type ContractModuleCheck<M> = [ContractExportNames<M>] extends [never]
+	? { 'live() takes a room contract module: import * as chat from "./chat.socket"': never }
+	: unknown;
