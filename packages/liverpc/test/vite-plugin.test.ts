@@ -362,6 +362,20 @@ describe('liverpc() Vite plugin in dev', () => {
 		await eventually(() => expect(seen).toEqual([{ text: 'fresh instance', by: 'server' }]));
 		expect(await alice.send({ text: 'x' })).toMatchObject({ version: 'v3' });
 	});
+	it('warns once, in the dev server log, when the hook returns locals that are not plain data (#11)', async () => {
+		const app = await startApp();
+		const warn = vi.spyOn(app.server.config.logger, 'warn');
+		app.write(HOOKS_FILE, edit(app.read(HOOKS_FILE), "tenantId: 'vite' }", "tenantId: 'vite', seen: new Map() }"));
+		await eventually(async () => {
+			const room = connect(app.url, 'user=alice').live(echo, { id: '1' });
+			expect(await settled(room)).toBe('joined');
+			expect(warn.mock.calls.map(([message]) => message).join('\n')).toContain('locals.user.seen is a Map');
+		}, 8000, 200);
+		const advice = warn.mock.calls.filter(([message]) => message.includes('locals.user.seen'));
+		expect(advice).toHaveLength(1);
+		expect(advice[0]![0]).toContain('Return only plain data the handlers need');
+	});
+
 	it("applies the options hooks.socket.ts exports, as node build does, and their edits to new connections", async () => {
 		const app = await startApp();
 		const hooks = app.read(HOOKS_FILE);

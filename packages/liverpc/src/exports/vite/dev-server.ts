@@ -6,6 +6,7 @@ import { createLiveServer, type LiveServer, type ReconfigurableLiveServer } from
 import type { SocketHooks } from '../../runtime/server/socket-hook.js';
 import { findSocketFiles, isContractFile, type SocketFiles } from '../../core/socket-files.js';
 import type { LoadServerModule } from './kit-module-loader.js';
+import { createLocalsAdvice } from './locals-advice.js';
 
 /** Where the dev server finds the app's socket files. */
 export interface DevSocketPaths {
@@ -93,7 +94,8 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths, load
 	vite.watcher.on('add', rescan);
 	vite.watcher.on('unlink', rescan);
 
-	server = createLiveServer(httpServer, { hooks, contracts, options: resolveOptions(undefined), refresh });
+	const inspectLocals = createLocalsAdvice((message) => vite.config.logger.warn(message));
+	server = createLiveServer(httpServer, { hooks, contracts, options: resolveOptions(undefined), refresh, inspectLocals });
 	httpServer.once('close', () => void server.shutdown({ timeout: 0 }));
 	return server;
 }

@@ -17,8 +17,9 @@ import { assertHookResult, HandshakeInput, type SocketHooks } from './socket-hoo
  * `connect_error`'s `data`.
  *
  * @param hooks read on every handshake (the dev server swaps them on edit)
+ * @param inspectLocals the dev server's check of what the hook returned; unset in production
  */
-export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSettings) {
+export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, inspectLocals?: (locals: App.SocketLocals) => void) {
 	const accept = (socket: Socket, next: HandshakeNext, resolved: unknown, ticket: number) => {
 		try {
 			assertHookResult(resolved);
@@ -28,6 +29,7 @@ export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSett
 		// A revoke() while the hook ran: what it read may be what was revoked (#8).
 		if (revokedSince(ticket, resolved.locals)) return refuseHandshake(socket, next, SESSION_CHANGED, 'socket hook', hooks);
 		(socket.data as ConnectionData) = { locals: resolved.locals };
+		inspectLocals?.(resolved.locals);
 		releaseHandshakeRequest(socket);
 		next();
 	};

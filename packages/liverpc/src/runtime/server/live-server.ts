@@ -63,6 +63,8 @@ export interface LiveServerParts {
 	 * loads edited files there. Production leaves it unset, and the hot paths do not see it.
 	 */
 	refresh?: () => Promise<void>;
+	/** Sees the `locals` of every admitted handshake when set: the dev server's advice on them. */
+	inspectLocals?: (locals: App.SocketLocals) => void;
 }
 
 const RESTARTING = new SocketError(503, 'The server is restarting');
@@ -130,7 +132,7 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	let onJoin = membership.onJoin as Listener;
 	let onLeave = membership.onLeave as Listener;
 	let onCall = calls.onCall as Listener;
-	const handshake = createHandshakeMiddleware(hooks, settings);
+	const handshake = createHandshakeMiddleware(hooks, settings, parts.inspectLocals);
 	let middleware = (socket: Socket, next: HandshakeNext) => {
 		if (lifecycle.accepting) handshake(socket, next);
 		else refuseHandshake(socket, next, RESTARTING, 'shutdown', hooks);
