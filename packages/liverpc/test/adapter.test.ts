@@ -36,6 +36,29 @@ describe('liverpcAdapter() wrapper', () => {
 		expect(() => liverpcAdapter({ name: 'x' } as never)).toThrow(TypeError);
 	});
 
+	it('fails the build when the app has socket files but the server build has none (#11)', async () => {
+		const root = mkdtempSync(path.join(os.tmpdir(), 'liverpc-adapt-'));
+		try {
+			mkdirSync(path.join(root, 'server'));
+			mkdirSync(path.join(root, 'routes/chat'), { recursive: true });
+			writeFileSync(path.join(root, 'routes/chat/chat.socket.ts'), '');
+			writeFileSync(path.join(root, 'server/index.js'), 'export const server = {};\n');
+			const builder = { getServerDirectory: () => path.join(root, 'server'), config: { kit: { files: { routes: path.join(root, 'routes') } } }, log: { minor() {} } };
+			const wrapped = liverpcAdapter(adapterNode({ out: path.join(root, 'build') }), { out: path.join(root, 'build') });
+			await expect(wrapped.adapt(builder as never)).rejects.toThrow(
+				/the app has 1 socket file \(.*chat\.socket\.ts\) but the server build has none: add liverpc\(\) from 'liverpc\/vite' to the Vite config's plugins, after sveltekit\(\)/
+			);
+			// Once SvelteKit's server entry registers the socket files, adapter-node runs (and fails
+			// on this stand-in builder for a reason of its own).
+			writeFileSync(path.join(root, 'server/index.js'), 'globalThis[Symbol.for("liverpc.sockets")] = () => {};\n');
+			const failure = await Promise.resolve(wrapped.adapt(builder as never)).catch((error: Error) => error);
+			expect(failure).toBeInstanceOf(Error);
+			expect((failure as Error).message).not.toMatch(/socket file/);
+		} finally {
+			rmSync(root, { recursive: true, force: true });
+		}
+	});
+
 	it('keeps the old name liverpc() working, with one deprecation warning', () => {
 		const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
 		try {

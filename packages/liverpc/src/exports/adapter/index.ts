@@ -1,6 +1,10 @@
 // Public entry `liverpc/adapter`: wraps adapter-node, in `vite.config.ts` or `svelte.config.js`.
-import type { Adapter } from '@sveltejs/kit';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Adapter, Builder } from '@sveltejs/kit';
 import { writeProductionEntry } from '../../core/adapter/production-entry.js';
+import { findSocketFiles } from '../../core/socket-files.js';
+import { SOCKETS_LOADER } from '../../core/sockets-entry.js';
 import { checkAdapterNodeVersion, readKitVersion } from '../../core/kit-version.js';
 
 /**
@@ -65,11 +69,38 @@ export function liverpcAdapter(adapter: Adapter, options: LiveRpcAdapterOptions 
 			}
 			// A mismatched pair fails here, before adapter-node writes output LiveRPC cannot read.
 			checkAdapterNodeVersion(process.cwd(), readKitVersion(process.cwd()));
+			checkSocketsBuilt(builder);
 			await adapter.adapt(builder);
 			builder.log.minor('Adding LiveRPC to the Node server');
 			writeProductionEntry(out);
 		}
 	};
+}
+
+/**
+ * Fails the build when the app has socket files but the server build does not carry them:
+ * the Vite plugin is missing from the Vite config, and `node build` would serve pages with
+ * every socket refused (#11).
+ */
+function checkSocketsBuilt(builder: Builder): void {
+	// Looked for in every server file: the bundler may move the entry's code into a chunk.
+	if (someFileContains(builder.getServerDirectory(), SOCKETS_LOADER)) return;
+	const routes = path.resolve(builder.config.kit.files?.routes ?? 'src/routes');
+	const files = findSocketFiles(routes, path.resolve('src/hooks.socket'));
+	const count = files.contracts.length + (files.hooks ? 1 : 0);
+	if (count === 0) return;
+	throw new Error(
+		`liverpcAdapter(): the app has ${count} socket file${count === 1 ? '' : 's'} (${path.relative(process.cwd(), files.hooks ?? files.contracts[0]!.file)}${count > 1 ? ', …' : ''}) but the server build has none: add liverpc() from 'liverpc/vite' to the Vite config's plugins, after sveltekit().`
+	);
+}
+
+function someFileContains(dir: string, text: string): boolean {
+	if (!existsSync(dir)) return false;
+	return readdirSync(dir, { withFileTypes: true }).some((entry) => {
+		const file = path.join(dir, entry.name);
+		if (entry.isDirectory()) return someFileContains(file, text);
+		return entry.name.endsWith('.js') && readFileSync(file, 'utf8').includes(text);
+	});
 }
 
 let warnedDeprecated = false;
