@@ -3,8 +3,8 @@ import { useApp, type AppMode } from './support/app.js';
 import { messageTexts, openRoom, sendMessage, signIn } from './support/browser.js';
 
 // Must-show 2 of #3: two users of one tenant, in two browser contexts, chat live both ways,
-// against the production build and against `vite dev`.
-describe.each<AppMode>(['build', 'dev'])('live chat between two users of one tenant (%s)', (mode) => {
+// against the production build, `vite dev` and `vite preview` (#11).
+describe.each<AppMode>(['build', 'dev', 'preview'])('live chat between two users of one tenant (%s)', (mode) => {
 	const fixture = useApp(mode);
 
 	it('delivers each message to the other tab without a reload', async () => {

@@ -16,9 +16,10 @@ export const appDir = fileURLToPath(new URL('../..', import.meta.url));
  * How the app is served:
  * - `build`: `node build`, adapter-node's output wrapped by liverpc/adapter;
  * - `dev`: `vite dev`, with the plugin serving sockets on Vite's own server;
- * - `custom`: `node server.js`, the custom-server example around `build/handler.js`.
+ * - `custom`: `node server.js`, the custom-server example around `build/handler.js`;
+ * - `preview`: `vite preview`, SvelteKit's preview of the build, with the plugin serving sockets.
  */
-export type AppMode = 'build' | 'dev' | 'custom';
+export type AppMode = 'build' | 'dev' | 'custom' | 'preview';
 
 /** A running app process on loopback. */
 export interface RunningApp {
@@ -72,14 +73,14 @@ export async function startApp(
 ): Promise<RunningApp> {
 	const port = options.port ?? (await freePort());
 	const url = `http://127.0.0.1:${port}`;
-	const proxy = mode === 'dev' ? {} : proxyEnv;
+	const proxy = mode === 'build' || mode === 'custom' ? proxyEnv : {};
 	const env = { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, DATABASE_PATH: options.databasePath, ...proxy, ...options.env };
 	const command =
 		mode === 'build'
 			? [process.execPath, 'build']
 			: mode === 'custom'
 				? [process.execPath, 'server.js']
-				: [process.execPath, viteBin(), 'dev', '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
+				: [process.execPath, viteBin(), mode, '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
 	const child = spawn(command[0]!, command.slice(1), { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
 
 	let output = '';

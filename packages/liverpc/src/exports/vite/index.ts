@@ -10,6 +10,7 @@ import { readInstalledPackage, readKitVersion, type KitVersion } from '../../cor
 import { attachDevServer } from './dev-server.js';
 import { reloadEditedFiles } from './edited-files.js';
 import { kitServerModuleLoader } from './kit-module-loader.js';
+import { attachPreviewServer } from './preview-server.js';
 
 /**
  * Options of the {@link liverpc} Vite plugin; every path is relative to Vite's root.
@@ -33,7 +34,8 @@ const RESOLVED_SOCKETS_ENTRY = '\0' + SOCKETS_ENTRY_ID;
  * - `vite dev`: serves `src/hooks.socket.ts` and every `*.socket.ts` on Vite's own server
  *   and port, loaded through the same module graph as SvelteKit's server code;
  * - in browser code, turns `import * as chat from './chat.socket'` into a stub of ids;
- * - `vite build`: adds the socket files to the server build, for `liverpc/adapter`.
+ * - `vite build`: adds the socket files to the server build, for `liverpc/adapter`;
+ * - `vite preview`: serves the built socket files beside SvelteKit's preview, as `node build` does.
  *
  * @example
  * ```ts
@@ -84,6 +86,11 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 			// The hooks and every contract, as an entry chunk of the server build (#3). It is
 			// loaded through the registration below, so it shares SvelteKit's chunks.
 			this.emitFile({ type: 'chunk', id: SOCKETS_ENTRY_ID, name: 'liverpc-sockets' });
+		},
+
+		async configurePreviewServer(preview) {
+			// After SvelteKit's own preview setup: its server build must exist, and ours with it.
+			await attachPreviewServer(preview);
 		},
 
 		configureServer(server) {
