@@ -43,11 +43,16 @@ describe('liverpcAdapter() wrapper', () => {
 			mkdirSync(path.join(root, 'routes/chat'), { recursive: true });
 			writeFileSync(path.join(root, 'routes/chat/chat.socket.ts'), '');
 			writeFileSync(path.join(root, 'server/index.js'), 'export const server = {};\n');
-			const builder = { getServerDirectory: () => path.join(root, 'server'), config: { kit: { files: { routes: path.join(root, 'routes') } } }, log: { minor() {} } };
+			const files = { routes: path.join(root, 'routes') };
+			// SvelteKit 2's builder holds its config under `kit`, SvelteKit 3's at the top.
+			const builder = { getServerDirectory: () => path.join(root, 'server'), config: { kit: { files } }, log: { minor() {} } };
+			const kit3Builder = { ...builder, config: { files } };
 			const wrapped = liverpcAdapter(adapterNode({ out: path.join(root, 'build') }), { out: path.join(root, 'build') });
-			await expect(wrapped.adapt(builder as never)).rejects.toThrow(
-				/the app has 1 socket file \(.*chat\.socket\.ts\) but the server build has none: add liverpc\(\) from 'liverpc\/vite' to the Vite config's plugins, after sveltekit\(\)/
-			);
+			for (const each of [builder, kit3Builder]) {
+				await expect(wrapped.adapt(each as never)).rejects.toThrow(
+					/the app has 1 socket file \(.*chat\.socket\.ts\) but the server build has none: add liverpc\(\) from 'liverpc\/vite' to the Vite config's plugins, after sveltekit\(\)/
+				);
+			}
 			// Once SvelteKit's server entry registers the socket files, adapter-node runs (and fails
 			// on this stand-in builder for a reason of its own).
 			writeFileSync(path.join(root, 'server/index.js'), 'globalThis[Symbol.for("liverpc.sockets")] = () => {};\n');
@@ -175,6 +180,15 @@ describe('the production entry written over adapter-node output', () => {
 		} finally {
 			warn.mockRestore();
 		}
+	});
+
+	it('puts the socket path under paths.base, where the pages look for it (#11)', async () => {
+		const out = writeOutput(adapterNode6Output('undefined'));
+		writeProductionEntry(out, '/app');
+		expect((await runEntry(out)).path).toBe('/app/_liverpc');
+		const plain = writeOutput(adapterNode6Output('undefined'));
+		writeProductionEntry(plain);
+		expect((await runEntry(plain)).path).toBeUndefined();
 	});
 
 	it('names what is missing when the output is neither layout', () => {

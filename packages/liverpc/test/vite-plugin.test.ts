@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LiveClient } from 'liverpc/client';
+import { createClient, type LiveClient } from 'liverpc/client';
 import { WebSocket } from 'ws';
 import { liverpc } from 'liverpc/vite';
 import { createTestClient, eventually } from './harness.js';
@@ -64,7 +64,7 @@ interface App {
 }
 
 /** Copies the fixture app to a temp dir and runs a Vite dev server with liverpc() on a free port. */
-async function startApp(): Promise<App> {
+async function startApp(extraPlugins: Plugin[] = []): Promise<App> {
 	const root = mkdtempSync(path.join(os.tmpdir(), 'liverpc-vite-'));
 	cleanups.push(() => rmSync(root, { recursive: true, force: true }));
 	cpSync(FIXTURE, root, { recursive: true });
@@ -77,7 +77,7 @@ async function startApp(): Promise<App> {
 		logLevel: 'silent',
 		clearScreen: false,
 		appType: 'custom',
-		plugins: [liverpc()],
+		plugins: [...extraPlugins, liverpc()],
 		server: { host: '127.0.0.1', port: 0, strictPort: true },
 		optimizeDeps: { noDiscovery: true, include: [] }
 	});
@@ -277,6 +277,24 @@ describe('liverpc() Vite plugin in dev', () => {
 		// The rest of the app is unaffected.
 		const other = client.live(echo, { id: '2' });
 		expect(await settled(other)).toBe('joined');
+	});
+
+	it("serves the socket under SvelteKit's paths.base, and the browser's stubs tell the page where (#11)", async () => {
+		// SvelteKit's setup plugin as LiveRPC reads it: its validated config under api.options.
+		const kitSetup: Plugin = { name: 'vite-plugin-sveltekit-setup', api: { options: { kit: { paths: { base: '/app' } } } } };
+		const app = await startApp([kitSetup]);
+		const polling = (path: string) => fetch(`${app.url}${path}/?EIO=4&transport=polling`, { headers: { origin: app.url } });
+		expect((await (await polling('/app/_liverpc')).text()).startsWith('0{"sid":')).toBe(true);
+		expect((await (await polling('/_liverpc')).text()).includes('"sid"')).toBe(false);
+
+		const stub = await app.server.environments.client.transformRequest(ECHO_URL);
+		expect(stub!.code).toContain('globalThis[Symbol.for("liverpc.path")] = "/app/_liverpc";');
+
+		const client = createClient({ url: app.url, path: '/app/_liverpc', headers: { cookie: 'user=alice' } });
+		cleanups.push(() => client.close());
+		const room = client.live(echo, { id: '3' });
+		expect(await settled(room)).toBe('joined');
+		expect(await room.send({ text: 'under the base' })).toMatchObject({ text: 'under the base', by: 'hook-v1:alice' });
 	});
 
 	it('gives the browser markers only, refuses a non-contract export there, and keeps the real code for SSR', async () => {

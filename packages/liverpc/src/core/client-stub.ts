@@ -1,4 +1,5 @@
 import { MARKER } from '../runtime/shared/contract-marker.js';
+import { DEFAULT_PATH, SOCKET_PATH_GLOBAL } from '../runtime/shared/protocol.js';
 import type { ContractExport } from './contract-exports.js';
 
 /**
@@ -9,11 +10,16 @@ import type { ContractExport } from './contract-exports.js';
  * @example
  * ```ts
  * clientStub('rooms/[roomId]/chat', [{ name: 'send', local: 'send', kind: 'call' }], 'src/routes/rooms/[roomId]/chat.socket.ts');
+ * // with a third argument '/app/_liverpc' (an app under paths.base '/app'), it also sets the tab's socket path
  * // export const send = { "~liverpc": { "kind": "call", "route": "rooms/[roomId]/chat", "name": "send" } };
  * ```
  */
-export function clientStub(routeId: string, exports: ContractExport[], source: string): string {
+export function clientStub(routeId: string, exports: ContractExport[], source: string, socketPath = DEFAULT_PATH): string {
 	const lines = [`// Client stub of ${source}, made by liverpc/vite: export names and ids only.`];
+	if (socketPath !== DEFAULT_PATH) {
+		// The app has a paths.base: its tab's client connects under it (#11).
+		lines.push(`globalThis[Symbol.for(${JSON.stringify(SOCKET_PATH_GLOBAL)})] = ${JSON.stringify(socketPath)};`);
+	}
 	for (const { name, kind } of exports) {
 		const marker = JSON.stringify({ [MARKER]: { kind, route: routeId, name } });
 		lines.push(`export const ${name} = Object.freeze(${marker});`);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { socketPathFor } from '../../runtime/shared/protocol.js';
 import { SOCKETS_LOADER } from '../sockets-entry.js';
 
 /** adapter-node's own entry, kept beside ours under this name. */
@@ -41,16 +42,22 @@ export function readAdapterNodeLayout(out: string): AdapterNodeLayout {
  * `build/sockets.js`: loads the app's hooks and contracts from the server bundle. Importing
  * `./handler.js` evaluates SvelteKit's server, whose entry registered the loader; the
  * contracts then come from the chunks SvelteKit's own code uses. On adapter-node 6 the
- * options carry `paths.origin`, so a custom server checks the origin SvelteKit uses.
+ * options carry `paths.origin`, so a custom server checks the origin SvelteKit uses; under a
+ * `paths.base`, the socket path is under it too, where the pages' client looks (#11).
  */
-function socketsModule(layout: AdapterNodeLayout): string {
+function socketsModule(layout: AdapterNodeLayout, base: string): string {
 	const withOrigin = layout.generation === 6;
 	const originImport = withOrigin
 		? "// SvelteKit 3's paths.origin as adapter-node 6 exports it (undefined when not configured).\nimport { origin } from './adapter-node.js';\n"
 		: '';
-	const load = withOrigin
-		? 'const sockets = await load();\n\treturn origin ? { ...sockets, options: { ...sockets.options, origin } } : sockets;'
-		: 'return load();';
+	const added = [
+		...(withOrigin ? ['...(origin ? { origin } : {})'] : []),
+		...(base ? [`path: sockets.options.path ?? ${JSON.stringify(socketPathFor(base))}`] : [])
+	];
+	const load =
+		added.length > 0
+			? `const sockets = await load();\n\treturn { ...sockets, options: { ...sockets.options, ${added.join(', ')} } };`
+			: 'return load();';
 	return `// Written by liverpc/adapter: the app's socket hooks and room contracts, for attach().
 import './handler.js';
 ${originImport}
@@ -121,9 +128,10 @@ export { live };
  * `index.js` and `sockets.js` in its place.
  *
  * @param out adapter-node's output directory (its `out` option)
+ * @param base SvelteKit's `paths.base`, under which the socket path goes
  * @returns the adapter-node generation that wrote it
  */
-export function writeProductionEntry(out: string): AdapterNodeLayout {
+export function writeProductionEntry(out: string, base = ''): AdapterNodeLayout {
 	const layout = readAdapterNodeLayout(out);
 	const entry = path.join(out, 'index.js');
 	const moved = path.join(out, ADAPTER_ENTRY);
@@ -131,6 +139,6 @@ export function writeProductionEntry(out: string): AdapterNodeLayout {
 	writeFileSync(moved, source);
 	if (existsSync(`${entry}.map`)) renameSync(`${entry}.map`, `${moved}.map`);
 	writeFileSync(entry, entryModule(layout));
-	writeFileSync(path.join(out, 'sockets.js'), socketsModule(layout));
+	writeFileSync(path.join(out, 'sockets.js'), socketsModule(layout, base));
 	return layout;
 }

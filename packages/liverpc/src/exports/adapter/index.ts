@@ -72,7 +72,7 @@ export function liverpcAdapter(adapter: Adapter, options: LiveRpcAdapterOptions 
 			checkSocketsBuilt(builder);
 			await adapter.adapt(builder);
 			builder.log.minor('Adding LiveRPC to the Node server');
-			writeProductionEntry(out);
+			writeProductionEntry(out, kitFields(builder).paths?.base ?? '');
 		}
 	};
 }
@@ -85,13 +85,20 @@ export function liverpcAdapter(adapter: Adapter, options: LiveRpcAdapterOptions 
 function checkSocketsBuilt(builder: Builder): void {
 	// Looked for in every server file: the bundler may move the entry's code into a chunk.
 	if (someFileContains(builder.getServerDirectory(), SOCKETS_LOADER)) return;
-	const routes = path.resolve(builder.config.kit.files?.routes ?? 'src/routes');
+	const routes = path.resolve(kitFields(builder).files?.routes ?? 'src/routes');
 	const files = findSocketFiles(routes, path.resolve('src/hooks.socket'));
 	const count = files.contracts.length + (files.hooks ? 1 : 0);
 	if (count === 0) return;
 	throw new Error(
 		`liverpcAdapter(): the app has ${count} socket file${count === 1 ? '' : 's'} (${path.relative(process.cwd(), files.hooks ?? files.contracts[0]!.file)}${count > 1 ? ', …' : ''}) but the server build has none: add liverpc() from 'liverpc/vite' to the Vite config's plugins, after sveltekit().`
 	);
+}
+
+/** SvelteKit's validated config as the builder holds it: under `kit` on SvelteKit 2, at the top on 3 (#10). */
+function kitFields(builder: Builder): { files?: { routes?: string }; paths?: { base?: string } } {
+	type Fields = { files?: { routes?: string }; paths?: { base?: string } };
+	const config = builder.config as unknown as Fields & { kit?: Fields };
+	return config.kit ?? config;
 }
 
 function someFileContains(dir: string, text: string): boolean {

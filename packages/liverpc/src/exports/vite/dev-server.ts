@@ -12,6 +12,8 @@ import { createLocalsAdvice } from './locals-advice.js';
 export interface DevSocketPaths {
 	routesDir: string;
 	hooksBase: string;
+	/** The Socket.IO path: `/_liverpc`, under SvelteKit's `paths.base` when it has one. */
+	socketPath: string;
 }
 
 /**
@@ -95,7 +97,7 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths, load
 	vite.watcher.on('unlink', rescan);
 
 	const inspectLocals = createLocalsAdvice((message) => vite.config.logger.warn(message));
-	server = createLiveServer(httpServer, { hooks, contracts, options: resolveOptions(undefined), refresh, inspectLocals });
+	server = createLiveServer(httpServer, { hooks, contracts, options: resolveOptions(undefined), refresh, inspectLocals, path: paths.socketPath });
 	httpServer.once('close', () => void server.shutdown({ timeout: 0 }));
 	return server;
 }

@@ -7,9 +7,11 @@ import { serverStamp } from '../../core/server-stamp.js';
 import { findSocketFiles, isContractFile, routeIdOf } from '../../core/socket-files.js';
 import { registerSocketsLoader, socketsEntrySource, SOCKETS_ENTRY_ID } from '../../core/sockets-entry.js';
 import { readInstalledPackage, readKitVersion, type KitVersion } from '../../core/kit-version.js';
+import { DEFAULT_PATH, socketPathFor } from '../../runtime/shared/protocol.js';
 import { attachDevServer } from './dev-server.js';
 import { reloadEditedFiles } from './edited-files.js';
 import { kitServerModuleLoader } from './kit-module-loader.js';
+import { readKitPluginOptions } from './kit-options.js';
 import { attachPreviewServer } from './preview-server.js';
 
 /**
@@ -52,6 +54,7 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 	let routesDir = '';
 	let hooksBase = '';
 	let kit: KitVersion | undefined;
+	let socketPath = DEFAULT_PATH;
 	// Per server environment being built: SvelteKit's server entry, which registers the sockets
 	// loader, and whether that registration was added. SvelteKit 2 builds the server in its own
 	// `vite build` with `build.ssr`; SvelteKit 3 builds client and server in one, as Vite
@@ -74,6 +77,7 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 			// Without SvelteKit (a plain Vite app with a custom server) there is nothing to match;
 			// with it, an unsupported version or Node fails here, before anything is built.
 			kit = readInstalledPackage(resolved.root, '@sveltejs/kit') ? readKitVersion(resolved.root) : undefined;
+			socketPath = socketPathFor(readKitPluginOptions(resolved).base);
 		},
 
 		buildStart() {
@@ -94,7 +98,7 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 		},
 
 		configureServer(server) {
-			attachDevServer(server, { routesDir, hooksBase }, reloadEditedFiles(server, kitServerModuleLoader(server, kit)));
+			attachDevServer(server, { routesDir, hooksBase, socketPath }, reloadEditedFiles(server, kitServerModuleLoader(server, kit)));
 		},
 
 		buildEnd(error) {
@@ -135,7 +139,7 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 					`${source}: a room contract exports only join(), call() and event() from liverpc/server, each as \`export const name = call(…)\`: ${problems}`
 				);
 			}
-			return { code: clientStub(routeId, exports, source), map: { mappings: '' } };
+			return { code: clientStub(routeId, exports, source, socketPath), map: { mappings: '' } };
 		}
 	};
 }

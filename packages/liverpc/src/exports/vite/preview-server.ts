@@ -1,8 +1,10 @@
 import type { Server as HttpServer } from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { PreviewServer, ResolvedConfig } from 'vite';
+import type { PreviewServer } from 'vite';
 import { SOCKETS_LOADER } from '../../core/sockets-entry.js';
+import { socketPathFor } from '../../runtime/shared/protocol.js';
+import { readKitPluginOptions } from './kit-options.js';
 import type { AttachOptions } from '../../runtime/server/attach.js';
 import type { LiveServer } from '../../runtime/server/live-server.js';
 
@@ -14,17 +16,6 @@ interface BuiltSockets {
 }
 
 /**
- * SvelteKit's output folder, from its Vite plugin's options: `kit.outDir` on SvelteKit 2,
- * `outDir` on SvelteKit 3; `.svelte-kit` unless the app moved it.
- */
-function kitOutDir(config: ResolvedConfig): string {
-	const setup = config.plugins.find((plugin) => plugin.name === 'vite-plugin-sveltekit-setup');
-	const options = (setup?.api as { options?: { outDir?: unknown; kit?: { outDir?: unknown } } } | undefined)?.options;
-	const outDir = options?.kit?.outDir ?? options?.outDir;
-	return path.resolve(config.root, typeof outDir === 'string' ? outDir : '.svelte-kit');
-}
-
-/**
  * Serves the built socket files on `vite preview`'s server, as `node build` does (#11).
  * SvelteKit's preview imports its built server from `<outDir>/output/server/index.js`; the
  * same import here evaluates nothing twice (one module instance per URL), and that entry
@@ -33,7 +24,8 @@ function kitOutDir(config: ResolvedConfig): string {
 export async function attachPreviewServer(preview: PreviewServer): Promise<LiveServer | undefined> {
 	const httpServer = preview.httpServer as HttpServer | null;
 	if (!httpServer) return undefined;
-	const entry = path.join(kitOutDir(preview.config), 'output/server/index.js');
+	const kit = readKitPluginOptions(preview.config);
+	const entry = path.join(kit.outDir, 'output/server/index.js');
 	await import(pathToFileURL(entry).href);
 	const load = (globalThis as Record<symbol, unknown>)[Symbol.for(SOCKETS_LOADER)];
 	if (typeof load !== 'function') {
@@ -41,7 +33,8 @@ export async function attachPreviewServer(preview: PreviewServer): Promise<LiveS
 		return undefined;
 	}
 	const sockets = (await load()) as BuiltSockets;
-	const live = sockets.attach(httpServer, sockets.optionsFromEnv(sockets.options));
+	const options = sockets.optionsFromEnv(sockets.options);
+	const live = sockets.attach(httpServer, { ...options, path: options.path ?? socketPathFor(kit.base) });
 	httpServer.once('close', () => void live.shutdown({ timeout: 0 }));
 	return live;
 }

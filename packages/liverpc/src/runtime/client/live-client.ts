@@ -65,6 +65,8 @@ export class LiveClient {
 	get error(): ErrorBody | undefined {
 		return this.#state.error;
 	}
+	/** The Socket.IO path this client connects to: `/_liverpc`, or under the app's `paths.base`. */
+	readonly path: string;
 
 	#state: { status: ConnectionStatus; error: ErrorBody | undefined };
 	#socket: Socket | undefined;
@@ -78,6 +80,7 @@ export class LiveClient {
 	constructor(options: ClientOptions & { connect?: boolean }, makeState: MakeState) {
 		// 'connecting' during server rendering too, so the hydrated page starts where SSR left it.
 		this.#state = makeState({ status: 'connecting', error: undefined });
+		this.path = options.path ?? DEFAULT_PATH;
 		this.#host = {
 			connectedSocket: () => (this.#socket?.connected ? this.#socket : undefined),
 			bindKey: (key, channel) => this.#byKey.set(key, channel),
@@ -96,7 +99,7 @@ export class LiveClient {
 		const url = options.url ?? (typeof location === 'undefined' ? undefined : location.origin);
 		if (!url) throw new Error('createClient() needs { url } outside a browser');
 		const socket = io(url, {
-			path: options.path ?? DEFAULT_PATH,
+			path: this.path,
 			transports: ['websocket', 'polling'],
 			tryAllTransports: true,
 			// Socket.IO's own backoff after a network loss, with its jitter: 0.5 s doubling to

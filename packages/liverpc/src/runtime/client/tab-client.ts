@@ -1,3 +1,4 @@
+import { SOCKET_PATH_GLOBAL } from '../shared/protocol.js';
 import { LiveClient } from './live-client.js';
 import type { MakeState } from './reactive-state.js';
 
@@ -7,5 +8,11 @@ import type { MakeState } from './reactive-state.js';
  */
 export function tabClientAccessor(makeState: MakeState): () => LiveClient {
 	let client: LiveClient | undefined;
-	return () => (client ??= new LiveClient(typeof window === 'undefined' ? { connect: false } : {}, makeState));
+	return () => (client ??= new LiveClient(typeof window === 'undefined' ? { connect: false } : { path: stubSocketPath() }, makeState));
+}
+
+/** The socket path the contract stubs set for an app under a `paths.base`, if any (#11). */
+function stubSocketPath(): string | undefined {
+	const path = (globalThis as Record<symbol, unknown>)[Symbol.for(SOCKET_PATH_GLOBAL)];
+	return typeof path === 'string' ? path : undefined;
 }

@@ -29,6 +29,21 @@ export const EVENT = 'e';
 export const DEFAULT_PATH = '/_liverpc';
 
 /**
+ * The socket path of an app served under SvelteKit's `paths.base` (e.g. `/app`): the default
+ * path under that base, so a proxy that forwards only `/app/*` forwards the sockets too (#11).
+ */
+export function socketPathFor(base: string): string {
+	return base ? `${base}${DEFAULT_PATH}` : DEFAULT_PATH;
+}
+
+/**
+ * The global through which the browser's contract stubs tell the tab's client the socket
+ * path when the app has a `paths.base`. Stubs are evaluated when a page imports them, before
+ * any component asks for the tab's client.
+ */
+export const SOCKET_PATH_GLOBAL = 'liverpc.path';
+
+/**
  * One problem found by a call's schema: where it is and what is wrong, never the value.
  *
  * @example
