@@ -10,8 +10,8 @@ import type { ContractExport } from './contract-exports.js';
  * @example
  * ```ts
  * clientStub('rooms/[roomId]/chat', [{ name: 'send', local: 'send', kind: 'call' }], 'src/routes/rooms/[roomId]/chat.socket.ts');
- * // with a third argument '/app/_liverpc' (an app under paths.base '/app'), it also sets the tab's socket path
  * // export const send = { "~liverpc": { "kind": "call", "route": "rooms/[roomId]/chat", "name": "send" } };
+ * // With a fourth argument '/app/_liverpc' (an app under paths.base '/app'), it also sets the tab's socket path.
  * ```
  */
 export function clientStub(routeId: string, exports: ContractExport[], source: string, socketPath = DEFAULT_PATH): string {
