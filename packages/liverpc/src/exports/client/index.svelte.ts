@@ -1,6 +1,6 @@
 // Public entry `liverpc/client` as Svelte apps resolve it (`svelte` export condition):
 // the names of `./index.ts`, with `$state`-backed status and leave-on-destroy.
-import { onDestroy } from 'svelte';
+import { getAbortSignal, onDestroy } from 'svelte';
 import { LiveClient, type ClientOptions } from '../../runtime/client/live-client.js';
 import { runesState } from '../../runtime/client/reactive-state.svelte.js';
 import type { ContractModuleCheck, Room } from '../../runtime/client/room-types.js';
@@ -16,16 +16,42 @@ export type { ErrorBody, ValidationIssue } from '../../runtime/shared/protocol.j
 
 const tabClient = tabClientAccessor(runesState);
 
-/** See `live` in `./index.ts`; here the room is also left when the calling component is destroyed. */
+/**
+ * See `live` in `./index.ts`. Here the room is also left by itself: inside `$derived` or
+ * `$effect`, when that re-runs (new params: the old room is left, the new one joined) or is
+ * destroyed; in a component's script, when the component is destroyed.
+ *
+ * @example
+ * ```svelte
+ * <script lang="ts">
+ *   const room = $derived(live(chat, { roomId: page.params.roomId }));
+ * </script>
+ * ```
+ */
 export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, params?: Record<string, string>): Room<M> {
 	if (typeof window === 'undefined') return serverRenderedRoom(contract as M);
 	const room = tabClient().live<M>(contract, params);
+	leaveWithOwner(room);
+	return room;
+}
+
+/** Leaves `room` when whatever called `live()` goes: a reaction that re-runs, or a component (#11). */
+function leaveWithOwner(room: { leave(): void }): void {
+	let signal: AbortSignal | undefined;
+	try {
+		signal = getAbortSignal(); // inside $derived or $effect
+	} catch {
+		// Not in a reaction.
+	}
+	if (signal) {
+		signal.addEventListener('abort', () => room.leave(), { once: true });
+		return;
+	}
 	try {
 		onDestroy(() => room.leave());
 	} catch {
-		// Not called while a component initialises (a module, an event handler): the caller leaves.
+		// Neither (a module, an event handler): the caller leaves.
 	}
-	return room;
 }
 
 /** See `getClient` in `./index.ts`. */
