@@ -1,8 +1,9 @@
 // Makes this folder the Rooms example on SvelteKit 3 (#10): copies the app and its tests from
 // ../rooms and applies the edits SvelteKit 3 asks of every app, so both generations run one
 // app's code and one set of browser tests. What is committed here is only what differs on
-// purpose: package.json (SvelteKit 3, adapter-node 6), vite.config.ts (the config file SvelteKit
-// 3 reads) and vitest.config.ts. Each edit below is one the SvelteKit 3 migration asks for.
+// purpose: package.json (SvelteKit 3, adapter-node 6, the #lib import), vite.config.ts (the
+// config file SvelteKit 3 reads), tsconfig.json (extends $app/tsconfig) and
+// vitest.config.ts. Each edit below is one the SvelteKit 3 migration asks for.
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

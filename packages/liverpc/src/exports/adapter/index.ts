@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Adapter, Builder } from '@sveltejs/kit';
 import { writeProductionEntry } from '../../core/adapter/production-entry.js';
+import { kitBasePath, kitConfigFields } from '../../core/kit-config.js';
 import { findSocketFiles } from '../../core/socket-files.js';
 import { SOCKETS_LOADER } from '../../core/sockets-entry.js';
 import { checkAdapterNodeVersion, readKitVersion } from '../../core/kit-version.js';
@@ -72,7 +73,7 @@ export function liverpcAdapter(adapter: Adapter, options: LiveRpcAdapterOptions 
 			checkSocketsBuilt(builder);
 			await adapter.adapt(builder);
 			builder.log.minor('Adding LiveRPC to the Node server');
-			writeProductionEntry(out, kitFields(builder).paths?.base ?? '');
+			writeProductionEntry(out, kitBasePath(kitConfigFields(builder.config)));
 		}
 	};
 }
@@ -85,20 +86,14 @@ export function liverpcAdapter(adapter: Adapter, options: LiveRpcAdapterOptions 
 function checkSocketsBuilt(builder: Builder): void {
 	// Looked for in every server file: the bundler may move the entry's code into a chunk.
 	if (someFileContains(builder.getServerDirectory(), SOCKETS_LOADER)) return;
-	const routes = path.resolve(kitFields(builder).files?.routes ?? 'src/routes');
+	const routesDir = kitConfigFields(builder.config).files?.routes;
+	const routes = path.resolve(typeof routesDir === 'string' ? routesDir : 'src/routes');
 	const files = findSocketFiles(routes, path.resolve('src/hooks.socket'));
 	const count = files.contracts.length + (files.hooks ? 1 : 0);
 	if (count === 0) return;
 	throw new Error(
 		`liverpcAdapter(): the app has ${count} socket file${count === 1 ? '' : 's'} (${path.relative(process.cwd(), files.hooks ?? files.contracts[0]!.file)}${count > 1 ? ', …' : ''}) but the server build has none: add liverpc() from 'liverpc/vite' to the Vite config's plugins, after sveltekit().`
 	);
-}
-
-/** SvelteKit's validated config as the builder holds it: under `kit` on SvelteKit 2, at the top on 3 (#10). */
-function kitFields(builder: Builder): { files?: { routes?: string }; paths?: { base?: string } } {
-	type Fields = { files?: { routes?: string }; paths?: { base?: string } };
-	const config = builder.config as unknown as Fields & { kit?: Fields };
-	return config.kit ?? config;
 }
 
 function someFileContains(dir: string, text: string): boolean {

@@ -54,6 +54,8 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 	let routesDir = '';
 	let hooksBase = '';
 	let kit: KitVersion | undefined;
+	// SvelteKit's output folder and the socket path under its `paths.base`, read once.
+	let kitOutDir = '';
 	let socketPath = DEFAULT_PATH;
 	// Per server environment being built: SvelteKit's server entry, which registers the sockets
 	// loader, and whether that registration was added. SvelteKit 2 builds the server in its own
@@ -77,7 +79,9 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 			// Without SvelteKit (a plain Vite app with a custom server) there is nothing to match;
 			// with it, an unsupported version or Node fails here, before anything is built.
 			kit = readInstalledPackage(resolved.root, '@sveltejs/kit') ? readKitVersion(resolved.root) : undefined;
-			socketPath = socketPathFor(readKitPluginOptions(resolved).base);
+			const kitOptions = readKitPluginOptions(resolved);
+			kitOutDir = kitOptions.outDir;
+			socketPath = socketPathFor(kitOptions.base);
 		},
 
 		buildStart() {
@@ -94,7 +98,7 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 
 		async configurePreviewServer(preview) {
 			// After SvelteKit's own preview setup: its server build must exist, and ours with it.
-			await attachPreviewServer(preview);
+			await attachPreviewServer(preview, kitOutDir, socketPath);
 		},
 
 		configureServer(server) {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ResolvedConfig } from 'vite';
+import { kitBasePath, kitConfigFields } from '../../core/kit-config.js';
 
 /** What LiveRPC reads of SvelteKit's own configuration. */
 export interface KitPluginOptions {
@@ -11,18 +12,13 @@ export interface KitPluginOptions {
 
 /**
  * SvelteKit's configuration as its Vite plugin holds it (`api.options` of
- * `vite-plugin-sveltekit-setup`): the validated config, whose fields sit under `kit` on
- * SvelteKit 2 and at the top on SvelteKit 3 (#10). Defaults when SvelteKit is not there.
+ * `vite-plugin-sveltekit-setup`). Defaults when SvelteKit is not there.
  */
 export function readKitPluginOptions(config: ResolvedConfig): KitPluginOptions {
 	const setup = config.plugins.find((plugin) => plugin.name === 'vite-plugin-sveltekit-setup');
-	type Fields = { outDir?: unknown; paths?: { base?: unknown } };
-	const options = (setup?.api as { options?: Fields & { kit?: Fields } } | undefined)?.options;
-	const fields: Fields | undefined = options?.kit ?? options;
-	const outDir = fields?.outDir;
-	const base = fields?.paths?.base;
+	const fields = kitConfigFields((setup?.api as { options?: unknown } | undefined)?.options);
 	return {
-		outDir: path.resolve(config.root, typeof outDir === 'string' ? outDir : '.svelte-kit'),
-		base: typeof base === 'string' ? base : ''
+		outDir: path.resolve(config.root, typeof fields.outDir === 'string' ? fields.outDir : '.svelte-kit'),
+		base: kitBasePath(fields)
 	};
 }

@@ -3,8 +3,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PreviewServer } from 'vite';
 import { SOCKETS_LOADER } from '../../core/sockets-entry.js';
-import { socketPathFor } from '../../runtime/shared/protocol.js';
-import { readKitPluginOptions } from './kit-options.js';
 import type { AttachOptions } from '../../runtime/server/attach.js';
 import type { LiveServer } from '../../runtime/server/live-server.js';
 
@@ -20,12 +18,14 @@ interface BuiltSockets {
  * SvelteKit's preview imports its built server from `<outDir>/output/server/index.js`; the
  * same import here evaluates nothing twice (one module instance per URL), and that entry
  * registered how to load the socket files, from the chunks SvelteKit's own code uses.
+ *
+ * @param kitOutDir SvelteKit's output folder
+ * @param socketPath the default socket path, under SvelteKit's `paths.base`
  */
-export async function attachPreviewServer(preview: PreviewServer): Promise<LiveServer | undefined> {
+export async function attachPreviewServer(preview: PreviewServer, kitOutDir: string, socketPath: string): Promise<LiveServer | undefined> {
 	const httpServer = preview.httpServer as HttpServer | null;
 	if (!httpServer) return undefined;
-	const kit = readKitPluginOptions(preview.config);
-	const entry = path.join(kit.outDir, 'output/server/index.js');
+	const entry = path.join(kitOutDir, 'output/server/index.js');
 	await import(pathToFileURL(entry).href);
 	const load = (globalThis as Record<symbol, unknown>)[Symbol.for(SOCKETS_LOADER)];
 	if (typeof load !== 'function') {
@@ -34,7 +34,7 @@ export async function attachPreviewServer(preview: PreviewServer): Promise<LiveS
 	}
 	const sockets = (await load()) as BuiltSockets;
 	const options = sockets.optionsFromEnv(sockets.options);
-	const live = sockets.attach(httpServer, { ...options, path: options.path ?? socketPathFor(kit.base) });
+	const live = sockets.attach(httpServer, { ...options, path: options.path ?? socketPath });
 	httpServer.once('close', () => void live.shutdown({ timeout: 0 }));
 	return live;
 }

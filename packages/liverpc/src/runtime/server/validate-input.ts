@@ -24,16 +24,20 @@ export function validateInput(schema: StandardSchema | undefined, input: unknown
 	}
 	const standard = schema['~standard'];
 	const result = standard.validate(input);
-	// A call made with no argument arrives as null: JSON has no undefined. When the schema
-	// refuses null, the caller may have meant "no input", which an optional schema accepts
-	// (#11); the answer is then the schema's, for undefined. Only this failure path pays.
-	const orNothing = (settled: StandardResult<unknown>) => {
-		if (!settled.issues || input !== null) return unwrap(settled, input);
-		const nothing = standard.validate(undefined);
-		const retry = (second: StandardResult<unknown>) => (second.issues ? unwrap(settled, input) : second.value);
-		return isThenable(nothing) ? Promise.resolve(nothing).then(retry) : retry(nothing);
-	};
-	return isThenable(result) ? Promise.resolve(result).then(orNothing) : orNothing(result);
+	return isThenable(result) ? Promise.resolve(result).then((settled) => unwrapOrNothing(standard, settled, input)) : unwrapOrNothing(standard, result, input);
+}
+
+/**
+ * The schema's output, or its issues as a 400. A call made with no argument arrives as null:
+ * JSON has no undefined. When the schema refuses null, the caller may have meant "no input",
+ * which an optional schema accepts (#11); the answer is then the schema's, for undefined.
+ * Only this failure path validates twice.
+ */
+function unwrapOrNothing(standard: StandardSchema['~standard'], settled: StandardResult<unknown>, input: unknown): unknown {
+	if (!settled.issues || input !== null) return unwrap(settled, input);
+	const nothing = standard.validate(undefined);
+	const retry = (second: StandardResult<unknown>) => (second.issues ? unwrap(settled, input) : second.value);
+	return isThenable(nothing) ? Promise.resolve(nothing).then(retry) : retry(nothing);
 }
 
 // Enough issues to fix a form; an input with a thousand bad fields gets no longer answer.
