@@ -1,4 +1,5 @@
 import type { ContractKind } from '../runtime/shared/contract-marker.js';
+import { isBuildersSource } from './folder-builders.js';
 
 /** One export of a `.socket.ts` module, as read from its source. */
 export interface ContractExport {
@@ -22,7 +23,6 @@ interface Node {
 }
 
 const BUILDERS: Record<string, ContractKind> = { join: 'join', call: 'call', event: 'event' };
-const SERVER_ENTRY = 'liverpc/server';
 
 /**
  * Reads which exports of a contract module are `join(…)`, `call(…)` and `event(…)`, from
@@ -30,8 +30,8 @@ const SERVER_ENTRY = 'liverpc/server';
  * the server's route stamp are both made from this, so a `.socket.ts` file is never
  * executed at build time and never reaches the client (#3).
  *
- * Recognised: `export const send = call(…)` with `call` imported from `liverpc/server`
- * (renamed or through a namespace import), and `export { send }` of such a binding.
+ * Recognised: `export const send = call(…)` with `call` imported from `liverpc/server` or
+ * `./$socket` (renamed or through a namespace import), and `export { send }` of such a binding.
  * Everything else exported is listed in `others` for the caller to refuse.
  *
  * @param program the module's ESTree `Program`, e.g. from a plugin context's `this.parse`
@@ -44,7 +44,7 @@ export function readContractExports(program: Node): { exports: ContractExport[];
 
 	const body = program.body as Node[];
 	for (const statement of body) {
-		if (statement.type !== 'ImportDeclaration' || (statement.source as Node).value !== SERVER_ENTRY) continue;
+		if (statement.type !== 'ImportDeclaration' || !isBuildersSource((statement.source as Node).value)) continue;
 		for (const specifier of statement.specifiers as Node[]) {
 			if (specifier.type === 'ImportNamespaceSpecifier') namespaces.add(nameOf(specifier.local));
 			if (specifier.type === 'ImportSpecifier') {

@@ -3,6 +3,7 @@ export interface KitConfigFields {
 	outDir?: unknown;
 	paths?: { base?: unknown };
 	files?: { routes?: unknown };
+	typescript?: { config?: unknown };
 }
 
 /**

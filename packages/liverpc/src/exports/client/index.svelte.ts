@@ -1,16 +1,16 @@
 // Public entry `liverpc/client` as Svelte apps resolve it (`svelte` export condition):
 // the names of `./index.ts`, with `$state`-backed status and leave-on-destroy.
-import { getAbortSignal, onDestroy } from 'svelte';
+import { getAbortSignal, onDestroy, untrack } from 'svelte';
 import { LiveClient, type ClientOptions } from '../../runtime/client/live-client.js';
 import { runesState } from '../../runtime/client/reactive-state.svelte.js';
-import type { ContractModuleCheck, Room } from '../../runtime/client/room-types.js';
+import type { ContractModuleCheck, LiveParams, Room } from '../../runtime/client/room-types.js';
 import { serverRenderedRoom } from '../../runtime/client/server-rendered-room.js';
 import { tabClientAccessor } from '../../runtime/client/tab-client.js';
 
 export { LiveClient } from '../../runtime/client/live-client.js';
 export type { ClientOptions, ConnectionStatus } from '../../runtime/client/live-client.js';
 export { LiveError } from '../../runtime/client/live-error.js';
-export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf } from '../../runtime/client/room-types.js';
+export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf, LiveParams, ParamsOf } from '../../runtime/client/room-types.js';
 export type { WireValue } from '../../runtime/client/wire-value.js';
 export type { ErrorBody, ValidationIssue } from '../../runtime/shared/protocol.js';
 
@@ -28,9 +28,13 @@ const tabClient = tabClientAccessor(runesState);
  * </script>
  * ```
  */
-export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, params?: Record<string, string>): Room<M> {
+export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...[params]: LiveParams<M>): Room<M> {
 	if (typeof window === 'undefined') return serverRenderedRoom(contract as M);
-	const room = tabClient().live<M>(contract, params);
+	// Inside `$derived`, only the params are what the room depends on: they are read here,
+	// and the rest runs untracked, or the tab's connection status (read while opening the
+	// room) would make every status change leave the room and join it again.
+	const given = (params ? { ...params } : undefined) as LiveParams<M>[0];
+	const room = untrack(() => tabClient().live<M>(contract, ...([given] as LiveParams<M>)));
 	leaveWithOwner(room);
 	return room;
 }

@@ -3,14 +3,14 @@
 // with reactive state and leave-on-destroy.
 import { LiveClient, type ClientOptions } from '../../runtime/client/live-client.js';
 import { plainState } from '../../runtime/client/reactive-state.js';
-import type { ContractModuleCheck, Room } from '../../runtime/client/room-types.js';
+import type { ContractModuleCheck, LiveParams, Room } from '../../runtime/client/room-types.js';
 import { serverRenderedRoom } from '../../runtime/client/server-rendered-room.js';
 import { tabClientAccessor } from '../../runtime/client/tab-client.js';
 
 export { LiveClient } from '../../runtime/client/live-client.js';
 export type { ClientOptions, ConnectionStatus } from '../../runtime/client/live-client.js';
 export { LiveError } from '../../runtime/client/live-error.js';
-export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf } from '../../runtime/client/room-types.js';
+export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf, LiveParams, ParamsOf } from '../../runtime/client/room-types.js';
 export type { WireValue } from '../../runtime/client/wire-value.js';
 export type { ErrorBody, ValidationIssue } from '../../runtime/shared/protocol.js';
 
@@ -32,10 +32,10 @@ const tabClient = tabClientAccessor(plainState);
  * {#if room.status === 'rejected'}<p>{room.error?.message}</p>{/if}
  * ```
  */
-export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, params?: Record<string, string>): Room<M> {
+export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...[params]: LiveParams<M>): Room<M> {
 	// Rendering on the server: nothing to join, and nothing may be kept per render.
 	if (typeof window === 'undefined') return serverRenderedRoom(contract as M);
-	return tabClient().live<M>(contract, params);
+	return tabClient().live<M>(contract, ...([params] as LiveParams<M>));
 }
 
 /**

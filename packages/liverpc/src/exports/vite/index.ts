@@ -1,4 +1,5 @@
 // Public entry `liverpc/vite`: the Vite plugin, added after `sveltekit()`.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
 import { readContractExports } from '../../core/contract-exports.js';
@@ -11,7 +12,9 @@ import { DEFAULT_PATH, socketPathFor } from '../../runtime/shared/protocol.js';
 import { attachDevServer } from './dev-server.js';
 import { reloadEditedFiles } from './edited-files.js';
 import { kitServerModuleLoader } from './kit-module-loader.js';
-import { readKitPluginOptions } from './kit-options.js';
+import { linkSocketTypesOnSync, readKitPluginOptions } from './kit-options.js';
+import { kitTsconfigFiles, linkSocketTypes, writeSocketTypes } from '../../core/route-types.js';
+import { pointFolderBuildersAtServer } from '../../core/folder-builders.js';
 import { attachPreviewServer } from './preview-server.js';
 
 /**
@@ -63,6 +66,16 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 	// environments sharing this plugin instance (#10).
 	const serverBuilds = new Map<string, { entry: string | undefined; registered: boolean }>();
 
+	const writeFolderTypes = () => {
+		if (!existsSync(routesDir)) return;
+		try {
+			writeSocketTypes(config.root, routesDir, kitOutDir, findSocketFiles(routesDir, hooksBase).contracts);
+		} catch (problem) {
+			// Two files for one room: the dev server and the build say so where it matters.
+			config.logger.warn(`[liverpc] ./$socket types not written: ${(problem as Error).message}`);
+		}
+	};
+
 	return {
 		name: 'liverpc',
 
@@ -82,6 +95,13 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 			const kitOptions = readKitPluginOptions(resolved);
 			kitOutDir = kitOptions.outDir;
 			socketPath = socketPathFor(kitOptions.base);
+			if (kit) {
+				// Typed params for contracts importing `./$socket` (#11): in every command that
+				// resolves this config, `svelte-kit sync` included.
+				writeFolderTypes();
+				for (const file of kitTsconfigFiles(resolved.root, kitOutDir)) linkSocketTypes(file, kitOutDir);
+				linkSocketTypesOnSync(resolved);
+			}
 		},
 
 		buildStart() {
@@ -102,6 +122,11 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 		},
 
 		configureServer(server) {
+			// A folder's declarations appear with its first contract and go with its last.
+			const refreshTypes = (file: string) => {
+				if (kit && isContractFile(routesDir, file)) writeFolderTypes();
+			};
+			server.watcher.on('add', refreshTypes).on('unlink', refreshTypes);
 			attachDevServer(server, { routesDir, hooksBase, socketPath }, reloadEditedFiles(server, kitServerModuleLoader(server, kit)));
 		},
 
@@ -133,8 +158,9 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 			if (!isContractFile(routesDir, file)) return;
 
 			const routeId = routeIdOf(routesDir, file);
-			const { exports, others } = readContractExports(this.parse(code) as never);
-			if (ssr) return { code: code + serverStamp(routeId, exports), map: null };
+			const program = this.parse(code);
+			const { exports, others } = readContractExports(program as never);
+			if (ssr) return { code: (pointFolderBuildersAtServer(code, program as never) ?? code) + serverStamp(routeId, exports), map: null };
 
 			const source = path.relative(config.root, file);
 			if (others.length > 0) {

@@ -5,7 +5,7 @@ import { CallNumbers } from './call-numbers.js';
 import type { MakeState } from './reactive-state.js';
 import { RoomChannel, type ChannelHost } from './room-channel.js';
 import { readContractShape, RoomHandle } from './room-handle.js';
-import type { ContractModuleCheck, Room, RoomStatus } from './room-types.js';
+import type { ContractModuleCheck, LiveParams, Room, RoomStatus } from './room-types.js';
 
 /**
  * Where the shared connection is in its life.
@@ -125,7 +125,8 @@ export class LiveClient {
 	 * const room = client.live(chat, { roomId: '42' });
 	 * ```
 	 */
-	live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, params: Record<string, string> = {}): Room<M> {
+	live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...[given]: LiveParams<M>): Room<M> {
+		const params: Record<string, string> = given ?? {};
 		const shape = readContractShape(contract as Record<string, unknown>);
 		const id = `${shape.route}?${JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
 		let channel = this.#channels.get(id);

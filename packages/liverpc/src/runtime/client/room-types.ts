@@ -17,8 +17,8 @@ import type { WireValue } from './wire-value.js';
  */
 export type RoomStatus = 'joining' | 'joined' | 'reconnecting' | 'rejected' | 'closed';
 
-type CallNames<M> = { [K in keyof M]: M[K] extends RoomCall<any, any> ? K : never }[keyof M] & string;
-type EventNames<M> = { [K in keyof M]: M[K] extends RoomEvent<any> ? K : never }[keyof M] & string;
+type CallNames<M> = { [K in keyof M]: M[K] extends RoomCall<any, any, any> ? K : never }[keyof M] & string;
+type EventNames<M> = { [K in keyof M]: M[K] extends RoomEvent<any, any> ? K : never }[keyof M] & string;
 
 /**
  * The join reply type of a contract module, or undefined when it has no `join`.
@@ -29,7 +29,7 @@ type EventNames<M> = { [K in keyof M]: M[K] extends RoomEvent<any> ? K : never }
  * ```
  */
 export type JoinReplyOf<M> = {
-	[K in keyof M]: M[K] extends RoomJoin<infer Reply> ? Reply : never;
+	[K in keyof M]: M[K] extends RoomJoin<infer Reply, any, any> ? Reply : never;
 }[keyof M] extends infer Reply
 	? [Reply] extends [never]
 		? undefined
@@ -44,12 +44,12 @@ export type JoinReplyOf<M> = {
  * type Message = EventPayloadOf<typeof import('./chat.socket'), 'message'>;
  * ```
  */
-export type EventPayloadOf<M, E extends keyof M> = M[E] extends RoomEvent<infer Payload> ? Payload : never;
+export type EventPayloadOf<M, E extends keyof M> = M[E] extends RoomEvent<infer Payload, any> ? Payload : never;
 
 // A call whose input may be left out (no schema, or a schema that accepts `undefined`) takes
 // no argument; its output is typed as it arrives (#11).
 type CallMethod<C> =
-	C extends RoomCall<infer Input, infer Output>
+	C extends RoomCall<infer Input, infer Output, any>
 		? [Input] extends [void]
 			? () => Promise<WireValue<Output>>
 			: undefined extends Input
@@ -101,7 +101,7 @@ export type Room<M> = RoomBase<M> & { readonly [K in CallNames<M>]: CallMethod<M
 
 // A contract export: a builder's value, or the marker the browser stub holds in its place.
 type ContractExportNames<M> = {
-	[K in keyof M]: M[K] extends RoomCall<any, any> | RoomEvent<any> | RoomJoin<any> | { readonly '~liverpc': { readonly kind: string } } ? K : never;
+	[K in keyof M]: M[K] extends RoomCall<any, any, any> | RoomEvent<any, any> | RoomJoin<any, any, any> | { readonly '~liverpc': { readonly kind: string } } ? K : never;
 }[keyof M];
 
 /**
@@ -117,3 +117,31 @@ type ContractExportNames<M> = {
 export type ContractModuleCheck<M> = [ContractExportNames<M>] extends [never]
 	? { 'live() takes a room contract module: import * as chat from "./chat.socket"': never }
 	: unknown;
+
+// Every builder carries its params in `~types`; builders from `liverpc/server` carry the
+// untyped `Record<string, string>`, those from `./$socket` the folder's own.
+type CarriedParams<M> = { [K in keyof M]: M[K] extends { readonly '~types'?: { params: infer Params } } ? Params : never }[keyof M];
+type FolderParams<Params> = Params extends unknown ? (string extends keyof Params ? never : Params) : never;
+
+/**
+ * The params a contract module's room is opened with: `{ roomId: string }` for
+ * `rooms/[roomId]/chat.socket.ts` when its builders come from `./$socket`, any string record
+ * when they come from `liverpc/server`.
+ *
+ * @example
+ * ```ts
+ * type ChatParams = ParamsOf<typeof import('./chat.socket')>; // { roomId: string }
+ * ```
+ */
+export type ParamsOf<M> = [FolderParams<CarriedParams<M>>] extends [never] ? Record<string, string> : FolderParams<CarriedParams<M>>;
+
+/**
+ * The params argument of `live()`: required when the room has a required param, optional
+ * when it has none (or only `[[optional]]` ones).
+ *
+ * @example
+ * ```ts
+ * declare function open<M extends object>(contract: M, ...params: LiveParams<M>): void;
+ * ```
+ */
+export type LiveParams<M> = {} extends ParamsOf<M> ? [params?: ParamsOf<M>] : [params: ParamsOf<M>];

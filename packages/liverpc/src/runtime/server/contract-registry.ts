@@ -84,6 +84,13 @@ function compileContract(id: string, module: ContractModule): RoomContract {
 			if (event.history) contract.histories = true;
 		}
 	}
+	// `call(enter, …)` reads what this room's guard admitted; another room's guard (or none)
+	// would leave `event.member` unset while its type promises a value.
+	for (const [name, call] of contract.calls) {
+		if (call.guard !== undefined && call.guard !== contract.join) {
+			throw new Error(`Room '${id}': call '${name}' was declared with a join() this file does not export: call(enter, …) takes the room's own join`);
+		}
+	}
 	return contract;
 }
 

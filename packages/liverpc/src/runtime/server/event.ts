@@ -32,7 +32,7 @@ type IdKeys<Payload> = {
  *   typeof lastEventId === 'number' ? messages.after(params.roomId, lastEventId) : messages.latest(params.roomId, 50);
  * ```
  */
-export interface HistoryEvent extends SocketEvent {
+export interface HistoryEvent<Params extends object = RoomParams> extends SocketEvent<Params> {
 	/** Undefined on a first join, or when the member has received none of these events yet. */
 	lastEventId: EventId | undefined;
 }
@@ -50,7 +50,7 @@ export interface HistoryEvent extends SocketEvent {
  * };
  * ```
  */
-export type EventOptions<Payload> = {
+export type EventOptions<Payload, Params extends object = RoomParams> = {
 	[K in IdKeys<Payload>]: {
 		/** The payload field holding the event's id, in the store's order (e.g. an autoincrement). */
 		id: K;
@@ -60,7 +60,7 @@ export type EventOptions<Payload> = {
 		 * (a restart, a long disconnect) every event after `lastEventId`. Runs after the join
 		 * guard admitted the member, with its `params` and `locals`.
 		 */
-		history?: (event: HistoryEvent) => HistoryResult<Payload> | Promise<HistoryResult<Payload>>;
+		history?: (event: HistoryEvent<Params>) => HistoryResult<Payload> | Promise<HistoryResult<Payload>>;
 	};
 }[IdKeys<Payload>];
 
@@ -86,20 +86,35 @@ export type HistoryResult<Payload> = Payload[] | { events: Payload[]; complete: 
  * export const typing: RoomEvent<{ userId: string }> = event<{ userId: string }>();
  * ```
  */
-export interface RoomEvent<Payload = unknown> {
+export interface RoomEvent<Payload = unknown, Params extends object = RoomParams> {
 	readonly [MARKER]: EventIdentity;
 	/** From `event({ history })`: what a joining member gets first; see {@link EventOptions}. */
-	readonly history?: (event: HistoryEvent) => HistoryResult<unknown> | Promise<HistoryResult<unknown>>;
+	readonly history?: (event: HistoryEvent<any>) => HistoryResult<unknown> | Promise<HistoryResult<unknown>>;
 	/**
 	 * Sends to every member of the room whose join or call is being served, the caller
 	 * included, in emit order.
 	 */
 	emit(payload: Payload): void;
-	/** Picks a room by its params, for emits from outside a handler (a form action, a job). */
-	to(params: RoomParams): { emit(payload: Payload): void };
+	/**
+	 * Picks a room by its params, for emits from outside a handler (a form action, a job).
+	 * Typed from the folder names when the contract imports from `./$socket`.
+	 */
+	to(params: Params): { emit(payload: Payload): void };
 	/** Type carrier for `liverpc/client`; never set at runtime. */
-	readonly '~types'?: { payload: Payload };
+	readonly '~types'?: { payload: Payload; params: Params };
 }
+
+/**
+ * The type of {@link event}: with `Params` fixed by `./$socket` for the contract's folder.
+ *
+ * @example
+ * ```ts
+ * const typing: EventBuilder<{ roomId: string }> = event;
+ * ```
+ */
+export type EventBuilder<Params extends object = RoomParams> = <Payload = void>(
+	options?: EventOptions<Payload, Params>
+) => RoomEvent<Payload, Params>;
 
 /**
  * Declares an event the server pushes to room members; the type parameter is its payload.
@@ -123,7 +138,7 @@ export interface RoomEvent<Payload = unknown> {
  * message.to({ roomId: '42' }).emit(saved);
  * ```
  */
-export function event<Payload = void>(options?: EventOptions<Payload>): RoomEvent<Payload> {
+export const event: EventBuilder = function event<Payload>(options?: EventOptions<Payload>): RoomEvent<Payload> {
 	const identity: EventIdentity = { kind: 'event' };
 	const given = options as { id?: unknown; history?: unknown } | undefined;
 	if (given !== undefined) {
@@ -166,7 +181,7 @@ export function event<Payload = void>(options?: EventOptions<Payload>): RoomEven
 			return { emit: (payload) => deliver(pattern, key, payload) };
 		}
 	};
-}
+};
 
 /**
  * The event's route, from the id stamped on its marker by registration or, in a Vite

@@ -13,7 +13,8 @@ import type { LogPosition, RoomLog, RoomLogs } from './room-log.js';
 import { SocketError } from './socket-error.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { SocketHooks } from './socket-hook.js';
-import type { SocketEvent } from './types.js';
+import { isAdmission } from './join.js';
+import type { MemberEvent, SocketEvent } from './types.js';
 
 type JoinAckFn = (error: ErrorBody | null, joined?: JoinAck) => void;
 
@@ -125,7 +126,13 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			}
 		};
 
-		const admit = (joinReply: unknown) => {
+		const admitted = (result: unknown) => {
+			// admit({ member, reply }): the member context stays on the server, for call(enter, …).
+			let joinReply = result;
+			if (isAdmission(result)) {
+				(event as MemberEvent).member = result.member;
+				joinReply = result.reply;
+			}
 			const log = logs.get(key);
 			const position = request.position;
 			// The store is read only when the buffer cannot fill the gap (or on a first join).
@@ -139,8 +146,8 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 		} catch (thrown) {
 			return fail(thrown);
 		}
-		if (isThenable(guarded)) guarded.then(admit, fail);
-		else admit(guarded);
+		if (isThenable(guarded)) guarded.then(admitted, fail);
+		else admitted(guarded);
 	}
 
 	function onLeave(this: Socket, ref: unknown): void {

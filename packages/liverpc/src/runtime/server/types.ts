@@ -38,10 +38,13 @@ export type RoomParams = Record<string, string>;
  * export const whoami = call(({ locals, params, room }) => ({ user: locals.user?.id, room, roomId: params.roomId }));
  * ```
  */
-export interface SocketEvent<Params extends RoomParams = RoomParams> {
+export interface SocketEvent<Params extends object = RoomParams> {
 	/** What the socket hook returned for this connection. The only source of identity. */
 	locals: App.SocketLocals;
-	/** Validated route params, e.g. `{ roomId: '42' }`. */
+	/**
+	 * Validated route params, e.g. `{ roomId: '42' }`. Typed from the folder names when the
+	 * contract imports its builders from `./$socket`.
+	 */
 	params: Params;
 	/** The room contract's route id, e.g. `rooms/[roomId]/chat`. */
 	route: { readonly id: string };
@@ -80,3 +83,17 @@ export interface HandleSocketErrorInput {
 export type HandleSocketError = (
 	input: HandleSocketErrorInput
 ) => Partial<ErrorBody> | void | Promise<Partial<ErrorBody> | void>;
+
+/**
+ * The event of a call declared with its room's join guard, `call(enter, …)`: the join event
+ * plus `member`, what the guard admitted the connection with (see `admit`).
+ *
+ * @example
+ * ```ts
+ * export const send = call(enter, input, async ({ text }, { member }) => messages.add(member.user, text));
+ * ```
+ */
+export interface MemberEvent<Params extends object = RoomParams, Member = unknown> extends SocketEvent<Params> {
+	/** What the join guard passed to `admit({ member })` for this membership. */
+	member: Member;
+}
