@@ -1,4 +1,5 @@
-import { call, error, event } from 'liverpc/server';
+// liverpc/server, with `params` typed from this folder's name (it has none).
+import { call, error, event } from './$socket';
 import { LOBBY_ID } from '$lib/server/db';
 import * as messages from '$lib/server/messages';
 import { sendInput } from '$lib/server/message-text';

@@ -1,4 +1,5 @@
-import { call, error, event, join } from 'liverpc/server';
+// liverpc/server, with `params` typed from this folder's name: { roomId: string }.
+import { admit, call, error, event, join } from './$socket';
 import * as messages from '$lib/server/messages';
 import { sendInput } from '$lib/server/message-text';
 import * as rooms from '$lib/server/rooms';
@@ -20,6 +21,7 @@ export const message = event<ChatMessage>({
 
 // Runs on every join and on every re-join after a reconnect, so a user who signed out or
 // lost access is refused again (and the history above is only read once it has passed).
+// What it admits the member with (the signed-in user) is what the calls below read.
 export const enter = join(async ({ params, locals }) => {
 	if (!locals.user) error(401, 'Sign in to chat');
 	const room = rooms.get(params.roomId);
@@ -34,16 +36,14 @@ export const enter = join(async ({ params, locals }) => {
 		});
 		error(403, 'This room belongs to another tenant');
 	}
-	return { room: { id: room.id, name: room.name } };
+	return admit({ member: { user: locals.user }, reply: { room: { id: room.id, name: room.name } } });
 });
 
-// Only members reach a call, and the guard above already checked them; locals cannot change
-// during a connection, so the check below is a seatbelt, not a second guard.
-export const send = call(sendInput, async ({ text, key }, { params, locals }) => {
-	if (!locals.user) error(401, 'Sign in to chat');
+// Only members reach a call, so `member.user` is the user the guard above admitted.
+export const send = call(enter, sendInput, async ({ text, key }, { params, member }) => {
 	// Saved before the reply and the event, so nothing acknowledged can be lost. A copy sent
 	// again under the same key (its reply was lost) gets the first one, announced once.
-	const { message: saved, created } = messages.add(params.roomId, locals.user, text, key);
+	const { message: saved, created } = messages.add(params.roomId, member.user, text, key);
 	if (created) message.emit(saved);
 	return saved;
 });
