@@ -6,6 +6,9 @@ import type { LiveLimits } from 'liverpc/server';
 import { freePort, useApp } from './support/app.js';
 import { flood, nestedArrays, openRaw, pollingHandshake, type RawSocket } from './support/raw-socket.js';
 import { sessionCookie } from './support/session.js';
+// The real contract: under Vitest with the app's Vite config, liverpc() gives it its route id,
+// so a Node client addresses the room as a page does, typed (#11).
+import * as chat from '../src/routes/rooms/[roomId]/chat.socket';
 
 // Issue #8: every value from the wire is hostile. Each test sends, over a raw websocket to
 // `node build`, what an attacker would write by hand, asserts the safe outcome, and then
@@ -31,8 +34,6 @@ const ACME_GENERAL = { roomId: 'acme-general' };
 type SavedMessage = { id: number; roomId: string; userId: string; userName: string; text: string };
 type Joined = { room: string; ref: number; reply: unknown };
 
-/** The call stub of rooms/[roomId]/chat, as the Vite plugin would generate it for a page. */
-const chatContract = { send: { '~liverpc': { kind: 'call', route: CHAT, name: 'send' } } };
 
 describe('attacks on node build over raw frames', () => {
 	const fixture = useApp('build');
@@ -63,10 +64,10 @@ describe('attacks on node build over raw frames', () => {
 	}
 
 	/** Sends one message to acme-general through liverpc/client, as a page would. */
-	async function sendAs(cookie: string, text: string): Promise<SavedMessage> {
+	async function sendAs(cookie: string, text: string) {
 		const client = createClient({ url: fixture.app.url, headers: { cookie } });
 		try {
-			const room = client.live(chatContract, ACME_GENERAL) as unknown as { send(input: { text: string }): Promise<SavedMessage> };
+			const room = client.live(chat, ACME_GENERAL);
 			return await room.send({ text });
 		} finally {
 			client.close();
@@ -212,7 +213,7 @@ describe('attacks on node build over raw frames', () => {
 		const { ref } = await joinChat(socket);
 		const victim = createClient({ url: fixture.app.url, headers: { cookie: bob } });
 		try {
-			const room = victim.live(chatContract, ACME_GENERAL) as unknown as { send(input: { text: string }): Promise<SavedMessage> };
+			const room = victim.live(chat, ACME_GENERAL);
 			await room.send({ text: 'bob before the burst' });
 
 			const flooding = flood(socket, 3000, (id) => [`42${id}["c",${ref},"send",{"text":"burst ${id}"}]`], Infinity);
@@ -248,7 +249,7 @@ describe('attacks on node build over raw frames', () => {
 		const { ref } = await joinChat(socket);
 		const victim = createClient({ url: fixture.app.url, headers: { cookie: bob } });
 		try {
-			const room = victim.live(chatContract, ACME_GENERAL) as unknown as { send(input: { text: string }): Promise<SavedMessage> };
+			const room = victim.live(chat, ACME_GENERAL);
 			await room.send({ text: 'bob before the flood' });
 
 			// 16 unanswered at a time stays under maxCallsInFlight, so only the rate limit speaks.

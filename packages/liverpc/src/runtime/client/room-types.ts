@@ -18,7 +18,7 @@ import type { WireValue } from './wire-value.js';
 export type RoomStatus = 'joining' | 'joined' | 'reconnecting' | 'rejected' | 'closed';
 
 type CallNames<M> = { [K in keyof M]: M[K] extends RoomCall<any, any, any> ? K : never }[keyof M] & string;
-type EventNames<M> = { [K in keyof M]: M[K] extends RoomEvent<any, any> ? K : never }[keyof M] & string;
+export type EventNames<M> = { [K in keyof M]: M[K] extends RoomEvent<any, any> ? K : never }[keyof M] & string;
 
 /**
  * The join reply type of a contract module, or undefined when it has no `join`.
