@@ -4,6 +4,7 @@ export interface KitConfigFields {
 	paths?: { base?: unknown };
 	files?: { routes?: unknown };
 	typescript?: { config?: unknown };
+	adapter?: { name?: unknown };
 }
 
 /**

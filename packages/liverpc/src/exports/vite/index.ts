@@ -59,6 +59,7 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 	let kit: KitVersion | undefined;
 	// SvelteKit's output folder and the socket path under its `paths.base`, read once.
 	let kitOutDir = '';
+	let kitAdapterName: string | undefined;
 	let socketPath = DEFAULT_PATH;
 	// Per server environment being built: SvelteKit's server entry, which registers the sockets
 	// loader, and whether that registration was added. SvelteKit 2 builds the server in its own
@@ -66,6 +67,7 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 	// environments sharing this plugin instance (#10).
 	const serverBuilds = new Map<string, { entry: string | undefined; registered: boolean }>();
 
+	const hasContracts = () => existsSync(routesDir) && findSocketFiles(routesDir, hooksBase).contracts.length > 0;
 	const writeFolderTypes = () => {
 		if (!existsSync(routesDir)) return;
 		try {
@@ -94,6 +96,7 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 			kit = readInstalledPackage(resolved.root, '@sveltejs/kit') ? readKitVersion(resolved.root) : undefined;
 			const kitOptions = readKitPluginOptions(resolved);
 			kitOutDir = kitOptions.outDir;
+			kitAdapterName = kitOptions.adapterName;
 			socketPath = socketPathFor(kitOptions.base);
 			if (kit) {
 				// Typed params for contracts importing `./$socket` (#11): in every command that
@@ -111,6 +114,13 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 			const input = buildInputOf(this.environment?.config.build ?? config.build);
 			const entry = input && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, string>).index : undefined;
 			serverBuilds.set(environmentName(this), { entry: entry ? path.resolve(config.root, entry) : undefined, registered: false });
+			// Without the wrapper, the build has no build/sockets.js and node build no sockets:
+			// better a failed build than an app whose rooms never answer (#11, part 6).
+			if (kit && kitAdapterName !== undefined && !kitAdapterName.startsWith('liverpc(') && hasContracts()) {
+				this.error(
+					`This app has .socket.ts files, but its adapter (${kitAdapterName}) is not wrapped, so node build would serve no sockets. Wrap it: adapter: liverpcAdapter(adapter()) with liverpcAdapter from 'liverpc/adapter'.`
+				);
+			}
 			// The hooks and every contract, as an entry chunk of the server build (#3). It is
 			// loaded through the registration below, so it shares SvelteKit's chunks.
 			this.emitFile({ type: 'chunk', id: SOCKETS_ENTRY_ID, name: 'liverpc-sockets' });

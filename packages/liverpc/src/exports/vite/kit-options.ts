@@ -9,6 +9,8 @@ export interface KitPluginOptions {
 	outDir: string;
 	/** `paths.base`, e.g. `/app`, or `''`. */
 	base: string;
+	/** The configured adapter's name, e.g. `liverpc(@sveltejs/adapter-node)`, when there is one. */
+	adapterName: string | undefined;
 }
 
 /**
@@ -19,7 +21,8 @@ export function readKitPluginOptions(config: ResolvedConfig): KitPluginOptions {
 	const fields = kitPluginFields(config);
 	return {
 		outDir: path.resolve(config.root, typeof fields.outDir === 'string' ? fields.outDir : '.svelte-kit'),
-		base: kitBasePath(fields)
+		base: kitBasePath(fields),
+		adapterName: typeof fields.adapter?.name === 'string' ? fields.adapter.name : undefined
 	};
 }
 
