@@ -36,3 +36,27 @@ it('works from the built dist/ with plain Node and the public entry points', asy
 	const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd, timeout: 20_000 });
 	expect(JSON.parse(stdout)).toEqual({ joined: { hello: 'Ada' }, length: 8, heard: 'Ada: hi there', rejected: 400 });
 });
+
+// liverpc/testing from dist/, as an app's tests would import it after `npm install liverpc`.
+const testingScript = `
+import { createTestServer } from 'liverpc/testing';
+import { join, call, event, error, admit } from 'liverpc/server';
+const said = event();
+const room = {
+  enter: join(({ locals }) => { if (!locals.name) error(401, 'Who are you?'); return admit({ member: { name: locals.name }, reply: { hello: locals.name } }); }),
+  said
+};
+room.say = call(room.enter, ({ member }) => { said.emit(member.name + ' was here'); return member.name; });
+const server = createTestServer({ contracts: { 'shout/[channel]': room } });
+const handle = await server.connect({ locals: { name: 'Ada' } }).join(room, { channel: 'main' });
+const answer = await handle.say();
+const refused = await server.connect().join(room, { channel: 'main' }).catch((e) => e.status);
+console.log(JSON.stringify({ joined: handle.joined, answer, heard: await handle.next('said'), refused, listening: server.server.io.httpServer.listening }));
+await server.close();
+`;
+
+it('runs liverpc/testing from the built dist/ with plain Node', async () => {
+	const cwd = fileURLToPath(new URL('..', import.meta.url));
+	const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', testingScript], { cwd, timeout: 20_000 });
+	expect(JSON.parse(stdout)).toEqual({ joined: { hello: 'Ada' }, answer: 'Ada', heard: 'Ada was here', refused: 401, listening: false });
+});
