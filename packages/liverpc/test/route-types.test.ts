@@ -3,13 +3,14 @@
 // through the real `svelte-kit sync`, which resolves the Vite config with liverpc() in it;
 // then the real TypeScript compiler checks its contract, a form action and page code under
 // noUncheckedIndexedAccess. Every `@ts-expect-error` below must be an error, and nothing else.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './harness.js';
 
 const run = promisify(execFile);
 const NODE_MODULES = fileURLToPath(new URL('../../../node_modules', import.meta.url));
@@ -117,6 +118,31 @@ describe('./$socket: params typed from the folder name', () => {
 			expect(await typeCheck()).toMatch(/Cannot find module '\.\/\$socket'/);
 		} finally {
 			writeFileSync(file, linked);
+		}
+	}, 60_000);
+
+	it('writes the declarations of a folder whose first contract is added under vite dev, and removes them with its last', async () => {
+		// A real `vite dev` process (Vite inside Vitest runs without a file watcher).
+		const dev = spawn(process.execPath, [path.join(NODE_MODULES, 'vite/bin/vite.js'), '--host', '127.0.0.1', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+		try {
+			await new Promise<void>((resolve, reject) => {
+				let output = '';
+				dev.stdout!.on('data', (chunk: Buffer) => {
+					output += chunk.toString();
+					if (output.includes('Local:')) resolve();
+				});
+				dev.once('exit', (code) => reject(new Error(`vite dev exited with ${code}: ${output}`)));
+			});
+			const declarations = path.join(root, '.svelte-kit/liverpc/types/src/routes/polls/[pollId]/$socket.d.ts');
+			expect(existsSync(declarations)).toBe(false);
+			mkdirSync(path.join(root, 'src/routes/polls/[pollId]'), { recursive: true });
+			writeFileSync(path.join(root, 'src/routes/polls/[pollId]/poll.socket.ts'), "import { call } from './$socket';\nexport const vote = call(({ params }) => params.pollId);\n");
+			await eventually(() => expect(existsSync(declarations)).toBe(true), 10_000, 100);
+			expect(readFileSync(declarations, 'utf8')).toContain('RoomParamsOf<"polls/[pollId]">');
+			rmSync(path.join(root, 'src/routes/polls'), { recursive: true });
+			await eventually(() => expect(existsSync(declarations)).toBe(false), 10_000, 100);
+		} finally {
+			dev.kill();
 		}
 	}, 60_000);
 

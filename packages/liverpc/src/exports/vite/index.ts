@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
 import { readContractExports } from '../../core/contract-exports.js';
 import { clientStub } from '../../core/client-stub.js';
+import { pointFolderBuildersAtServer } from '../../core/folder-builders.js';
+import { kitTsconfigFiles, linkSocketTypes, writeSocketTypes } from '../../core/route-types.js';
 import { serverStamp } from '../../core/server-stamp.js';
 import { findSocketFiles, isContractFile, routeIdOf } from '../../core/socket-files.js';
 import { registerSocketsLoader, socketsEntrySource, SOCKETS_ENTRY_ID } from '../../core/sockets-entry.js';
@@ -13,8 +15,6 @@ import { attachDevServer } from './dev-server.js';
 import { reloadEditedFiles } from './edited-files.js';
 import { kitServerModuleLoader } from './kit-module-loader.js';
 import { linkSocketTypesOnSync, readKitPluginOptions } from './kit-options.js';
-import { kitTsconfigFiles, linkSocketTypes, writeSocketTypes } from '../../core/route-types.js';
-import { pointFolderBuildersAtServer } from '../../core/folder-builders.js';
 import { attachPreviewServer } from './preview-server.js';
 
 /**
