@@ -59,3 +59,15 @@ describe('member context (call(enter, …))', () => {
 		expect((await rejection(anonymous.whoami())).status).toBe(401);
 	});
 });
+
+describe('presence(enter, …)', () => {
+	it('refuses to register a presence declared with a join the contract does not export', async () => {
+		const { presence } = await import('liverpc/server');
+		const { contract } = teamRoom();
+		const other = join(() => admit({ member: { userId: 'forged' } }));
+		const borrowed = { enter: contract.enter, online: presence(other, ({ member }) => ({ id: member.userId })) };
+		await expect(startServer({ contracts: { 'teams/[teamId]/room': borrowed } })).rejects.toThrow(
+			/presence\(\) was declared with a join\(\) this file does not export/
+		);
+	});
+});

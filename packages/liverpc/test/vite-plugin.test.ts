@@ -334,7 +334,7 @@ describe('liverpc() Vite plugin in dev', () => {
 			`import { call } from 'liverpc/server';\nexport const limit = 5;\nexport const ping = call(() => 'pong');\n`
 		);
 		const refused = client.transformRequest('/src/routes/echo/[id]/limits.socket.ts');
-		await expect(refused).rejects.toThrow(/limits\.socket\.ts: a room contract exports only join\(\), call\(\) and event\(\).*'limit'/s);
+		await expect(refused).rejects.toThrow(/limits\.socket\.ts: a room contract exports only join\(\), call\(\), event\(\) and presence\(\).*'limit'/s);
 		await expect(refused).rejects.not.toThrow(/'ping'/);
 	});
 

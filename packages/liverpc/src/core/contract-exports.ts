@@ -22,7 +22,7 @@ interface Node {
 	[key: string]: unknown;
 }
 
-const BUILDERS: Record<string, ContractKind> = { join: 'join', call: 'call', event: 'event' };
+const BUILDERS: Record<string, ContractKind> = { join: 'join', call: 'call', event: 'event', presence: 'presence' };
 
 /**
  * Reads which exports of a contract module are `join(…)`, `call(…)` and `event(…)`, from
@@ -90,7 +90,7 @@ export function readContractExports(program: Node): { exports: ContractExport[];
 		const kind = kinds.get(local);
 		if (kind) exports.push({ name, local, kind });
 		else if (declared.has(local)) {
-			others.push({ name, reason: 'is not a join(), call() or event() from liverpc/server declared with const' });
+			others.push({ name, reason: 'is not a join(), call(), event() or presence() from liverpc/server declared with const' });
 		} else {
 			others.push({ name, reason: 'is not declared in this file' });
 		}

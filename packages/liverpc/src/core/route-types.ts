@@ -22,7 +22,7 @@ export function folderDeclarations(folderId: string, source: string): string {
 	return [
 		`// Written by liverpc's Vite plugin for ${source}: do not edit. It is rewritten when`,
 		`// vite dev, vite build or svelte-kit sync run, and when a .socket.ts file is added.`,
-		`import type { CallBuilder, EventBuilder, JoinBuilder, RoomParamsOf } from 'liverpc/server';`,
+		`import type { CallBuilder, EventBuilder, JoinBuilder, PresenceBuilder, RoomParamsOf } from 'liverpc/server';`,
 		`export * from 'liverpc/server';`,
 		`/** The params of every room of this folder, read from its name. */`,
 		`export type RouteParams = RoomParamsOf<${JSON.stringify(folderId)}>;`,
@@ -32,6 +32,8 @@ export function folderDeclarations(folderId: string, source: string): string {
 		`export declare const call: CallBuilder<RouteParams>;`,
 		`/** \`event\` of liverpc/server, with \`params\` (history, \`to()\`) typed for this folder. */`,
 		`export declare const event: EventBuilder<RouteParams>;`,
+		`/** \`presence\` of liverpc/server, with \`params\` typed for this folder. */`,
+		`export declare const presence: PresenceBuilder<RouteParams>;`,
 		''
 	].join('\n');
 }

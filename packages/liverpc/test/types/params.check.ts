@@ -126,3 +126,25 @@ const plain = { enter: plainJoin(({ params }) => params.anything) };
 void live(plain, { anything: 'x' });
 void live(plain);
 export type Used = [Checked, typeof whoami];
+
+// Presence (#12): entries typed from what presence() returns, with their connection count;
+// an entry needs an id.
+import { type PresenceBuilder } from 'liverpc/server';
+declare const presence: PresenceBuilder<ChatParams>;
+const withPresence = {
+	enter: chat.enter,
+	online: presence(chat.enter, ({ member, params }) => ({ id: member.user.id, tenant: member.user.tenantId, room: params.roomId }))
+};
+declare const presenceRoom: ReturnType<typeof live<typeof withPresence>>;
+for (const entry of presenceRoom.presence) {
+	const tabs: number = entry.connections;
+	const tenant: string = entry.tenant;
+	// @ts-expect-error an entry has what presence() returned, nothing else
+	void entry.name;
+	void [tabs, tenant];
+}
+// @ts-expect-error an entry without an id cannot be one
+presence(() => ({ name: 'anonymous' }));
+// A room without presence() has an empty list of nothing.
+const none: ReadonlyArray<never> = page.presence;
+void none;

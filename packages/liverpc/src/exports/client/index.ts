@@ -10,7 +10,7 @@ import { tabClientAccessor } from '../../runtime/client/tab-client.js';
 export { LiveClient } from '../../runtime/client/live-client.js';
 export type { ClientOptions, ConnectionStatus } from '../../runtime/client/live-client.js';
 export { LiveError } from '../../runtime/client/live-error.js';
-export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf, LiveParams, ParamsOf } from '../../runtime/client/room-types.js';
+export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf, LiveParams, ParamsOf, PresenceOf } from '../../runtime/client/room-types.js';
 export type { WireValue } from '../../runtime/client/wire-value.js';
 export type { ErrorBody, ValidationIssue } from '../../runtime/shared/protocol.js';
 

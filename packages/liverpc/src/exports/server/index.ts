@@ -8,6 +8,8 @@ export type { Admission, JoinBuilder, RoomJoin } from '../../runtime/server/join
 export { call } from '../../runtime/server/call.js';
 export type { CallBuilder, RoomCall } from '../../runtime/server/call.js';
 export { event } from '../../runtime/server/event.js';
+export { presence } from '../../runtime/server/presence.js';
+export type { PresenceBuilder, PresenceEntry, RoomPresence } from '../../runtime/server/presence.js';
 export type { EventBuilder, EventId, EventOptions, HistoryEvent, HistoryResult, RoomEvent } from '../../runtime/server/event.js';
 export { getSocketEvent } from '../../runtime/server/socket-event-storage.js';
 export { revoke } from '../../runtime/server/revocation.js';

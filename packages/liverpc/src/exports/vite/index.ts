@@ -176,7 +176,7 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 			if (others.length > 0) {
 				const problems = others.map((other) => `'${other.name}' ${other.reason}`).join('; ');
 				this.error(
-					`${source}: a room contract exports only join(), call() and event() from liverpc/server, each as \`export const name = call(…)\`: ${problems}`
+					`${source}: a room contract exports only join(), call(), event() and presence() from liverpc/server or ./$socket, each as \`export const name = call(…)\`: ${problems}`
 				);
 			}
 			return { code: clientStub(routeId, exports, source, socketPath), map: { mappings: '' } };

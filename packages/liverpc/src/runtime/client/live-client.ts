@@ -1,5 +1,5 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import { CLIENT_KEY, DEFAULT_PATH, EVENT, isErrorBody, type ErrorBody } from '../shared/protocol.js';
+import { CLIENT_KEY, DEFAULT_PATH, EVENT, isErrorBody, PRESENCE, type ErrorBody } from '../shared/protocol.js';
 import { retryDelay, type Backoff } from './backoff.js';
 import { CallNumbers } from './call-numbers.js';
 import type { MakeState } from './reactive-state.js';
@@ -200,6 +200,10 @@ export class LiveClient {
 
 		socket.on(EVENT, (key: string, name: string, payload: unknown, seq: unknown, id: unknown) => {
 			this.#byKey.get(key)?.receive(name, payload, seq, id);
+		});
+
+		socket.on(PRESENCE, (key: string, upserts: unknown, removals: unknown) => {
+			this.#byKey.get(key)?.presenceChanged(upserts, removals);
 		});
 	}
 }

@@ -30,7 +30,12 @@ export interface ChannelState {
 	joined: unknown;
 	/** False when the last (re-)join could not give this room every event it missed. */
 	resumed: boolean;
+	/** Who is in the room (#12): each entry with its connection count, in arrival order. */
+	presence: PresenceListEntry[];
 }
+
+/** One entry of `room.presence`: what the server's `presence()` built, and its connections. */
+export type PresenceListEntry = Record<string, unknown> & { connections: number };
 
 type EventListener = (name: string, payload: unknown) => void;
 type AckWithError = ((lost: Error | null, error?: unknown, output?: unknown) => void) & { withError?: boolean };
@@ -85,13 +90,15 @@ export class RoomChannel {
 	/** Per event declared with `id`: the id of the last one delivered, for its `history`. */
 	#lastEventIds: Record<string, string | number> | undefined;
 	#host: ChannelHost;
+	/** `state.presence` by entry id, in arrival order. */
+	#presence = new Map<string, PresenceListEntry>();
 
 	constructor(host: ChannelHost, route: string, params: Record<string, string>, id: string) {
 		this.#host = host;
 		this.route = route;
 		this.params = params;
 		this.id = id;
-		this.state = host.makeState<ChannelState>({ status: 'joining', error: undefined, joined: undefined, resumed: true });
+		this.state = host.makeState<ChannelState>({ status: 'joining', error: undefined, joined: undefined, resumed: true, presence: [] });
 	}
 
 	/** A handle starts using this channel; returns its release. */
@@ -146,6 +153,10 @@ export class RoomChannel {
 		this.state.error = undefined;
 		this.state.joined = ack.reply;
 		this.state.resumed = ack.resumed;
+		// The whole list on every (re-)join; changes come as PRESENCE packets after it.
+		this.#presence.clear();
+		if (Array.isArray(ack.presence)) this.presenceChanged(ack.presence, []);
+		else this.state.presence = [];
 		this.state.status = 'joined';
 		// What the member missed, or the room's history on a first join, before any live
 		// event: the server sent them in the ack so that none is lost or doubled.
@@ -178,6 +189,19 @@ export class RoomChannel {
 	reset(): void {
 		if (this.state.status === 'rejected') this.state.status = this.#key ? 'reconnecting' : 'joining';
 		this.#retries = 0;
+	}
+
+	/** Applies what changed in the room's presence: rows added or replaced, ids removed. */
+	presenceChanged(upserts: unknown, removals: unknown): void {
+		if (!Array.isArray(upserts) || !Array.isArray(removals)) return;
+		for (const id of removals) if (typeof id === 'string') this.#presence.delete(id);
+		for (const row of upserts) {
+			if (!Array.isArray(row)) continue;
+			const [id, entry, connections] = row as unknown[];
+			if (typeof id !== 'string' || typeof entry !== 'object' || entry === null || typeof connections !== 'number') continue;
+			this.#presence.set(id, { ...(entry as Record<string, unknown>), connections });
+		}
+		this.state.presence = [...this.#presence.values()];
 	}
 
 	/** Delivers one live event: once, in order, and remembers how far this room got. */

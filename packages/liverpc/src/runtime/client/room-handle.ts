@@ -1,6 +1,6 @@
 import { contractIdentityOf } from '../shared/contract-marker.js';
 import type { ErrorBody } from '../shared/protocol.js';
-import type { RoomChannel } from './room-channel.js';
+import type { PresenceListEntry, RoomChannel } from './room-channel.js';
 import type { RoomStatus } from './room-types.js';
 
 /** Route id and call names of a contract module (real on the server, a stub in the browser). */
@@ -78,6 +78,10 @@ export class RoomHandle {
 
 	get resumed(): boolean {
 		return this.#channel.state.resumed;
+	}
+
+	get presence(): readonly PresenceListEntry[] {
+		return this.#channel.state.presence;
 	}
 
 	on(name: string, listener: (payload: unknown) => void): () => void {

@@ -1,6 +1,7 @@
 import type { RoomCall } from '../server/call.js';
 import type { RoomEvent } from '../server/event.js';
 import type { RoomJoin } from '../server/join.js';
+import type { RoomPresence } from '../server/presence.js';
 import type { ErrorBody } from '../shared/protocol.js';
 import type { WireValue } from './wire-value.js';
 
@@ -35,6 +36,19 @@ export type JoinReplyOf<M> = {
 		? undefined
 		: Reply
 	: never;
+
+/**
+ * One entry of a contract module's `room.presence`: what its `presence()` returns, as it
+ * arrives (see {@link WireValue}), with the count of connections holding it.
+ *
+ * @example
+ * ```ts
+ * type Online = PresenceOf<typeof import('./chat.socket')>; // { id: string; name: string; connections: number }
+ * ```
+ */
+export type PresenceOf<M> = {
+	[K in keyof M]: M[K] extends RoomPresence<infer Entry, any> ? WireValue<Entry> & { connections: number } : never;
+}[keyof M];
 
 /**
  * The payload type of event `E` of a contract module.
@@ -81,6 +95,12 @@ export interface RoomBase<M> {
 	 * `history`): the page should rebuild what it shows from `joined`. True otherwise.
 	 */
 	readonly resumed: boolean;
+	/**
+	 * Who is in the room, when its contract exports a `presence()`: one entry per id (a user
+	 * with three tabs is one entry, `connections: 3`), in the order they arrived, updated as
+	 * members come and go. Empty until joined, and for a contract without presence.
+	 */
+	readonly presence: ReadonlyArray<PresenceOf<M>>;
 	/** Listens to one of the room's events, whose payload is typed as it arrives; returns a function that stops listening. */
 	on<E extends EventNames<M>>(name: E, listener: (payload: WireValue<EventPayloadOf<M, E>>) => void): () => void;
 	/** Leaves the room (once every handle of the same room has left, the server is told). */
@@ -101,7 +121,7 @@ export type Room<M> = RoomBase<M> & { readonly [K in CallNames<M>]: CallMethod<M
 
 // A contract export: a builder's value, or the marker the browser stub holds in its place.
 type ContractExportNames<M> = {
-	[K in keyof M]: M[K] extends RoomCall<any, any, any> | RoomEvent<any, any> | RoomJoin<any, any, any> | { readonly '~liverpc': { readonly kind: string } } ? K : never;
+	[K in keyof M]: M[K] extends RoomCall<any, any, any> | RoomEvent<any, any> | RoomJoin<any, any, any> | RoomPresence<any, any> | { readonly '~liverpc': { readonly kind: string } } ? K : never;
 }[keyof M];
 
 /**

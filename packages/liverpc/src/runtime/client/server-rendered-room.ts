@@ -16,6 +16,7 @@ export function serverRenderedRoom<M extends object>(contract: M): Room<M> {
 		error: undefined,
 		joined: undefined,
 		resumed: true,
+		presence: [],
 		on: () => noop,
 		leave: noop
 	};

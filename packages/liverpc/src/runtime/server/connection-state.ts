@@ -66,3 +66,10 @@ export function roomsHeld(socket: Socket): number {
 	for (const slot of connectionData(socket)[MEMBERSHIPS] ?? []) if (slot) held++;
 	return held;
 }
+
+/** The rooms this connection is a member of. */
+export function membershipsOf(socket: Socket): Membership[] {
+	const held: Membership[] = [];
+	for (const slot of connectionData(socket)[MEMBERSHIPS] ?? []) if (slot) held.push(slot);
+	return held;
+}

@@ -2,6 +2,7 @@ import type { RoomCall } from './call.js';
 import { contractIdentityOf, MARKER, type ContractIdentity } from '../shared/contract-marker.js';
 import type { RoomEvent } from './event.js';
 import type { RoomJoin } from './join.js';
+import type { RoomPresence } from './presence.js';
 import { compileRoutePattern, type RoutePattern } from './route-pattern.js';
 
 /**
@@ -20,6 +21,8 @@ export interface RoomContract {
 	/** `event.route` of every membership: one object per contract, not one per join. */
 	route: { readonly id: string };
 	join: RoomJoin | undefined;
+	/** Who is in the room (#12), when the contract exports a presence(). */
+	presence: RoomPresence | undefined;
 	/** A Map, not an object: a call named `__proto__` or `constructor` must simply not exist. */
 	calls: Map<string, RoomCall>;
 	events: Map<string, RoomEvent>;
@@ -56,6 +59,7 @@ export function replaceContract(contracts: Map<string, RoomContract>, id: string
 		return;
 	}
 	current.join = next.join;
+	current.presence = next.presence;
 	current.calls = next.calls;
 	current.events = next.events;
 	current.histories = next.histories;
@@ -63,7 +67,7 @@ export function replaceContract(contracts: Map<string, RoomContract>, id: string
 
 function compileContract(id: string, module: ContractModule): RoomContract {
 	const pattern = compileRoutePattern(id);
-	const contract: RoomContract = { pattern, route: Object.freeze({ id }), join: undefined, calls: new Map(), events: new Map(), histories: false };
+	const contract: RoomContract = { pattern, route: Object.freeze({ id }), join: undefined, presence: undefined, calls: new Map(), events: new Map(), histories: false };
 
 	for (const [name, value] of Object.entries(module)) {
 		const identity = contractIdentityOf(value);
@@ -72,6 +76,9 @@ function compileContract(id: string, module: ContractModule): RoomContract {
 		if (identity.kind === 'join') {
 			if (contract.join) throw new Error(`Room '${id}' exports more than one join(): '${name}' and another`);
 			contract.join = value as RoomJoin;
+		} else if (identity.kind === 'presence') {
+			if (contract.presence) throw new Error(`Room '${id}' exports more than one presence(): '${name}' and another`);
+			contract.presence = value as RoomPresence;
 		} else if (identity.kind === 'call') {
 			if (RESERVED_CALL_NAMES.has(name)) {
 				throw new Error(`Room '${id}': a call cannot be named '${name}', the room handle already uses that name`);
@@ -91,13 +98,16 @@ function compileContract(id: string, module: ContractModule): RoomContract {
 			throw new Error(`Room '${id}': call '${name}' was declared with a join() this file does not export: call(enter, …) takes the room's own join`);
 		}
 	}
+	if (contract.presence?.guard !== undefined && contract.presence.guard !== contract.join) {
+		throw new Error(`Room '${id}': presence() was declared with a join() this file does not export: presence(enter, …) takes the room's own join`);
+	}
 	return contract;
 }
 
 function claim(identity: ContractIdentity, route: string, name: string) {
 	if (identity.route !== undefined && (identity.route !== route || identity.name !== name)) {
 		throw new Error(
-			`Room '${route}' export '${name}' is already registered as '${identity.name}' of room '${identity.route}': each join(), call() and event() belongs to one export`
+			`Room '${route}' export '${name}' is already registered as '${identity.name}' of room '${identity.route}': each join(), call(), event() and presence() belongs to one export`
 		);
 	}
 	identity.route = route;

@@ -15,6 +15,7 @@ import { checkOrigin, createRefusalLog, ORIGIN_REFUSED } from './origin-check.js
 import { createGatedParser, guardOf, onRefused, REFUSED, type SocketParser } from './packet-gate.js';
 import { registerForRevocation } from './revocation.js';
 import { RoomLogs } from './room-log.js';
+import { RoomPresences } from './room-presence.js';
 import { createMembershipListeners } from './room-membership.js';
 import { SocketError } from './socket-error.js';
 import type { SocketHooks } from './socket-hook.js';
@@ -125,7 +126,12 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	const unregister = registerForRevocation(io);
 
 	type Listener = (this: Socket, ...args: unknown[]) => void;
-	const membership = createMembershipListeners(contracts, hooks, logs);
+	// Who is in each room (#12); a closed connection leaves every room it was in.
+	const presences = new RoomPresences(io);
+	const membership = createMembershipListeners(contracts, hooks, logs, presences);
+	const onDisconnect = neverThrows('disconnect listener', function (this: Socket) {
+		presences.disconnected(this);
+	} as Listener);
 	const lifecycle = { accepting: true };
 	const callMemory = new CallMemory();
 	const calls = createCallListener(hooks, callMemory, lifecycle);
@@ -174,6 +180,7 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	io.on('connection', (socket) => {
 		socket.on('error', ignoreGateViolation);
 		socket.on('disconnect', freeConnection);
+		socket.on('disconnect', onDisconnect);
 		socket.on(JOIN, onJoin);
 		socket.on(LEAVE, onLeave);
 		socket.on(CALL, onCall);

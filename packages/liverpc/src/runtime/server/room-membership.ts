@@ -14,6 +14,8 @@ import { SocketError } from './socket-error.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { SocketHooks } from './socket-hook.js';
 import { isAdmission } from './join.js';
+import { entryIdOf } from './presence.js';
+import type { RoomPresences } from './room-presence.js';
 import type { MemberEvent, SocketEvent } from './types.js';
 
 type JoinAckFn = (error: ErrorBody | null, joined?: JoinAck) => void;
@@ -38,7 +40,7 @@ type HistoryRead = { events: JoinEvent[]; ids: Map<string, Set<EventId>>; comple
  * room. An event emitted at any moment of the join therefore reaches the member exactly
  * once: in the ack, or live after it.
  */
-export function createMembershipListeners(contracts: Map<string, RoomContract>, hooks: SocketHooks, logs: RoomLogs) {
+export function createMembershipListeners(contracts: Map<string, RoomContract>, hooks: SocketHooks, logs: RoomLogs, presences: RoomPresences) {
 	function onJoin(this: Socket, routeId: unknown, params: unknown, resume: unknown, ack: unknown): void {
 		// Socket.IO passes the ack last: a join without a resume argument is a first join.
 		if (typeof resume === 'function') [resume, ack] = [undefined, resume];
@@ -115,17 +117,31 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 				}
 			}
 			const membership = addMembership(socket, event, key, contract);
+			// Published before the socket joins the room: the others get the change, the joiner
+			// the whole list in its ack, itself included.
+			if (entry) presences.publish(key, presences.tracker.track(key, socket.id, entry.id, entry.entry));
 			void socket.join(key);
 			try {
-				reply(null, { room: key, ref: membership.ref, reply: joinReply, log: [log.epoch, log.seq], resumed, events });
+				const ack: JoinAck = { room: key, ref: membership.ref, reply: joinReply, log: [log.epoch, log.seq], resumed, events };
+				if (entry) ack.presence = presences.tracker.list(key);
+				reply(null, ack);
 			} catch (thrown) {
 				// The reply could not be encoded (a cycle, a BigInt): undo the join, say why.
 				removeMembership(socket, membership);
+				presences.leave(socket, membership);
 				void socket.leave(key);
 				fail(thrown);
 			}
 		};
 
+		// This membership's presence entry, built once the guard has admitted it (#12).
+		let entry: { id: string; entry: unknown } | undefined;
+		const described = (joinReply: unknown, value: unknown) => {
+			const id = entryIdOf(value);
+			if (typeof id !== 'string') return fail(new Error(`Room '${contract.pattern.id}': ${id.problem}`));
+			entry = { id, entry: value };
+			proceed(joinReply);
+		};
 		const admitted = (result: unknown) => {
 			// admit({ member, reply }): the member context stays on the server, for call(enter, …).
 			let joinReply = result;
@@ -133,6 +149,18 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 				(event as MemberEvent).member = result.member;
 				joinReply = result.reply;
 			}
+			const presence = contract.presence;
+			if (!presence) return proceed(joinReply);
+			let built: unknown;
+			try {
+				built = socketEventStorage.run(event, presence.describe, event);
+			} catch (thrown) {
+				return fail(thrown);
+			}
+			if (isThenable(built)) built.then((value) => described(joinReply, value), fail);
+			else described(joinReply, built);
+		};
+		const proceed = (joinReply: unknown) => {
 			const log = logs.get(key);
 			const position = request.position;
 			// The store is read only when the buffer cannot fill the gap (or on a first join).
@@ -154,6 +182,7 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 		const membership = membershipByRef(this, ref);
 		if (!membership) return;
 		removeMembership(this, membership);
+		presences.leave(this, membership);
 		void this.leave(membership.key);
 	}
 

@@ -1,5 +1,5 @@
 /** The kinds of export a `.socket.ts` file can hold. */
-export type ContractKind = 'join' | 'call' | 'event';
+export type ContractKind = 'join' | 'call' | 'event' | 'presence';
 
 /**
  * The marker every contract export carries under `'~liverpc'`. The builders set `kind`;
@@ -21,5 +21,5 @@ export function contractIdentityOf(value: unknown): ContractIdentity | undefined
 	if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
 	const identity = (value as { [MARKER]?: ContractIdentity })[MARKER];
 	if (!identity || typeof identity !== 'object') return undefined;
-	return identity.kind === 'join' || identity.kind === 'call' || identity.kind === 'event' ? identity : undefined;
+	return identity.kind === 'join' || identity.kind === 'call' || identity.kind === 'event' || identity.kind === 'presence' ? identity : undefined;
 }

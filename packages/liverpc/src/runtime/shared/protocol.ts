@@ -24,6 +24,8 @@ export const JOIN = 'j';
 export const LEAVE = 'l';
 export const CALL = 'c';
 export const EVENT = 'e';
+/** Server → members: who is in the room changed (#12): the room key, upserted rows, removed ids. */
+export const PRESENCE = 'p';
 
 /** Socket.IO mount path shared by the server and the client unless configured. */
 export const DEFAULT_PATH = '/_liverpc';
@@ -110,7 +112,12 @@ export interface JoinAck {
 	log: [epoch: string, seq: number];
 	resumed: boolean;
 	events: JoinEvent[];
+	/** Who is in the room, the joiner included, when its contract has a `presence` export. */
+	presence?: PresenceRow[];
 }
+
+/** One presence entry on the wire: its id, what `presence()` built, and its connection count. */
+export type PresenceRow = [id: string, entry: unknown, connections: number];
 
 /** The handshake `auth` field holding the client's key for call numbers. */
 export const CLIENT_KEY = 'k';

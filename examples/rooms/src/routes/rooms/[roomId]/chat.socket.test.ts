@@ -28,6 +28,15 @@ describe('rooms/[roomId]/chat', () => {
 		expect(later.received('message')).toEqual([saved]);
 	});
 
+	it('lists who is in the room, one entry per user, built from the admitted user', async () => {
+		const first = await server.connect({ locals: { user: alice } }).join(chat, { roomId: 'acme-ops' });
+		const second = await server.connect({ locals: { user: alice } }).join(chat, { roomId: 'acme-ops' });
+		expect(second.presence).toEqual([{ id: 'alice', name: 'Alice', connections: 2 }]);
+		first.leave();
+		await expect.poll(() => second.presence).toEqual([{ id: 'alice', name: 'Alice', connections: 1 }]);
+		second.leave();
+	});
+
 	it('refuses no user, another tenant and an unknown room, with the status the page shows', async () => {
 		await expect(server.connect({ locals: {} }).join(chat, { roomId: 'acme-general' })).rejects.toMatchObject({ status: 401 });
 		await expect(server.connect({ locals: { user: carol } }).join(chat, { roomId: 'acme-general' })).rejects.toMatchObject({

@@ -1,5 +1,5 @@
 // liverpc/server, with `params` typed from this folder's name: { roomId: string }.
-import { admit, call, error, event, join } from './$socket';
+import { admit, call, error, event, join, presence } from './$socket';
 import * as messages from '$lib/server/messages';
 import { sendInput } from '$lib/server/message-text';
 import * as rooms from '$lib/server/rooms';
@@ -38,6 +38,10 @@ export const enter = join(async ({ params, locals }) => {
 	}
 	return admit({ member: { user: locals.user }, reply: { room: { id: room.id, name: room.name } } });
 });
+
+// Who is here, for the page's "here now" line: built from the admitted user on the server,
+// one entry per user however many tabs they have open.
+export const online = presence(enter, ({ member }) => ({ id: member.user.id, name: member.user.name }));
 
 // Only members reach a call, so `member.user` is the user the guard above admitted.
 export const send = call(enter, sendInput, async ({ text, key }, { params, member }) => {
