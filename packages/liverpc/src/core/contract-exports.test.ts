@@ -43,7 +43,7 @@ describe('readContractExports', () => {
 		`);
 		expect(exports).toEqual([]);
 		expect(others.map((other) => other.name)).toEqual(['limit', 'send', 'wrapped', 'helper', '*', 'x', 'default']);
-		expect(others[0]!.reason).toMatch(/not a join\(\), call\(\) or event\(\)/);
+		expect(others[0]!.reason).toMatch(/not a join\(\), call\(\), event\(\) or presence\(\)/);
 	});
 });
 

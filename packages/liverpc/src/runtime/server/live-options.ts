@@ -1,3 +1,4 @@
+import type { ServerOptions } from 'socket.io';
 import type { BufferSettings } from './room-log.js';
 
 /**
@@ -41,6 +42,21 @@ export interface LiveOptions {
 	 * fill are filled by an event's `history`, or the page sees `room.resumed === false`.
 	 */
 	buffer?: Partial<BufferSettings>;
+	/**
+	 * Scale-out (#12): a Socket.IO adapter, so that several processes serve one app. Room
+	 * events, `to(params).emit()`, presence and revocation then reach the members of every
+	 * process. Without it, nothing needs anything but this process.
+	 *
+	 * @example
+	 * ```ts
+	 * import { createClient } from 'redis';
+	 * import { createAdapter } from '@socket.io/redis-streams-adapter';
+	 * const redis = createClient({ url: process.env.REDIS_URL });
+	 * await redis.connect();
+	 * export const options: LiveOptions = { adapter: createAdapter(redis) };
+	 * ```
+	 */
+	adapter?: ServerOptions['adapter'];
 }
 
 /** The defaults of {@link LiveOptions.buffer}, written out in `docs/api.md`. */
@@ -114,6 +130,8 @@ export interface ResolvedOptions {
 	proxy: ResolvedProxy;
 	limits: Readonly<LiveLimits>;
 	buffer: Readonly<BufferSettings>;
+	/** The Socket.IO adapter of a scaled-out app, or undefined for one process. */
+	adapter: ServerOptions['adapter'] | undefined;
 }
 
 /**
@@ -151,17 +169,21 @@ export function resolveOptions(options: LiveOptions | undefined): ResolvedOption
 	if (given.allowMissingOrigin !== undefined && typeof given.allowMissingOrigin !== 'boolean') {
 		throw new TypeError('allowMissingOrigin must be true or false');
 	}
+	if (given.adapter !== undefined && typeof given.adapter !== 'function') {
+		throw new TypeError("adapter must be a Socket.IO adapter, e.g. createAdapter(redis) from '@socket.io/redis-streams-adapter'");
+	}
 	return {
 		origin,
 		allowedOrigins: allowed,
 		allowMissingOrigin: given.allowMissingOrigin ?? true,
 		proxy: resolveProxy(given.proxy),
 		limits: resolveLimits(given.limits),
-		buffer: resolveBuffer(given.buffer)
+		buffer: resolveBuffer(given.buffer),
+		adapter: given.adapter
 	};
 }
 
-const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits', 'buffer']);
+const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits', 'buffer', 'adapter']);
 
 function resolveBuffer(buffer: Partial<BufferSettings> | undefined): Readonly<BufferSettings> {
 	if (buffer === undefined) return DEFAULT_BUFFER;

@@ -7,6 +7,7 @@ import { createCallListener } from './call-dispatch.js';
 import { CallMemory } from './call-memory.js';
 import type { RoomContract } from './contract-registry.js';
 import { replyError, neverThrows } from './error-reply.js';
+import type { EventId } from './event.js';
 import { eventSinks, type EventSink } from './event-sinks.js';
 import { createHandshakeMiddleware, refuseHandshake, type HandshakeNext } from './handshake-middleware.js';
 import { trackUpgradeResponses } from './handshake-release.js';
@@ -15,6 +16,7 @@ import { checkOrigin, createRefusalLog, ORIGIN_REFUSED } from './origin-check.js
 import { createGatedParser, guardOf, onRefused, REFUSED, type SocketParser } from './packet-gate.js';
 import { registerForRevocation } from './revocation.js';
 import { RoomLogs } from './room-log.js';
+import { PeerLink } from './peer-link.js';
 import { RoomPresences } from './room-presence.js';
 import { createMembershipListeners } from './room-membership.js';
 import { SocketError } from './socket-error.js';
@@ -102,6 +104,8 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 
 	const io = new Server(httpServer, {
 		path: parts.path ?? DEFAULT_PATH,
+		// Scale-out (#12): the app's adapter; Socket.IO's in-memory one otherwise.
+		...(settings.options.adapter ? { adapter: settings.options.adapter } : {}),
 		serveClient: false,
 		// Websocket first: polling stays available for networks that block upgrades.
 		transports: ['websocket', 'polling'],
@@ -116,18 +120,35 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	// Each room's recent events, for members that come back after a short disconnect (#9).
 	const rooms = io.of('/').adapter.rooms;
 	const logs = new RoomLogs(settings.options.buffer, (key) => (rooms.get(key)?.size ?? 0) > 0);
+	// Every process logs every event of its rooms in its own order and sends it to its own
+	// members: scaled out, an event emitted on one process reaches the others as a peer
+	// message, so each process's buffer can resume its members without a gap (#12).
+	const peers = new PeerLink(io);
+	const deliver = (key: string, name: string, payload: unknown, id: EventId | undefined) => {
+		const seq = logs.append(key, name, payload, id);
+		if (id === undefined) io.local.to(key).emit(EVENT, key, name, payload, seq);
+		else io.local.to(key).emit(EVENT, key, name, payload, seq, id);
+	};
 	const sink: EventSink = (routeId, key, name, payload, id) => {
 		if (!contracts.has(routeId)) return;
-		const seq = logs.append(key, name, payload, id);
-		if (id === undefined) io.to(key).emit(EVENT, key, name, payload, seq);
-		else io.to(key).emit(EVENT, key, name, payload, seq, id);
+		deliver(key, name, payload, id);
+		peers.send('event', routeId, key, name, payload, id);
 	};
+	peers.on('event', (_from, routeId, key, name, payload, id) => {
+		if (typeof routeId !== 'string' || !contracts.has(routeId) || typeof key !== 'string' || typeof name !== 'string') return;
+		deliver(key, name, payload, typeof id === 'string' || typeof id === 'number' ? id : undefined);
+	});
 	eventSinks.add(sink);
 	const unregister = registerForRevocation(io);
 
 	type Listener = (this: Socket, ...args: unknown[]) => void;
 	// Who is in each room (#12); a closed connection leaves every room it was in.
-	const presences = new RoomPresences(io);
+	const presences = new RoomPresences(io, peers);
+	const scaleOut = () => {
+		peers.start();
+		presences.start();
+	};
+	if (settings.options.adapter) scaleOut();
 	const membership = createMembershipListeners(contracts, hooks, logs, presences);
 	const onDisconnect = neverThrows('disconnect listener', function (this: Socket) {
 		presences.disconnected(this);
@@ -188,6 +209,7 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	});
 
 	const stopServing = () => {
+		peers.stop();
 		eventSinks.delete(sink);
 		unregister();
 		logs.stop();
@@ -197,6 +219,16 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	return {
 		io,
 		reconfigure(options) {
+			// vite dev reads hooks.socket.ts after the server exists, before the first connection:
+			// its adapter is taken then. Changing it later needs a restart.
+			if (options.adapter && !peers.enabled) {
+				if (io.engine.clientsCount === 0) {
+					io.adapter(options.adapter);
+					scaleOut();
+				} else {
+					console.warn('[liverpc] the adapter option changed: restart the server to use it');
+				}
+			}
 			settings.options = options;
 			logs.reconfigure(options.buffer);
 			applyMessageLimit(io, options.limits.maxMessageBytes);

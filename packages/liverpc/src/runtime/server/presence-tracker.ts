@@ -22,7 +22,7 @@ export class PresenceTracker {
 	/** Room key → connection id → entry id, to untrack a connection without its entry. */
 	#byConnection = new Map<string, Map<string, string>>();
 
-	/** A connection's entry in a room, new or renewed; undefined when nothing visible changed. */
+	/** A connection's entry in a room; undefined when no count changed (the same connection again). */
 	track(room: string, connection: string, id: string, entry: unknown): PresenceDiff | undefined {
 		const previous = this.#byConnection.get(room)?.get(connection);
 		// The same connection re-joined under another id (its locals changed): its old entry
@@ -33,13 +33,13 @@ export class PresenceTracker {
 		let tracked = entries.get(id);
 		if (!tracked) entries.set(id, (tracked = { entry, connections: new Set() }));
 		const sizeBefore = tracked.connections.size;
-		const changedEntry = tracked.entry !== entry && sizeBefore > 0;
+		// The latest join's entry is kept; it is sent with the next change of its count.
 		tracked.entry = entry;
 		tracked.connections.add(connection);
 		let connections = this.#byConnection.get(room);
 		if (!connections) this.#byConnection.set(room, (connections = new Map()));
 		connections.set(connection, id);
-		if (tracked.connections.size === sizeBefore && !changedEntry && !moved) return undefined;
+		if (tracked.connections.size === sizeBefore && !moved) return undefined;
 		return { upserts: [...(moved?.upserts ?? []), [id, entry, tracked.connections.size]], removals: moved?.removals ?? [] };
 	}
 
@@ -64,5 +64,37 @@ export class PresenceTracker {
 		const rows: PresenceRow[] = [];
 		for (const [id, tracked] of this.#rooms.get(room) ?? []) rows.push([id, tracked.entry, tracked.connections.size]);
 		return rows;
+	}
+
+	/** Every connection whose id starts with `prefix`, as `[room, connection, entry id, entry]`. */
+	connectionsStartingWith(prefix: string): Array<[room: string, connection: string, id: string, entry: unknown]> {
+		const found: Array<[string, string, string, unknown]> = [];
+		for (const [room, connections] of this.#byConnection) {
+			for (const [connection, id] of connections) {
+				if (connection.startsWith(prefix)) found.push([room, connection, id, this.#rooms.get(room)!.get(id)!.entry]);
+			}
+		}
+		return found;
+	}
+
+	/** Untracks every connection whose id starts with `prefix`; the diffs by room. */
+	untrackStartingWith(prefix: string): Map<string, PresenceDiff> {
+		const diffs = new Map<string, PresenceDiff>();
+		for (const [room, connection] of this.connectionsStartingWith(prefix)) {
+			const diff = this.untrack(room, connection);
+			if (!diff) continue;
+			const merged = diffs.get(room) ?? { upserts: [], removals: [] };
+			// A later change of the same entry replaces the earlier one.
+			for (const row of diff.upserts) {
+				merged.upserts = merged.upserts.filter(([id]) => id !== row[0]);
+				merged.upserts.push(row);
+			}
+			for (const id of diff.removals) {
+				merged.upserts = merged.upserts.filter(([upserted]) => upserted !== id);
+				merged.removals.push(id);
+			}
+			diffs.set(room, merged);
+		}
+		return diffs;
 	}
 }

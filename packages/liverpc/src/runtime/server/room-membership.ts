@@ -119,11 +119,11 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			const membership = addMembership(socket, event, key, contract);
 			// Published before the socket joins the room: the others get the change, the joiner
 			// the whole list in its ack, itself included.
-			if (entry) presences.publish(key, presences.tracker.track(key, socket.id, entry.id, entry.entry));
+			if (entry) presences.join(socket, key, entry.id, entry.entry);
 			void socket.join(key);
 			try {
 				const ack: JoinAck = { room: key, ref: membership.ref, reply: joinReply, log: [log.epoch, log.seq], resumed, events };
-				if (entry) ack.presence = presences.tracker.list(key);
+				if (entry) ack.presence = presences.list(key);
 				reply(null, ack);
 			} catch (thrown) {
 				// The reply could not be encoded (a cycle, a BigInt): undo the join, say why.
