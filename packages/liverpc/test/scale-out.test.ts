@@ -1,0 +1,120 @@
+// #12: two processes of one app on a real redis-server, with @socket.io/redis-streams-adapter
+// as the `adapter` option. Each process is a child running the built liverpc
+// (fixtures/cluster-node.mjs); the clients are real socket.io clients through liverpc/client.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type LiveClient } from 'liverpc/client';
+import { PEER_HEARTBEAT_MS, PEER_TIMEOUT_MS } from '../src/runtime/server/peer-link.js';
+import { eventually } from './harness.js';
+import { freePort, startRedis, type RedisServer } from './support/redis-server.js';
+
+const NODE_SCRIPT = fileURLToPath(new URL('./fixtures/cluster-node.mjs', import.meta.url));
+const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
+
+interface Node {
+	url: string;
+	child: ChildProcess;
+}
+
+let redis: RedisServer;
+const nodes: Node[] = [];
+const clients: LiveClient[] = [];
+
+async function startNode(name: string): Promise<Node> {
+	const port = await freePort();
+	const child = spawn(process.execPath, [NODE_SCRIPT], { cwd: PACKAGE, env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, NAME: name }, stdio: ['ignore', 'pipe', 'inherit'] });
+	await new Promise<void>((resolve, reject) => {
+		child.stdout!.on('data', (chunk: Buffer) => {
+			if (chunk.toString().includes('ready')) resolve();
+		});
+		child.once('exit', (code) => reject(new Error(`node ${name} exited with ${code}`)));
+	});
+	const node = { url: `http://127.0.0.1:${port}`, child };
+	nodes.push(node);
+	return node;
+}
+
+function user(node: Node, name: string): LiveClient {
+	const client = createClient({ url: node.url, headers: { cookie: `user=${name}` }, backoff: { base: 20, max: 100 }, socket: { reconnectionDelay: 50, reconnectionDelayMax: 200 } });
+	clients.push(client);
+	return client;
+}
+
+// The room as the built fixture declares it, for typed handles.
+type Said = { id: string; by: string };
+const team = {
+	said: { '~liverpc': { kind: 'event', route: 'teams/[team]', name: 'said' } },
+	enter: { '~liverpc': { kind: 'join', route: 'teams/[team]', name: 'enter' } },
+	online: { '~liverpc': { kind: 'presence', route: 'teams/[team]', name: 'online' } },
+	say: { '~liverpc': { kind: 'call', route: 'teams/[team]', name: 'say' } }
+} as unknown as {
+	said: import('liverpc/server').RoomEvent<Said>;
+	enter: import('liverpc/server').RoomJoin<undefined>;
+	online: import('liverpc/server').RoomPresence<{ id: string; process: string }>;
+	say: import('liverpc/server').RoomCall<void, Said>;
+};
+const who = (room: { presence: ReadonlyArray<{ id: string; connections: number }> }) =>
+	room.presence.map((entry) => `${entry.id}×${entry.connections}`).sort();
+
+beforeAll(async () => {
+	redis = await startRedis();
+}, 30_000);
+afterAll(async () => {
+	for (const client of clients) client.close();
+	for (const node of nodes) node.child.kill('SIGKILL');
+	await redis?.close();
+});
+
+describe('two processes on Redis', () => {
+	it('share rooms, presence, server-side emits and revocation; a killed process leaves presence within the bound', async () => {
+		const a = await startNode('a');
+		const b = await startNode('b');
+		const alice = user(a, 'alice').live(team, { team: 'red' });
+		const bob = user(b, 'bob').live(team, { team: 'red' });
+		const heardByAlice: Said[] = [];
+		const heardByBob: Said[] = [];
+		alice.on('said', (message) => heardByAlice.push(message));
+		bob.on('said', (message) => heardByBob.push(message));
+		await eventually(() => expect([alice.status, bob.status]).toEqual(['joined', 'joined']), 10_000, 50);
+
+		// Presence: each process shows both users.
+		await eventually(() => expect(who(alice)).toEqual(['alice×1', 'bob×1']), 10_000, 50);
+		await eventually(() => expect(who(bob)).toEqual(['alice×1', 'bob×1']), 10_000, 50);
+
+		// Room events both ways. (Events emitted on two processes at the same moment may reach
+		// the members of each in a different order; one after the other, they do not.)
+		const fromAlice = await alice.say();
+		await eventually(() => expect(heardByBob).toEqual([fromAlice]), 10_000, 20);
+		const fromBob = await bob.say();
+		await eventually(() => expect(heardByBob).toEqual([fromAlice, fromBob]), 10_000, 50);
+		await eventually(() => expect(heardByAlice).toEqual([fromAlice, fromBob]), 10_000, 50);
+
+		// Server code on process a (a form action's to().emit()) reaches bob on process b.
+		await fetch(`${a.url}/emit?team=red`);
+		await eventually(() => expect(heardByBob.at(-1)).toMatchObject({ by: 'server' }), 10_000, 50);
+		expect(heardByAlice.at(-1)).toEqual(heardByBob.at(-1));
+
+		// A logout on process a ends bob's connection on process b at once.
+		const bobClient = clients[1]!;
+		let bobDropped = false;
+		const watch = setInterval(() => {
+			if (bobClient.status !== 'connected') bobDropped = true;
+		}, 2);
+		try {
+			expect(await (await fetch(`${a.url}/revoke?user=bob`)).text()).toBe('1');
+			await eventually(() => expect(bobDropped).toBe(true), 5_000, 10);
+		} finally {
+			clearInterval(watch);
+		}
+		await eventually(() => expect(bob.status).toBe('joined'), 10_000, 50);
+
+		// kill -9 process a: its entries leave b's presence within the documented bound.
+		const killedAt = Date.now();
+		a.child.kill('SIGKILL');
+		await eventually(() => expect(who(bob)).toEqual(['bob×1']), PEER_TIMEOUT_MS + 2 * PEER_HEARTBEAT_MS + 2_000, 100);
+		const dropped = Date.now() - killedAt;
+		expect(dropped).toBeLessThanOrEqual(PEER_TIMEOUT_MS + PEER_HEARTBEAT_MS + 1_000);
+		console.log(`[scale-out] presence dropped the killed process's entries after ${dropped} ms`);
+	}, 60_000);
+});

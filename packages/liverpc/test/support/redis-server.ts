@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+// A real redis-server from Debian for the scale-out tests (#12): a free port, a temp dir, no
+// persistence; started and stopped by the test itself.
+
+export interface RedisServer {
+	url: string;
+	port: number;
+	/** Stops it (SIGKILL when `hard`), keeping the port for a restart. */
+	stop(hard?: boolean): Promise<void>;
+	/** Starts it again on the same port. */
+	start(): Promise<void>;
+	/** Stops it for good and removes its temp dir. */
+	close(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as net.AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+async function waitForPort(port: number, timeout = 10_000): Promise<void> {
+	const deadline = Date.now() + timeout;
+	for (;;) {
+		const ready = await new Promise<boolean>((resolve) => {
+			const socket = net.connect(port, '127.0.0.1');
+			socket.once('connect', () => {
+				socket.write('PING\r\n');
+				socket.once('data', (data) => {
+					socket.destroy();
+					resolve(data.toString().startsWith('+PONG'));
+				});
+			});
+			socket.once('error', () => resolve(false));
+		});
+		if (ready) return;
+		if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port}`);
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+}
+
+export async function startRedis(): Promise<RedisServer> {
+	const port = await freePort();
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'liverpc-redis-'));
+	let child: ChildProcess | undefined;
+	const start = async () => {
+		child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+			stdio: 'ignore'
+		});
+		child.once('error', (error) => {
+			throw new Error(`redis-server could not start (apt-get install -y redis-server): ${error.message}`);
+		});
+		await waitForPort(port);
+	};
+	await start();
+	const stop = async (hard = false) => {
+		const running = child;
+		if (!running || running.exitCode !== null) return;
+		await new Promise<void>((resolve) => {
+			running.once('exit', () => resolve());
+			running.kill(hard ? 'SIGKILL' : 'SIGTERM');
+		});
+	};
+	return {
+		url: `redis://127.0.0.1:${port}`,
+		port,
+		start,
+		stop,
+		async close() {
+			await stop(true);
+			rmSync(dir, { recursive: true, force: true });
+		}
+	};
+}
