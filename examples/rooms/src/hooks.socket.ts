@@ -1,6 +1,7 @@
 import { handleSocket } from 'liverpc/server';
 // Apart from the import of the `options` type, this file's hook is the tutorial's code as it is.
 import type { LiveOptions } from 'liverpc/server';
+import { redisAdapter } from '$lib/server/scale-out';
 import { getSession } from '$lib/server/sessions';
 
 export const handle = handleSocket(async ({ cookies }) => {
@@ -18,5 +19,7 @@ export const handle = handleSocket(async ({ cookies }) => {
 // of this app holds one room at a time (two while it navigates), so a connection needs far
 // fewer than the default 50; ORIGIN and the proxy headers come from the environment.
 export const options: LiveOptions = {
-	limits: { maxRooms: 10, joinBurst: 10 }
+	limits: { maxRooms: 10, joinBurst: 10 },
+	// Several processes on one Redis when REDIS_URL is set (docs/scale-out.md).
+	adapter: await redisAdapter(process.env.REDIS_URL)
 };

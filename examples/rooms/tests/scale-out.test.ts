@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startRedis, type RedisServer } from '../../../packages/liverpc/test/support/redis-server.js';
+import { freshDatabase, startApp, type RunningApp } from './support/app.js';
+import { launchBrowser, messageTexts, openRoom, sendMessage, signIn } from './support/browser.js';
+import { proxyHeaders } from './support/generation.js';
+
+// #12, must-show 1: two `node build` processes of this app on one redis-server (REDIS_URL),
+// sharing one SQLite file, each on its own port; a tab on each.
+describe('two node build processes on Redis', () => {
+	const database = freshDatabase();
+	let redis: RedisServer;
+	let one: RunningApp;
+	let two: RunningApp;
+	let browser: Browser;
+	beforeAll(async () => {
+		redis = await startRedis();
+		const env = { REDIS_URL: redis.url };
+		[one, two, browser] = await Promise.all([
+			startApp('build', { databasePath: database.databasePath, env }),
+			startApp('build', { databasePath: database.databasePath, env }),
+			launchBrowser()
+		]);
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await Promise.all([one?.stop(), two?.stop()]);
+		await redis?.close();
+		database.remove();
+	});
+
+	it('chat both ways, show both users on each, carry a form action to the other process, and sign-out cuts a tab on the other process', async () => {
+		const aliceContext = await browser.newContext();
+		const alice = await signIn(aliceContext, one.url, 'alice');
+		const bobContext = await browser.newContext();
+		const bob = await signIn(bobContext, two.url, 'bob');
+		await openRoom(alice, one.url, 'acme-general');
+		await openRoom(bob, two.url, 'acme-general');
+
+		// Presence: each process shows both users.
+		await alice.getByTestId('presence').filter({ hasText: /^Alice, Bob$/ }).waitFor();
+		await bob.getByTestId('presence').filter({ hasText: /^Alice, Bob$/ }).waitFor();
+
+		// Chat both ways across the processes.
+		await sendMessage(alice, 'from process one');
+		await bob.getByTestId('message').filter({ hasText: 'from process one' }).waitFor();
+		await sendMessage(bob, 'from process two');
+		await alice.getByTestId('message').filter({ hasText: 'from process two' }).waitFor();
+
+		// The send form action, posted to process one without JavaScript, reaches bob's tab on two.
+		const session = (await aliceContext.cookies()).find((cookie) => cookie.name === 'session')!;
+		const posted = await fetch(`${one.url}/rooms/acme-general?/send`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: { origin: one.url, cookie: `session=${session.value}`, 'content-type': 'application/x-www-form-urlencoded', ...proxyHeaders },
+			body: new URLSearchParams({ text: 'posted to process one', key: 'scale-out-form-1' })
+		});
+		expect(posted.status).toBeLessThan(400);
+		await bob.getByTestId('message').filter({ hasText: 'posted to process one' }).waitFor();
+		expect(await messageTexts(bob)).toEqual(['Alice: from process one', 'Bob: from process two', 'Alice: posted to process one']);
+
+		// Bob signs out on process one (his cookie is good on both ports): his tab on process
+		// two is cut at once, reconnects anonymous and the room refuses it.
+		const bobOnOne = await bobContext.newPage();
+		await bobOnOne.goto(`${one.url}/rooms`);
+		const signedOutAt = Date.now();
+		await Promise.all([bobOnOne.waitForURL(`${one.url}/`), bobOnOne.click('form[action="/logout"] button')]);
+		await bob.getByTestId('room-status').filter({ hasText: 'rejected' }).waitFor({ timeout: 5000 });
+		expect(Date.now() - signedOutAt).toBeLessThan(5000);
+		expect(await bob.getByTestId('room-error').innerText()).toBe('401 Sign in to chat');
+		await alice.getByTestId('presence').filter({ hasText: /^Alice$/ }).waitFor();
+	});
+});
