@@ -4,6 +4,8 @@ import { createClient } from 'liverpc/client';
 import { useApp } from './support/app.js';
 import { sessionCookie } from './support/session.js';
 import { proxyHeaders } from './support/generation.js';
+// The real contract, given its route id by liverpc() under Vitest with the app's Vite config.
+import * as room from '../src/routes/rooms/[roomId]/chat.socket';
 
 // #9: a message sent twice under one key — a call whose reply was lost in a restart, a form
 // posted again after its response was lost — is stored and announced once.
@@ -17,14 +19,12 @@ describe('sending a message again with its key', () => {
 			db.close();
 		}
 	};
-	const room = { send: { '~liverpc': { kind: 'call', route: 'rooms/[roomId]/chat', name: 'send' } } };
-	type ChatRoom = { send(input: { text: string; key?: string }): Promise<{ id: number; text: string }>; on(name: string, listener: (m: { id: number }) => void): void };
 
 	it('stores a call sent twice under one key once, and answers both with that message', async () => {
 		const cookie = await sessionCookie(fixture.app.url, 'alice');
 		const client = createClient({ url: fixture.app.url, headers: { cookie } });
 		try {
-			const chat = client.live(room, { roomId: 'acme-ops' }) as unknown as ChatRoom;
+			const chat = client.live(room, { roomId: 'acme-ops' });
 			const announced: number[] = [];
 			chat.on('message', (m) => announced.push(m.id));
 			const first = await chat.send({ text: 'keyed call', key: 'call-key-0001' });
@@ -37,7 +37,7 @@ describe('sending a message again with its key', () => {
 			// The same key from another user is another message: keys are per user.
 			const bob = createClient({ url: fixture.app.url, headers: { cookie: await sessionCookie(fixture.app.url, 'bob') } });
 			try {
-				const bobs = await (bob.live(room, { roomId: 'acme-ops' }) as unknown as ChatRoom).send({ text: 'keyed call', key: 'call-key-0001' });
+				const bobs = await bob.live(room, { roomId: 'acme-ops' }).send({ text: 'keyed call', key: 'call-key-0001' });
 				expect(bobs.id).not.toBe(first.id);
 			} finally {
 				bob.close();

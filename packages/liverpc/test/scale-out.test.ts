@@ -117,4 +117,27 @@ describe('two processes on Redis', () => {
 		expect(dropped).toBeLessThanOrEqual(PEER_TIMEOUT_MS + PEER_HEARTBEAT_MS + 1_000);
 		console.log(`[scale-out] presence dropped the killed process's entries after ${dropped} ms`);
 	}, 60_000);
+
+	it('delivers every event across processes, in order, through a Redis restart (what Redis lost is asked of its sender)', async () => {
+		const a = await startNode('a2');
+		const b = await startNode('b2');
+		const alice = user(a, 'alice').live(team, { team: 'blue' });
+		const bob = user(b, 'bob').live(team, { team: 'blue' });
+		const heardByBob: string[] = [];
+		bob.on('said', (message) => heardByBob.push(message.id));
+		await eventually(() => expect(who(bob)).toEqual(['alice×1', 'bob×1']), 10_000, 50);
+
+		const said: string[] = [(await alice.say()).id];
+		await eventually(() => expect(heardByBob).toEqual(said), 10_000, 20);
+		await redis.stop();
+		for (let i = 0; i < 3; i++) said.push((await alice.say()).id); // acknowledged by process a alone
+		await new Promise((resolve) => setTimeout(resolve, 500));
+		await redis.start();
+		for (let i = 0; i < 3; i++) {
+			said.push((await alice.say()).id);
+			await new Promise((resolve) => setTimeout(resolve, 300));
+		}
+		await eventually(() => expect(heardByBob).toEqual(said), 15_000, 50);
+		expect(a.child.exitCode ?? b.child.exitCode).toBeNull();
+	}, 60_000);
 });

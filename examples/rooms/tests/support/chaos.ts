@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { createClient, type ConnectionStatus, type ErrorBody, type LiveClient, type RoomStatus } from 'liverpc/client';
+import { createClient, type ConnectionStatus, type LiveClient, type Room } from 'liverpc/client';
+import * as chat from '../../src/routes/rooms/[roomId]/chat.socket';
 import type { Page } from 'playwright-core';
 import type { SeedUser } from './browser.js';
 import type { ChatMessage } from '../../src/lib/types.js';
@@ -15,27 +16,11 @@ export interface StatusEntry {
 	at: number;
 }
 
-const ROUTE = 'rooms/[roomId]/chat';
+/** The room contract, given its route id by liverpc() under Vitest with the app's Vite config. */
+export const chatContract = chat;
 
-/**
- * The client side of `rooms/[roomId]/chat` as a Node script holds it: only the markers that
- * the Vite plugin would put in the browser's stub, since Node cannot import the real file.
- */
-export const chatContract = {
-	send: { '~liverpc': { kind: 'call', route: ROUTE, name: 'send' } },
-	message: { '~liverpc': { kind: 'event', route: ROUTE, name: 'message' } }
-};
-
-/** What the test uses of a room handle of that contract. */
-export interface ChatRoom {
-	readonly status: RoomStatus;
-	readonly error: ErrorBody | undefined;
-	/** After a re-join: whether the server filled the gap (#9). Undefined before that change. */
-	readonly resumed?: boolean;
-	on(name: 'message', listener: (message: ChatMessage) => void): () => void;
-	send(input: { text: string; key: string }): Promise<ChatMessage>;
-	leave(): void;
-}
+/** A room handle of that contract. */
+export type ChatRoom = Room<typeof chat>;
 
 /** A liverpc/client connection in the room, and everything it saw. */
 export interface SocketMember {
@@ -60,7 +45,7 @@ export interface SocketMember {
 export function joinSocketMembers(url: string, cookies: Array<{ user: SeedUser; cookie: string }>, roomId: string): SocketMember[] {
 	return cookies.map(({ user, cookie }, index) => {
 		const client = createClient({ url, headers: { cookie } });
-		const room = client.live(chatContract, { roomId }) as unknown as ChatRoom;
+		const room = client.live(chatContract, { roomId });
 		const member: SocketMember = {
 			name: `socket ${index} (${user})`,
 			client,

@@ -15,25 +15,50 @@ export interface TcpProxy {
 
 /**
  * Listens on a free port of 127.0.0.1 and forwards each connection, bytes as they are, to
- * `targetPort`. The target may go away and come back on the same port (a restarted app):
- * every new connection dials it afresh, and one it refuses is destroyed on the client side
- * too, as a load balancer in front of a stopped process would.
+ * `targetPorts` in turn (round-robin, as a load balancer without sticky sessions). A target
+ * may go away and come back on the same port (a restarted app): every new connection dials
+ * afresh, skips a target that refuses it, and is destroyed on the client side too when every
+ * target refuses, as a load balancer in front of stopped processes would.
  */
-export function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export function startTcpProxy(targetPorts: number | number[]): Promise<TcpProxy> {
+	const ports = Array.isArray(targetPorts) ? targetPorts : [targetPorts];
 	const pairs = new Set<{ client: Socket; upstream: Socket }>();
 	const counts = { accepted: 0, refused: 0, cut: 0 };
+	let turn = 0;
 
 	const server = createServer((client) => {
 		counts.accepted++;
-		const upstream = connect({ port: targetPort, host: '127.0.0.1' });
-		const pair = { client, upstream };
-		pairs.add(pair);
 		// Small frames (acks, events) should not wait for Nagle: the test times resumptions.
 		client.setNoDelay(true);
-		upstream.setNoDelay(true);
-		let connected = false;
-		upstream.once('connect', () => (connected = true));
+		client.pause();
+		let closed = false;
+		client.on('error', () => {
+			closed = true;
+			client.destroy();
+		});
+		client.on('close', () => (closed = true));
 
+		const dial = (attempt: number) => {
+			const upstream = connect({ port: ports[turn++ % ports.length]!, host: '127.0.0.1' });
+			upstream.setNoDelay(true);
+			upstream.once('error', () => {
+				upstream.destroy();
+				if (attempt + 1 < ports.length && !closed) return dial(attempt + 1);
+				counts.refused++;
+				client.resetAndDestroy();
+			});
+			upstream.once('connect', () => {
+				upstream.removeAllListeners('error');
+				if (closed) return upstream.destroy();
+				link(client, upstream);
+			});
+		};
+		dial(0);
+	});
+
+	const link = (client: Socket, upstream: Socket) => {
+		const pair = { client, upstream };
+		pairs.add(pair);
 		// Whichever side ends or fails first takes the other with it. An RST rather than a
 		// FIN when the other side failed, so nothing half-open is left for a client to wait on.
 		const teardown = (problem?: Error) => {
@@ -47,17 +72,13 @@ export function startTcpProxy(targetPort: number): Promise<TcpProxy> {
 			}
 		};
 		client.on('error', () => teardown(new Error('client side failed')));
-		upstream.on('error', (problem) => {
-			if (!connected && pairs.has(pair)) counts.refused++;
-			teardown(problem);
-		});
+		upstream.on('error', (problem) => teardown(problem));
 		client.on('close', () => teardown());
 		upstream.on('close', () => teardown());
-
-		// Writes to the upstream before it connects are buffered by net.Socket.
 		client.pipe(upstream);
 		upstream.pipe(client);
-	});
+		client.resume();
+	};
 
 	return new Promise((resolve, reject) => {
 		server.once('error', reject);

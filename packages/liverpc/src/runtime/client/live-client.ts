@@ -1,5 +1,5 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import { CLIENT_KEY, DEFAULT_PATH, EVENT, isErrorBody, PRESENCE, type ErrorBody } from '../shared/protocol.js';
+import { CLIENT_KEY, DEFAULT_PATH, EVENT, isErrorBody, PRESENCE, RESYNC, type ErrorBody } from '../shared/protocol.js';
 import { retryDelay, type Backoff } from './backoff.js';
 import { CallNumbers } from './call-numbers.js';
 import type { MakeState } from './reactive-state.js';
@@ -204,6 +204,12 @@ export class LiveClient {
 
 		socket.on(PRESENCE, (key: string, upserts: unknown, removals: unknown) => {
 			this.#byKey.get(key)?.presenceChanged(upserts, removals);
+		});
+
+		// The server may have missed events of other processes: every room joins again from
+		// where it is, as after a reconnect, and gets what it missed (#12).
+		socket.on(RESYNC, () => {
+			for (const channel of this.#channels.values()) channel.resync();
 		});
 	}
 }

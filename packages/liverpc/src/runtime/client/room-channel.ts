@@ -174,6 +174,13 @@ export class RoomChannel {
 		if (this.state.status === 'joined') this.state.status = 'reconnecting';
 	}
 
+	/** The server asks for a re-join from this room's position (it may have missed events). */
+	resync(): void {
+		if (this.state.status !== 'joined') return;
+		this.disconnected();
+		this.join();
+	}
+
 	/** The socket hook refused the connection with a 4xx: nothing can be joined. */
 	refused(body: ErrorBody): void {
 		if (this.state.status === 'closed') return;

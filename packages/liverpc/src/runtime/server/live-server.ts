@@ -2,7 +2,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
-import { CALL, DEFAULT_PATH, EVENT, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
+import { CALL, DEFAULT_PATH, EVENT, JOIN, LEAVE, RESYNC, type ErrorBody } from '../shared/protocol.js';
 import { createCallListener } from './call-dispatch.js';
 import { CallMemory } from './call-memory.js';
 import type { RoomContract } from './contract-registry.js';
@@ -137,6 +137,17 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	peers.on('event', (_from, routeId, key, name, payload, id) => {
 		if (typeof routeId !== 'string' || !contracts.has(routeId) || typeof key !== 'string' || typeof name !== 'string') return;
 		deliver(key, name, payload, typeof id === 'string' || typeof id === 'number' ? id : undefined);
+	});
+	// Events from another process were lost (Redis restarted): this process's logs no longer
+	// hold every event of their rooms. Its members re-join from their positions and get the
+	// gap from the events' history; the event that showed the loss comes that way too.
+	peers.watch({
+		onNew: () => {},
+		onGone: () => {},
+		onLost: () => {
+			logs.forgetAll();
+			io.local.emit(RESYNC);
+		}
 	});
 	eventSinks.add(sink);
 	const unregister = registerForRevocation(io);

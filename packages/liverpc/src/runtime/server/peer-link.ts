@@ -4,15 +4,33 @@ import type { Server } from 'socket.io';
 // Scale-out (#12): what the processes of one app tell each other, over the Socket.IO adapter
 // the app configured (`serverSideEmit`, which Redis adapters carry). Room events, presence
 // changes and liveness. Without an adapter the link stays off and costs nothing.
+//
+// Every message is numbered by its sender. A receiver that sees a number skipped (Redis
+// restarted, or refused a write) holds that sender's messages, asks it for the ones it
+// missed (each process keeps its last messages for that), and handles them all in order.
+// Only when the sender no longer has them are the watchers told that messages were lost.
 
 const PEER_MESSAGE = 'liverpc:peer';
 
 /** How often a process says it is alive, and after how long without a word it is gone. */
 export const PEER_HEARTBEAT_MS = 2_000;
 export const PEER_TIMEOUT_MS = 6_000;
+/** How many of its last messages a process keeps for the others to ask again. */
+const KEPT_MESSAGES = 2_000;
+/** How many times a process asks another for what it missed before it counts it lost. */
+const REPLAY_ATTEMPTS = 5;
 
 type Handler = (from: string, ...args: unknown[]) => void;
 type Responder = (from: string, ...args: unknown[]) => unknown;
+type Numbered = [number: number, kind: string, args: unknown[]];
+
+/** What a part of the server does when another process appears, goes, or lost messages. */
+export interface PeerWatcher {
+	onNew(peer: string): void;
+	onGone(peer: string): void;
+	/** Some of its messages are lost for good (it no longer has them, or did not answer). */
+	onLost(peer: string): void;
+}
 
 /**
  * This process's link to the others. Messages carry the sender's id; a process that has not
@@ -27,26 +45,35 @@ export class PeerLink {
 	#handlers = new Map<string, Handler>();
 	#responders = new Map<string, Responder>();
 	#lastHeard = new Map<string, number>();
+	/** Per process: the number of the last message handled from it. */
+	#lastNumber = new Map<string, number>();
+	/** Per process being repaired: its messages that came meanwhile, in arrival order. */
+	#held = new Map<string, Numbered[]>();
+	/** Messages this process sent, numbered from 1, and the last of them. */
+	#sent = 0;
+	#kept: Numbered[] = [];
 	#timers: Array<ReturnType<typeof setInterval>> = [];
-	#onNew: (peer: string) => void = () => {};
-	#onGone: (peer: string) => void = () => {};
+	#watchers: PeerWatcher[] = [];
 
 	constructor(io: Server) {
 		this.#io = io;
+		// What another process missed of this one's messages.
+		this.answer('replay', (_from, target, after) => {
+			if (target !== this.id || typeof after !== 'number') return null;
+			const missed = this.#kept.filter(([number]) => number > after);
+			return { replay: missed.length > 0 && missed[0]![0] === after + 1 ? missed : null };
+		});
 		io.on(PEER_MESSAGE, (...args: unknown[]) => {
 			// Another process of this app, through Redis: trusted, still checked, never thrown from.
 			try {
 				const reply = typeof args[args.length - 1] === 'function' ? (args.pop() as (value: unknown) => void) : undefined;
-				const [from, kind, ...rest] = args;
-				if (typeof from !== 'string' || typeof kind !== 'string' || from === this.id) return;
+				const [from, number, kind, ...rest] = args;
+				if (typeof from !== 'string' || typeof number !== 'number' || typeof kind !== 'string' || from === this.id) return;
 				if (kind === 'gone') return this.#forget(from);
 				this.#heard(from);
-				if (reply) {
-					const responder = this.#responders.get(kind);
-					reply(responder ? responder(from, ...rest) : null);
-				} else {
-					this.#handlers.get(kind)?.(from, ...rest);
-				}
+				// A request is answered whenever it comes; it is not numbered (see ask()).
+				if (reply) return reply(this.#responders.get(kind)?.(from, ...rest) ?? null);
+				this.#receive(from, [number, kind, rest]);
 			} catch (problem) {
 				console.error('[liverpc] a message from another process could not be handled:', problem);
 			}
@@ -76,11 +103,14 @@ export class PeerLink {
 		for (const timer of this.#timers.splice(0)) clearInterval(timer);
 	}
 
-	/** Sends a message of `kind` to every other process; lost quietly when the adapter cannot. */
+	/** Sends a message of `kind` to every other process; kept a while for those that miss it. */
 	send(kind: string, ...args: unknown[]): void {
 		if (!this.#enabled) return;
+		const number = ++this.#sent;
+		this.#kept.push([number, kind, args]);
+		if (this.#kept.length > KEPT_MESSAGES) this.#kept.shift();
 		try {
-			this.#io.serverSideEmit(PEER_MESSAGE, this.id, kind, ...args);
+			this.#io.serverSideEmit(PEER_MESSAGE, this.id, number, kind, ...args);
 		} catch (problem) {
 			console.error(`[liverpc] could not reach the other processes (${kind}):`, (problem as Error).message);
 		}
@@ -90,11 +120,13 @@ export class PeerLink {
 	 * Asks every other process and resolves with their answers: those that came, when some
 	 * did not within the adapter's request timeout (5 s by default).
 	 */
-	ask(kind: string): Promise<unknown[]> {
+	ask(kind: string, ...args: unknown[]): Promise<unknown[]> {
 		if (!this.#enabled) return Promise.resolve([]);
 		return new Promise((resolve) => {
 			try {
-				this.#io.serverSideEmit(PEER_MESSAGE, this.id, kind, (_error: unknown, answers: unknown) => {
+				// Unnumbered (0): the adapter does not publish a request when it knows no other
+				// process yet, so a numbered one could look like a loss.
+				this.#io.serverSideEmit(PEER_MESSAGE, this.id, 0, kind, ...args, (_error: unknown, answers: unknown) => {
 					resolve(Array.isArray(answers) ? answers : []);
 				});
 			} catch {
@@ -113,25 +145,72 @@ export class PeerLink {
 		this.#responders.set(kind, responder);
 	}
 
-	/** Called with a process's id when it is heard from for the first time, and when it is gone. */
-	watch(handlers: { onNew: (peer: string) => void; onGone: (peer: string) => void }): void {
-		this.#onNew = handlers.onNew;
-		this.#onGone = handlers.onGone;
+	/** Told when a process is heard from for the first time, when it is gone, and when messages from it were lost. */
+	watch(watcher: PeerWatcher): void {
+		this.#watchers.push(watcher);
+	}
+
+	#receive(from: string, message: Numbered): void {
+		const held = this.#held.get(from);
+		if (held) return void held.push(message);
+		const last = this.#lastNumber.get(from);
+		const [number] = message;
+		// Already handled (a copy that came late, after its replay).
+		if (last !== undefined && number <= last) return;
+		if (last !== undefined && number > last + 1) return void this.#repair(from, last, message);
+		this.#handle(from, message);
+	}
+
+	#handle(from: string, [number, kind, args]: Numbered): void {
+		this.#lastNumber.set(from, number);
+		this.#handlers.get(kind)?.(from, ...args);
+	}
+
+	/** Asks `from` for its messages after `last`, holding what it sends meanwhile. */
+	async #repair(from: string, last: number, revealing: Numbered): Promise<void> {
+		this.#held.set(from, [revealing]);
+		// Redis may be back for this process before it is for the sender: a request nobody
+		// answered is sent again, while the sender is still around.
+		let replayed: Numbered[] | null | undefined;
+		for (let attempt = 0; replayed === undefined && attempt < REPLAY_ATTEMPTS && this.#lastHeard.has(from); attempt++) {
+			if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, PEER_HEARTBEAT_MS / 4));
+			const answer = (await this.ask('replay', from, last)).find((each): each is { replay: Numbered[] | null } => typeof each === 'object' && each !== null && 'replay' in each);
+			replayed = answer?.replay;
+		}
+		const held = this.#held.get(from) ?? [];
+		this.#held.delete(from);
+		if (Array.isArray(replayed)) {
+			for (const message of replayed) {
+				if (isNumbered(message) && message[0] > (this.#lastNumber.get(from) ?? 0)) this.#handle(from, message);
+			}
+		} else {
+			// Gone for good: what the watchers keep of that process is read again instead.
+			console.warn('[liverpc] messages from another process were lost (Redis lost them, and so did their sender): members re-join to catch up');
+			for (const watcher of this.#watchers) watcher.onLost(from);
+			this.#lastNumber.set(from, revealing[0] - 1);
+		}
+		for (const message of held) this.#receive(from, message);
 	}
 
 	#heard(peer: string): void {
 		const known = this.#lastHeard.has(peer);
 		this.#lastHeard.set(peer, Date.now());
-		if (!known) this.#onNew(peer);
+		if (!known) for (const watcher of this.#watchers) watcher.onNew(peer);
 	}
 
 	#forget(peer: string): void {
+		this.#lastNumber.delete(peer);
+		this.#held.delete(peer);
 		if (!this.#lastHeard.delete(peer)) return;
-		this.#onGone(peer);
+		for (const watcher of this.#watchers) watcher.onGone(peer);
 	}
 
 	#sweep(): void {
 		const now = Date.now();
 		for (const [peer, at] of this.#lastHeard) if (now - at > PEER_TIMEOUT_MS) this.#forget(peer);
 	}
+}
+
+function isNumbered(value: unknown): value is Numbered {
+	return Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string' && Array.isArray(value[2]);
 }

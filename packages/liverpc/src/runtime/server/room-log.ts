@@ -138,6 +138,14 @@ export class RoomLogs {
 		if (this.#logs.size === 0) this.stop();
 	}
 
+	/**
+	 * Forgets every log: the next event of a room starts a log with a new epoch, so no member's
+	 * position is covered any more and each re-join reads the events' `history` (#12).
+	 */
+	forgetAll(): void {
+		this.#logs.clear();
+	}
+
 	/** Stops the sweep (the server closed); logs made later start it again. */
 	stop(): void {
 		clearInterval(this.#sweeper);

@@ -30,10 +30,16 @@ export class RoomPresences {
 			this.#publishLocally(room, this.tracker.untrack(room, connection));
 		});
 		peers.answer('presence', () => this.tracker.connectionsStartingWith(`${peers.id}:`));
+		const drop = (peer: string) => {
+			for (const [room, diff] of this.tracker.untrackStartingWith(`${peer}:`)) this.#publishLocally(room, diff);
+		};
 		peers.watch({
 			onNew: () => void this.#catchUp(),
-			onGone: (peer) => {
-				for (const [room, diff] of this.tracker.untrackStartingWith(`${peer}:`)) this.#publishLocally(room, diff);
+			onGone: drop,
+			// Some of its changes were lost: its entries are read again from scratch.
+			onLost: (peer) => {
+				drop(peer);
+				void this.#catchUp();
 			}
 		});
 	}

@@ -26,6 +26,11 @@ export const CALL = 'c';
 export const EVENT = 'e';
 /** Server → members: who is in the room changed (#12): the room key, upserted rows, removed ids. */
 export const PRESENCE = 'p';
+/**
+ * Server → client: events of the rooms may have been lost between processes (#12); re-join
+ * every room from its position, so the gap is filled from the events' `history`.
+ */
+export const RESYNC = 'r';
 
 /** Socket.IO mount path shared by the server and the client unless configured. */
 export const DEFAULT_PATH = '/_liverpc';
