@@ -140,4 +140,25 @@ describe('two processes on Redis', () => {
 		await eventually(() => expect(heardByBob).toEqual(said), 15_000, 50);
 		expect(a.child.exitCode ?? b.child.exitCode).toBeNull();
 	}, 60_000);
+
+	it('converges presence on every process after 200 connections join and half of them leave in a burst', async () => {
+		const c = await startNode('c');
+		const d = await startNode('d');
+		const watchers = [user(c, 'watcher-c').live(team, { team: 'green' }), user(d, 'watcher-d').live(team, { team: 'green' })];
+		await eventually(() => expect(watchers.map((room) => room.presence.length)).toEqual([2, 2]), 10_000, 50);
+
+		const startedAt = Date.now();
+		const members = Array.from({ length: 200 }, (_, i) => ({ i, client: user(i % 2 === 0 ? c : d, `user-${i}`) }));
+		const rooms = members.map(({ client }) => client.live(team, { team: 'green' }));
+		await eventually(() => expect(rooms.every((room) => room.status === 'joined')).toBe(true), 30_000, 100);
+		// Half of them leave at once: every third by closing its connection, the rest by leaving.
+		members.forEach(({ i, client }, index) => {
+			if (i % 2 === 1) return;
+			if (i % 3 === 0) client.close();
+			else rooms[index]!.leave();
+		});
+		const expected = ['watcher-c×1', 'watcher-d×1', ...members.filter(({ i }) => i % 2 === 1).map(({ i }) => `user-${i}×1`)].sort();
+		for (const watcher of watchers) await eventually(() => expect(who(watcher)).toEqual(expected), 20_000, 100);
+		console.log(`[scale-out] presence converged on both processes ${Date.now() - startedAt} ms after the burst began`);
+	}, 90_000);
 });
