@@ -1,5 +1,5 @@
 import { MARKER, type ContractIdentity } from '../shared/contract-marker.js';
-import type { RoomJoin } from './join.js';
+import { isJoin, type MemberOfJoin, type ParamsOfJoin, type RoomJoin } from './join.js';
 import type { SchemaInput, SchemaOutput, StandardSchema } from './standard-schema.js';
 import type { MemberEvent, RoomParams, SocketEvent } from './types.js';
 
@@ -22,8 +22,6 @@ export interface RoomCall<Input = unknown, Output = unknown, Params extends obje
 	readonly '~types'?: { input: Input; output: Output; params: Params };
 }
 
-type ParamsOfJoin<J> = J extends RoomJoin<any, infer Params, any> ? Params : RoomParams;
-type MemberOfJoin<J> = J extends RoomJoin<any, any, infer Member> ? Member : never;
 
 /**
  * The type of {@link call}: with `Params` fixed by `./$socket` for the contract's folder.
@@ -84,6 +82,3 @@ export const call: CallBuilder = function call(...args: unknown[]): RoomCall {
 	return { [MARKER]: { kind: 'call' }, schema, guard, handler: maybeHandler as RoomCall['handler'] };
 } as CallBuilder;
 
-function isJoin(value: unknown): boolean {
-	return typeof value === 'object' && value !== null && (value as { [MARKER]?: { kind?: unknown } })[MARKER]?.kind === 'join';
-}

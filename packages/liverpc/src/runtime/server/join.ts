@@ -43,6 +43,16 @@ export function isAdmission(value: unknown): value is Admission<unknown, unknown
 	return typeof value === 'object' && value !== null && (value as { [ADMISSION]?: unknown })[ADMISSION] === true;
 }
 
+/** The params a join was declared for, for builders declared with it (`call(enter, …)`). */
+export type ParamsOfJoin<J> = J extends RoomJoin<any, infer Params, any> ? Params : RoomParams;
+/** What a join admits its members with, for builders declared with it. */
+export type MemberOfJoin<J> = J extends RoomJoin<any, any, infer Member> ? Member : never;
+
+/** Whether a builder's first argument is a join export (`call(enter, …)`, `presence(enter, …)`). */
+export function isJoin(value: unknown): boolean {
+	return typeof value === 'object' && value !== null && (value as { [MARKER]?: { kind?: unknown } })[MARKER]?.kind === 'join';
+}
+
 // A guard may admit in one branch and return a plain reply in another.
 type ReplyOf<Result> = Result extends Admission<any, infer Reply> ? Reply : Result;
 type MemberOf<Result> = Result extends Admission<infer Member, any> ? Member : undefined;

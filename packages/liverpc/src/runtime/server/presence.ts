@@ -1,5 +1,5 @@
 import { MARKER, type ContractIdentity } from '../shared/contract-marker.js';
-import type { RoomJoin } from './join.js';
+import { isJoin, type MemberOfJoin, type ParamsOfJoin, type RoomJoin } from './join.js';
 import type { MemberEvent, RoomParams, SocketEvent } from './types.js';
 
 /** What a presence entry must have: the id that makes one entry of many tabs. */
@@ -25,8 +25,6 @@ export interface RoomPresence<Entry extends PresenceEntry = PresenceEntry, Param
 	readonly '~types'?: { entry: Entry; params: Params };
 }
 
-type ParamsOfJoin<J> = J extends RoomJoin<any, infer Params, any> ? Params : RoomParams;
-type MemberOfJoin<J> = J extends RoomJoin<any, any, infer Member> ? Member : never;
 
 /**
  * The type of {@link presence}: with `Params` fixed by `./$socket` for the contract's folder.
@@ -63,9 +61,6 @@ export const presence: PresenceBuilder = function presence(...args: unknown[]): 
 	return { [MARKER]: { kind: 'presence' }, describe: describe as RoomPresence['describe'], guard };
 } as PresenceBuilder;
 
-function isJoin(value: unknown): boolean {
-	return typeof value === 'object' && value !== null && (value as { [MARKER]?: { kind?: unknown } })[MARKER]?.kind === 'join';
-}
 
 /** The id of an entry `describe` returned, or a reason it cannot be one. */
 export function entryIdOf(entry: unknown): string | { problem: string } {
