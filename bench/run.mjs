@@ -2,7 +2,8 @@
 // LiveRPC vs raw Socket.IO (and raw ws, the floor) in one run on one machine.
 //   npm run bench               full: 3 repeats, rooms of 1,000 and 5,000
 //   npm run bench -- --quick    under two minutes: 1 repeat, smaller counts
-//   --only calls,room,handshakes,flood   --repeats N   --profile
+//   --only calls,room,handshakes,flood,scaleout   --repeats N   --profile
+//   (scaleout starts its own redis-server: apt-get install -y redis-server)
 //   --impls raw-socketio,liverpc   only these implementations (names in IMPLS below)
 //   --node <path>          the Node that runs the server and load processes (or BENCH_NODE;
 //                          default: the one running this script)
@@ -14,7 +15,8 @@
 //                          node_modules holds it; default: a plain `eiows` install
 // Every server and every load generator is a process of its own; traffic goes to
 // 127.0.0.1 only, and every loop is bounded in count and time.
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -51,10 +53,12 @@ const config = {
 		{ attackers: 4, lanes: 50, durationMs: 2500, paceMs: 20 },
 		{ attackers: 2, lanes: 5, durationMs: 300, paceMs: 20 }
 	),
+	// The scale-out scenario: members of one room, half on each of two processes (#12).
+	scaleOut: { members: pick(1000, 1000, 40) },
 	// --profile writes a V8 CPU profile of every server process to results/profiles/.
 	profile: flag('profile')
 };
-const scenarios = option('only', 'calls,room,handshakes,flood').split(',');
+const scenarios = option('only', 'calls,room,handshakes,flood,scaleout').split(',');
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 // The Node of the server and load processes, and its flags; a reader of the table must
@@ -131,6 +135,34 @@ async function session(impl, body, extraEnv = {}) {
 			child.kill();
 		}
 	}
+}
+
+/** A redis-server of its own on a free port, without persistence, for the scale-out scenario. */
+async function startRedis() {
+	const port = await new Promise((resolve, reject) => {
+		const probe = net.createServer().once('error', reject);
+		probe.listen(0, '127.0.0.1', () => {
+			const { port } = probe.address();
+			probe.close(() => resolve(port));
+		});
+	});
+	const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+	const failed = new Promise((_, reject) => child.once('error', (error) => reject(new Error(`redis-server: ${error.message} (apt-get install -y redis-server)`))));
+	for (let i = 0; ; i++) {
+		const ready = await Promise.race([
+			failed,
+			new Promise((resolve) => {
+				const socket = net.connect(port, '127.0.0.1');
+				socket.once('connect', () => socket.write('PING\r\n'));
+				socket.once('data', (data) => (socket.destroy(), resolve(data.toString().startsWith('+PONG'))));
+				socket.once('error', () => resolve(false));
+			})
+		]);
+		if (ready) break;
+		if (i > 200) throw new Error('redis-server did not start');
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+	return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
 }
 
 const scenarioRuns = {
@@ -238,6 +270,58 @@ const scenarioRuns = {
 			// The app's defaults: the limits are what this scenario measures.
 			{ BENCH_LIMITS: 'default' }
 		);
+	},
+
+	// Fan-out in a scaled-out app (#12): one room, its members split over two server processes
+	// sharing a redis-server through @socket.io/redis-streams-adapter, every message emitted on
+	// the first; against the same room on one process, and raw Socket.IO with the same adapter.
+	async scaleout(impl) {
+		if (impl === 'raw-ws') return {};
+		const size = config.scaleOut.members;
+		const figures = {};
+		await session(impl, async ({ url, askServer, askLoad }) => {
+			await askLoad('connect', { url, n: size, concurrency: 100 });
+			await askLoad('arm', { perClient: config.messages });
+			const { started } = await askServer('broadcast', { count: config.messages, message: payload(7) });
+			const { last } = await askLoad('delivered', { timeoutMs: 120_000 });
+			const seconds = Number(BigInt(last) - BigInt(started)) / 1e9;
+			figures[`scale-out ${size}: one process deliveries/s`] = (size * config.messages) / seconds;
+		});
+		const redis = await startRedis();
+		try {
+			await session(
+				impl,
+				async ({ url, askServer, askLoad, env }) => {
+					const second = fork(`${here}server/main.mjs`, [IMPLS[impl].code], {
+						execPath: node.path,
+						execArgv: [...node.flags, '--expose-gc'],
+						stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+						env
+					});
+					const askSecond = requester(second);
+					try {
+						const secondUrl = `http://127.0.0.1:${await askSecond('port')}`;
+						await askLoad('connect', { url, n: size / 2, concurrency: 100 });
+						await askLoad('connect', { url: secondUrl, n: size / 2, concurrency: 100 });
+						// Both processes know each other before the clock starts.
+						await new Promise((resolve) => setTimeout(resolve, 2500));
+						await askLoad('arm', { perClient: config.messages });
+						const { started } = await askServer('broadcast', { count: config.messages, message: payload(7) });
+						const { last } = await askLoad('delivered', { timeoutMs: 120_000 });
+						const seconds = Number(BigInt(last) - BigInt(started)) / 1e9;
+						figures[`scale-out ${size}: two processes on Redis deliveries/s`] = (size * config.messages) / seconds;
+						figures[`scale-out ${size}: two processes on Redis ms until last member has all`] = seconds * 1000;
+					} finally {
+						await askSecond('exit').catch(() => {});
+						second.kill();
+					}
+				},
+				{ BENCH_REDIS_URL: redis.url }
+			);
+		} finally {
+			redis.stop();
+		}
+		return figures;
 	},
 
 	async handshakes(impl) {

@@ -21,11 +21,12 @@ const handle = handleSocket(({ cookies }) => ({ locals: { session: cookies.get('
 // The flood scenario runs with the defaults (BENCH_LIMITS=default), as an app would.
 const limits = process.env.BENCH_LIMITS === 'default' ? undefined : { callsPerSecond: 1e9, callBurst: 1e9 };
 
-export function start(httpServer, { wsEngine }) {
+export function start(httpServer, { wsEngine, adapter }) {
 	const live = attach(httpServer, {
 		handle,
 		contracts: { 'bench/[id]': contract },
 		limits,
+		...(adapter ? { adapter } : {}),
 		socket: wsEngine ? { wsEngine } : {}
 	});
 	const room = msg.to({ id: ROOM_ID });

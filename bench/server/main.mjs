@@ -5,14 +5,26 @@ import v8 from 'node:v8';
 import { serveRequests, now } from '../lib/ipc.mjs';
 import { loadEngine } from '../lib/ws-engine.mjs';
 
+async function redisAdapter(url) {
+	const { createClient } = await import('redis');
+	const { createAdapter } = await import('@socket.io/redis-streams-adapter');
+	const redis = createClient({ url });
+	redis.on('error', () => {});
+	await redis.connect();
+	return createAdapter(redis);
+}
+
 const impl = process.argv[2];
 // The file of a Socket.IO wsEngine (eiows) that run.mjs found loadable by this Node.
 const wsEngineFile = process.argv[3];
 const { start } = await import(`./${impl}.mjs`);
 const wsEngine = wsEngineFile ? loadEngine(wsEngineFile) : undefined;
 
+// The scale-out scenario (#12): processes sharing one Redis through Socket.IO's adapter.
+const adapter = process.env.BENCH_REDIS_URL ? await redisAdapter(process.env.BENCH_REDIS_URL) : undefined;
+
 const httpServer = http.createServer((req, res) => res.writeHead(404).end());
-const server = start(httpServer, { wsEngine });
+const server = start(httpServer, { wsEngine, adapter });
 await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
 
 async function collect() {

@@ -16,11 +16,12 @@ function checked(input, ack) {
 	else ack({ status: 400, message: 'Invalid input' });
 }
 
-export function start(httpServer, { wsEngine }) {
+export function start(httpServer, { wsEngine, adapter }) {
 	const io = new Server(httpServer, {
 		serveClient: false,
 		transports: ['websocket', 'polling'],
-		...(wsEngine ? { wsEngine } : {})
+		...(wsEngine ? { wsEngine } : {}),
+		...(adapter ? { adapter } : {})
 	});
 	io.on('connection', (socket) => {
 		if (als) {
