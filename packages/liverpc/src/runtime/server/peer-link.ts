@@ -15,7 +15,7 @@ const PEER_MESSAGE = 'liverpc:peer';
 /** How often a process says it is alive, and after how long without a word it is gone. */
 export const PEER_HEARTBEAT_MS = 2_000;
 export const PEER_TIMEOUT_MS = 6_000;
-/** How many of its last messages a process keeps for the others to ask again. */
+/** How many of its last messages a process keeps (at least) for the others to ask again. */
 const KEPT_MESSAGES = 2_000;
 /** How many times a process asks another for what it missed before it counts it lost. */
 const REPLAY_ATTEMPTS = 5;
@@ -108,7 +108,8 @@ export class PeerLink {
 		if (!this.#enabled) return;
 		const number = ++this.#sent;
 		this.#kept.push([number, kind, args]);
-		if (this.#kept.length > KEPT_MESSAGES) this.#kept.shift();
+		// Trimmed in batches: a shift per message would copy the whole array each time.
+		if (this.#kept.length >= 2 * KEPT_MESSAGES) this.#kept.splice(0, this.#kept.length - KEPT_MESSAGES);
 		try {
 			this.#io.serverSideEmit(PEER_MESSAGE, this.id, number, kind, ...args);
 		} catch (problem) {
