@@ -21,9 +21,13 @@ let redis: RedisServer;
 const nodes: Node[] = [];
 const clients: LiveClient[] = [];
 
-async function startNode(name: string): Promise<Node> {
+async function startNode(name: string, env: Record<string, string> = {}): Promise<Node> {
 	const port = await freePort();
-	const child = spawn(process.execPath, [NODE_SCRIPT], { cwd: PACKAGE, env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, NAME: name }, stdio: ['ignore', 'pipe', 'inherit'] });
+	const child = spawn(process.execPath, [NODE_SCRIPT], {
+		cwd: PACKAGE,
+		env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, NAME: name, ...env },
+		stdio: ['ignore', 'pipe', 'inherit']
+	});
 	await new Promise<void>((resolve, reject) => {
 		child.stdout!.on('data', (chunk: Buffer) => {
 			if (chunk.toString().includes('ready')) resolve();
@@ -140,6 +144,19 @@ describe('two processes on Redis', () => {
 		await eventually(() => expect(heardByBob).toEqual(said), 15_000, 50);
 		expect(a.child.exitCode ?? b.child.exitCode).toBeNull();
 	}, 60_000);
+
+	it('asks the sender again for a message Redis did not carry, and delivers it in order', async () => {
+		// Process e drops its first room event on the way to Redis, as a refused write.
+		const e = await startNode('e', { PEER_DROP: 'event' });
+		const f = await startNode('f');
+		const alice = user(e, 'alice').live(team, { team: 'amber' });
+		const bob = user(f, 'bob').live(team, { team: 'amber' });
+		const heardByBob: string[] = [];
+		bob.on('said', (message) => heardByBob.push(message.id));
+		await eventually(() => expect(who(bob)).toEqual(['alice×1', 'bob×1']), 10_000, 50);
+		const said = [(await alice.say()).id, (await alice.say()).id, (await alice.say()).id];
+		await eventually(() => expect(heardByBob).toEqual(said), 10_000, 20);
+	}, 30_000);
 
 	it('converges presence on every process after 200 connections join and half of them leave in a burst', async () => {
 		const c = await startNode('c');
