@@ -158,6 +158,35 @@ describe('two processes on Redis', () => {
 		await eventually(() => expect(heardByBob).toEqual(said), 10_000, 20);
 	}, 30_000);
 
+	it('has its members re-join from their positions when a lost message cannot be had again', async () => {
+		const g = await startNode('g', { PEER_DROP: 'event' });
+		const h = await startNode('h', { PEER_UNANSWERED: 'replay' });
+		const alice = user(g, 'alice').live(team, { team: 'teal' });
+		const bob = user(h, 'bob').live(team, { team: 'teal' });
+		const heardByBob: string[] = [];
+		const bobStatuses: string[] = [];
+		bob.on('said', (message) => heardByBob.push(message.id));
+		await eventually(() => expect(who(bob)).toEqual(['alice×1', 'bob×1']), 10_000, 50);
+		const watch = setInterval(() => bobStatuses.at(-1) !== bob.status && bobStatuses.push(bob.status), 2);
+		try {
+			const lost = (await alice.say()).id; // dropped on the way, and never had again
+			const after = (await alice.say()).id;
+			// Process h told bob's client to re-join: this room's events have no history, so the
+			// room says it could not get everything back, and goes on with what comes next.
+			await eventually(() => expect(bob.resumed).toBe(false), 10_000, 20);
+			expect(bobStatuses).toContain('reconnecting');
+			expect(bob.status).toBe('joined');
+			const next = (await alice.say()).id;
+			await eventually(() => expect(heardByBob).toContain(next), 10_000, 20);
+			expect(heardByBob).not.toContain(lost);
+			expect(heardByBob.filter((id) => id === after).length).toBeLessThanOrEqual(1);
+			// Presence was read again from process g: still both.
+			await eventually(() => expect(who(bob)).toEqual(['alice×1', 'bob×1']), 10_000, 50);
+		} finally {
+			clearInterval(watch);
+		}
+	}, 30_000);
+
 	it('converges presence on every process after 200 connections join and half of them leave in a burst', async () => {
 		const c = await startNode('c');
 		const d = await startNode('d');
