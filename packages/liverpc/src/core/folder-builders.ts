@@ -1,5 +1,3 @@
-import path from 'node:path';
-
 // `./$socket`: what a `.socket.ts` file imports its builders from to have `params` typed from
 // its folder's name (#11). For TypeScript it is a declaration file the Vite plugin writes for
 // that folder (see route-types.ts); at run time it is `liverpc/server` itself, so a contract
@@ -43,13 +41,4 @@ export function pointFolderBuildersAtServer(code: string, program: Node): string
 		from = source.end!;
 	}
 	return rewritten + code.slice(from);
-}
-
-/**
- * The route id of a contract folder, what its params are read from: `rooms/[roomId]` for
- * `src/routes/rooms/[roomId]/chat.socket.ts`, `''` for the routes folder itself.
- */
-export function folderRouteId(contractRouteId: string): string {
-	const folder = path.posix.dirname(contractRouteId);
-	return folder === '.' ? '' : folder;
 }

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { folderRouteId } from './folder-builders.js';
 import type { ContractFile } from './socket-files.js';
 
 // Typed params with no step the user runs (#11). For each folder holding a `.socket.ts`
@@ -117,4 +116,13 @@ export function linkSocketTypesInto(tsconfig: { compilerOptions?: { rootDirs?: u
 	if (kitTypes === undefined) return;
 	const ours = kitTypes.replace(/types\/?$/, 'liverpc/types');
 	if (!rootDirs.includes(ours)) rootDirs.push(ours);
+}
+
+/**
+ * The route id of a contract folder, what its params are read from: `rooms/[roomId]` for
+ * `src/routes/rooms/[roomId]/chat.socket.ts`, `''` for the routes folder itself.
+ */
+export function folderRouteId(contractRouteId: string): string {
+	const folder = path.posix.dirname(contractRouteId);
+	return folder === '.' ? '' : folder;
 }

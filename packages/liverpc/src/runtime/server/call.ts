@@ -22,7 +22,6 @@ export interface RoomCall<Input = unknown, Output = unknown, Params extends obje
 	readonly '~types'?: { input: Input; output: Output; params: Params };
 }
 
-
 /**
  * The type of {@link call}: with `Params` fixed by `./$socket` for the contract's folder.
  *
@@ -81,4 +80,3 @@ export const call: CallBuilder = function call(...args: unknown[]): RoomCall {
 	if (typeof maybeHandler !== 'function') throw new TypeError('call(schema, handler): the handler is missing');
 	return { [MARKER]: { kind: 'call' }, schema, guard, handler: maybeHandler as RoomCall['handler'] };
 } as CallBuilder;
-

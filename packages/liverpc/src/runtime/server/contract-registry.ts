@@ -91,15 +91,14 @@ function compileContract(id: string, module: ContractModule): RoomContract {
 			if (event.history) contract.histories = true;
 		}
 	}
-	// `call(enter, …)` reads what this room's guard admitted; another room's guard (or none)
-	// would leave `event.member` unset while its type promises a value.
-	for (const [name, call] of contract.calls) {
-		if (call.guard !== undefined && call.guard !== contract.join) {
-			throw new Error(`Room '${id}': call '${name}' was declared with a join() this file does not export: call(enter, …) takes the room's own join`);
+	// `call(enter, …)` and `presence(enter, …)` read what this room's guard admitted; another
+	// room's guard (or none) would leave `event.member` unset while its type promises a value.
+	const declaredWithJoin: Array<[what: string, guard: RoomJoin | undefined]> = [...contract.calls].map(([name, call]) => [`call '${name}'`, call.guard]);
+	if (contract.presence) declaredWithJoin.push(['presence()', contract.presence.guard]);
+	for (const [what, guard] of declaredWithJoin) {
+		if (guard !== undefined && guard !== contract.join) {
+			throw new Error(`Room '${id}': ${what} was declared with a join() this file does not export: pass the room's own join, as in call(enter, …)`);
 		}
-	}
-	if (contract.presence?.guard !== undefined && contract.presence.guard !== contract.join) {
-		throw new Error(`Room '${id}': presence() was declared with a join() this file does not export: presence(enter, …) takes the room's own join`);
 	}
 	return contract;
 }

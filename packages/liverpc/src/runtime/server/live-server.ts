@@ -142,8 +142,6 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	// hold every event of their rooms. Its members re-join from their positions and get the
 	// gap from the events' history; the event that showed the loss comes that way too.
 	peers.watch({
-		onNew: () => {},
-		onGone: () => {},
 		onLost: () => {
 			logs.forgetAll();
 			io.local.emit(RESYNC);

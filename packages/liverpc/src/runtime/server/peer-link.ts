@@ -26,10 +26,10 @@ type Numbered = [number: number, kind: string, args: unknown[]];
 
 /** What a part of the server does when another process appears, goes, or lost messages. */
 export interface PeerWatcher {
-	onNew(peer: string): void;
-	onGone(peer: string): void;
+	onNew?(peer: string): void;
+	onGone?(peer: string): void;
 	/** Some of its messages are lost for good (it no longer has them, or did not answer). */
-	onLost(peer: string): void;
+	onLost?(peer: string): void;
 }
 
 /**
@@ -187,7 +187,7 @@ export class PeerLink {
 		} else {
 			// Gone for good: what the watchers keep of that process is read again instead.
 			console.warn('[liverpc] messages from another process were lost (Redis lost them, and so did their sender): members re-join to catch up');
-			for (const watcher of this.#watchers) watcher.onLost(from);
+			for (const watcher of this.#watchers) watcher.onLost?.(from);
 			this.#lastNumber.set(from, revealing[0] - 1);
 		}
 		for (const message of held) this.#receive(from, message);
@@ -196,14 +196,14 @@ export class PeerLink {
 	#heard(peer: string): void {
 		const known = this.#lastHeard.has(peer);
 		this.#lastHeard.set(peer, Date.now());
-		if (!known) for (const watcher of this.#watchers) watcher.onNew(peer);
+		if (!known) for (const watcher of this.#watchers) watcher.onNew?.(peer);
 	}
 
 	#forget(peer: string): void {
 		this.#lastNumber.delete(peer);
 		this.#held.delete(peer);
 		if (!this.#lastHeard.delete(peer)) return;
-		for (const watcher of this.#watchers) watcher.onGone(peer);
+		for (const watcher of this.#watchers) watcher.onGone?.(peer);
 	}
 
 	#sweep(): void {

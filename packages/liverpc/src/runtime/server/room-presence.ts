@@ -14,24 +14,21 @@ import { PresenceTracker, type PresenceDiff } from './presence-tracker.js';
  * (stopped, crashed, cut off) are dropped once it has been silent for the peer timeout.
  */
 export class RoomPresences {
-	readonly tracker = new PresenceTracker();
+	#tracker = new PresenceTracker();
 	#io: Server;
 	#peers: PeerLink;
 
 	constructor(io: Server, peers: PeerLink) {
 		this.#io = io;
 		this.#peers = peers;
-		peers.on('track', (_from, room, connection, id, entry) => {
-			if (typeof room !== 'string' || typeof connection !== 'string' || typeof id !== 'string') return;
-			this.#publishLocally(room, this.tracker.track(room, connection, id, entry));
-		});
+		peers.on('track', (_from, room, connection, id, entry) => this.#trackFromPeer(room, connection, id, entry));
 		peers.on('untrack', (_from, room, connection) => {
 			if (typeof room !== 'string' || typeof connection !== 'string') return;
-			this.#publishLocally(room, this.tracker.untrack(room, connection));
+			this.#publishLocally(room, this.#tracker.untrack(room, connection));
 		});
-		peers.answer('presence', () => this.tracker.connectionsStartingWith(`${peers.id}:`));
+		peers.answer('presence', () => this.#tracker.connectionsStartingWith(`${peers.id}:`));
 		const drop = (peer: string) => {
-			for (const [room, diff] of this.tracker.untrackStartingWith(`${peer}:`)) this.#publishLocally(room, diff);
+			for (const [room, diff] of this.#tracker.untrackStartingWith(`${peer}:`)) this.#publishLocally(room, diff);
 		};
 		peers.watch({
 			onNew: () => void this.#catchUp(),
@@ -47,7 +44,7 @@ export class RoomPresences {
 	/** A membership with presence began: its entry, for every process's members. */
 	join(socket: Socket, room: string, id: string, entry: unknown): void {
 		const connection = this.#connection(socket);
-		this.#publishLocally(room, this.tracker.track(room, connection, id, entry));
+		this.#publishLocally(room, this.#tracker.track(room, connection, id, entry));
 		this.#peers.send('track', room, connection, id, entry);
 	}
 
@@ -55,7 +52,7 @@ export class RoomPresences {
 	leave(socket: Socket, membership: Membership): void {
 		if (!membership.contract.presence) return;
 		const connection = this.#connection(socket);
-		const diff = this.tracker.untrack(membership.key, connection);
+		const diff = this.#tracker.untrack(membership.key, connection);
 		if (!diff) return;
 		this.#publishLocally(membership.key, diff);
 		this.#peers.send('untrack', membership.key, connection);
@@ -73,7 +70,7 @@ export class RoomPresences {
 
 	/** Everyone in a room, every process's members included. */
 	list(room: string) {
-		return this.tracker.list(room);
+		return this.#tracker.list(room);
 	}
 
 	/** Asks the other processes for their connections' entries (at start, or a process is back). */
@@ -83,10 +80,15 @@ export class RoomPresences {
 			for (const row of answer) {
 				if (!Array.isArray(row)) continue;
 				const [room, connection, id, entry] = row as unknown[];
-				if (typeof room !== 'string' || typeof connection !== 'string' || typeof id !== 'string') continue;
-				this.#publishLocally(room, this.tracker.track(room, connection, id, entry));
+				this.#trackFromPeer(room, connection, id, entry);
 			}
 		}
+	}
+
+	/** An entry another process reported, as it came over Redis. */
+	#trackFromPeer(room: unknown, connection: unknown, id: unknown, entry: unknown): void {
+		if (typeof room !== 'string' || typeof connection !== 'string' || typeof id !== 'string') return;
+		this.#publishLocally(room, this.#tracker.track(room, connection, id, entry));
 	}
 
 	#connection(socket: Socket): string {
