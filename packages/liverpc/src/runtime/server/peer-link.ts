@@ -47,6 +47,13 @@ export class PeerLink {
 	#lastHeard = new Map<string, number>();
 	/** Per process: the number of the last message handled from it. */
 	#lastNumber = new Map<string, number>();
+	/**
+	 * Per process not numbered yet: how many messages it had sent when it answered one of this
+	 * process's requests. What it told in that answer may be all this process knows of it (its
+	 * presence entries), so a message of its after that number that never arrives is a loss
+	 * too, even before any of its numbered messages has.
+	 */
+	#floor = new Map<string, number>();
 	/** Per process being repaired: its messages that came meanwhile, in arrival order. */
 	#held = new Map<string, Numbered[]>();
 	/** Messages this process sent, numbered from 1, and the last of them. */
@@ -71,8 +78,9 @@ export class PeerLink {
 				if (typeof from !== 'string' || typeof number !== 'number' || typeof kind !== 'string' || from === this.id) return;
 				if (kind === 'gone') return this.#forget(from);
 				this.#heard(from);
-				// A request is answered whenever it comes; it is not numbered (see ask()).
-				if (reply) return reply(this.#responders.get(kind)?.(from, ...rest) ?? null);
+				// A request is answered whenever it comes; it is not numbered (see ask()). The answer
+				// says how far this process's numbering is.
+				if (reply) return reply({ from: this.id, number: this.#sent, value: this.#responders.get(kind)?.(from, ...rest) ?? null });
 				this.#receive(from, [number, kind, rest]);
 			} catch (problem) {
 				console.error('[liverpc] a message from another process could not be handled:', problem);
@@ -128,7 +136,7 @@ export class PeerLink {
 				// Unnumbered (0): the adapter does not publish a request when it knows no other
 				// process yet, so a numbered one could look like a loss.
 				this.#io.serverSideEmit(PEER_MESSAGE, this.id, 0, kind, ...args, (_error: unknown, answers: unknown) => {
-					resolve(Array.isArray(answers) ? answers : []);
+					resolve(Array.isArray(answers) ? answers.map((answer) => this.#opened(answer)) : []);
 				});
 			} catch {
 				resolve([]);
@@ -151,15 +159,35 @@ export class PeerLink {
 		this.#watchers.push(watcher);
 	}
 
+	/** The value of one answer, after noting how far its sender's numbering was. */
+	#opened(answer: unknown): unknown {
+		if (typeof answer !== 'object' || answer === null) return null;
+		const { from, number, value } = answer as { from?: unknown; number?: unknown; value?: unknown };
+		if (typeof from === 'string' && typeof number === 'number' && !this.#lastNumber.has(from)) {
+			this.#floor.set(from, Math.max(this.#floor.get(from) ?? 0, number));
+		}
+		return value;
+	}
+
 	#receive(from: string, message: Numbered): void {
 		const held = this.#held.get(from);
 		if (held) return void held.push(message);
-		const last = this.#lastNumber.get(from);
+		const last = this.#lastNumber.get(from) ?? this.#takeFloor(from, message[0]);
 		const [number] = message;
 		// Already handled (a copy that came late, after its replay).
 		if (last !== undefined && number <= last) return;
 		if (last !== undefined && number > last + 1) return void this.#repair(from, last, message);
 		this.#handle(from, message);
+	}
+
+	/**
+	 * For the first numbered message of a process: the number to count from, when one of its
+	 * answers said how far it was and this message is not one it had sent by then.
+	 */
+	#takeFloor(from: string, number: number): number | undefined {
+		const floor = this.#floor.get(from);
+		this.#floor.delete(from);
+		return floor !== undefined && number > floor ? floor : undefined;
 	}
 
 	#handle(from: string, [number, kind, args]: Numbered): void {
@@ -201,6 +229,7 @@ export class PeerLink {
 
 	#forget(peer: string): void {
 		this.#lastNumber.delete(peer);
+		this.#floor.delete(peer);
 		this.#held.delete(peer);
 		if (!this.#lastHeard.delete(peer)) return;
 		for (const watcher of this.#watchers) watcher.onGone?.(peer);
