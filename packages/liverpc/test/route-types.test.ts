@@ -123,15 +123,22 @@ describe('./$socket: params typed from the folder name', () => {
 
 	it('writes the declarations of a folder whose first contract is added under vite dev, and removes them with its last', async () => {
 		// A real `vite dev` process (Vite inside Vitest runs without a file watcher).
-		const dev = spawn(process.execPath, [path.join(NODE_MODULES, 'vite/bin/vite.js'), '--host', '127.0.0.1', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+		// Vite colours its banner when CI is set (as on our CI machine), which splits "Local:" with
+		// escape codes: it is asked for plain text, and the codes are stripped all the same.
+		const dev = spawn(process.execPath, [path.join(NODE_MODULES, 'vite/bin/vite.js'), '--host', '127.0.0.1', '--port', '0'], {
+			cwd: root,
+			env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+			stdio: ['ignore', 'pipe', 'inherit']
+		});
 		try {
 			await new Promise<void>((resolve, reject) => {
 				let output = '';
 				dev.stdout!.on('data', (chunk: Buffer) => {
-					output += chunk.toString();
+					output += chunk.toString().replace(/\x1b\[[0-9;]*m/g, '');
 					if (output.includes('Local:')) resolve();
 				});
 				dev.once('exit', (code) => reject(new Error(`vite dev exited with ${code}: ${output}`)));
+				setTimeout(() => reject(new Error(`vite dev did not say where it listens within 30 s: ${output}`)), 30_000).unref();
 			});
 			const declarations = path.join(root, '.svelte-kit/liverpc/types/src/routes/polls/[pollId]/$socket.d.ts');
 			expect(existsSync(declarations)).toBe(false);
