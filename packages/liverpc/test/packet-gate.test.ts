@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { rawConnected, startServer, stillServing } from './harness.js';
-import { counters } from './fixtures/store.js';
+import { counters, messages } from './fixtures/store.js';
+import { CLIENT_KEY, RESENT } from '../src/runtime/shared/protocol.js';
 import { nestedArrays, openRaw } from './raw-frames.js';
 
 // Every value from the wire is hostile (#8). Each test below sends, over a raw websocket,
@@ -38,6 +39,28 @@ describe('packet gate', () => {
 				{ status: 400, message: "Invalid params for room 'rooms/[roomId]/chat': params must be an object" }
 			]);
 		}
+		await stillServing(url);
+	});
+
+	it('runs a call marked as sent again once, whatever the mark says, with no other process to ask', async () => {
+		const { url } = await startServer();
+		const socket = await rawConnected(url, 'session=s-alice', { [CLIENT_KEY]: 'resent-marks-0123456789' });
+		const [, joined] = (await socket.ask('j', 'rooms/[roomId]/chat', { roomId: '1' })) as [null, { ref: number }];
+		const before = messages.length;
+		let number = 0;
+		for (const mark of [RESENT, 0, 2, 'x', { toString: 1 }, [RESENT], null]) {
+			const text = `marked ${++number}`;
+			const [failure, saved] = await socket.ask('c', joined.ref, 'send', { text }, number, 1, mark);
+			expect(failure).toBeNull();
+			expect(saved).toMatchObject({ text });
+			// The same number again, marked: the first answer, not a second run.
+			expect(await socket.ask('c', joined.ref, 'send', { text }, number, 1, RESENT)).toEqual([null, saved]);
+		}
+		expect(messages.length - before).toBe(number);
+		// One argument more than a marked call has is not LiveRPC protocol.
+		expect(await socket.ask('c', joined.ref, 'send', { text: 'one too many' }, ++number, 1, RESENT, 1)).toEqual([
+			{ status: 400, message: 'Malformed packet: not LiveRPC protocol' }
+		]);
 		await stillServing(url);
 	});
 

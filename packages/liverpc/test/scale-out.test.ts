@@ -8,6 +8,7 @@ import { createClient, type LiveClient } from 'liverpc/client';
 import { PEER_HEARTBEAT_MS, PEER_TIMEOUT_MS } from '../src/runtime/server/peer-link.js';
 import { eventually } from './harness.js';
 import { freePort, startRedis, type RedisServer } from './support/redis-server.js';
+import { startSwitchProxy } from './support/switch-proxy.js';
 
 const NODE_SCRIPT = fileURLToPath(new URL('./fixtures/cluster-node.mjs', import.meta.url));
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
@@ -39,7 +40,7 @@ async function startNode(name: string, env: Record<string, string> = {}): Promis
 	return node;
 }
 
-function user(node: Node, name: string): LiveClient {
+function user(node: Node | { url: string }, name: string): LiveClient {
 	const client = createClient({ url: node.url, headers: { cookie: `user=${name}` }, backoff: { base: 20, max: 100 }, socket: { reconnectionDelay: 50, reconnectionDelayMax: 200 } });
 	clients.push(client);
 	return client;
@@ -51,12 +52,14 @@ const team = {
 	said: { '~liverpc': { kind: 'event', route: 'teams/[team]', name: 'said' } },
 	enter: { '~liverpc': { kind: 'join', route: 'teams/[team]', name: 'enter' } },
 	online: { '~liverpc': { kind: 'presence', route: 'teams/[team]', name: 'online' } },
-	say: { '~liverpc': { kind: 'call', route: 'teams/[team]', name: 'say' } }
+	say: { '~liverpc': { kind: 'call', route: 'teams/[team]', name: 'say' } },
+	slow: { '~liverpc': { kind: 'call', route: 'teams/[team]', name: 'slow' } }
 } as unknown as {
 	said: import('liverpc/server').RoomEvent<Said>;
 	enter: import('liverpc/server').RoomJoin<undefined>;
 	online: import('liverpc/server').RoomPresence<{ id: string; process: string }>;
 	say: import('liverpc/server').RoomCall<void, Said>;
+	slow: import('liverpc/server').RoomCall<void, string>;
 };
 const who = (room: { presence: ReadonlyArray<{ id: string; connections: number }> }) =>
 	room.presence.map((entry) => `${entry.id}×${entry.connections}`).sort();
@@ -182,6 +185,33 @@ describe('two processes on Redis', () => {
 		expect(heardByBob.filter((id) => id === after).length).toBeLessThanOrEqual(1);
 		// Presence was read again from process g: still both.
 		await eventually(() => expect(who(bob)).toEqual(['alice×1', 'bob×1']), 10_000, 50);
+	}, 30_000);
+
+	it('runs a call once when its answer was lost and the copy reaches another process', async () => {
+		const i = await startNode('i');
+		const j = await startNode('j');
+		const runs = async (node: Node) => Number(await (await fetch(`${node.url}/runs`)).text());
+		// A load balancer: alice's first connection goes to process i, her next one to j.
+		const balancer = await startSwitchProxy(Number(new URL(i.url).port));
+		try {
+			const alice = user(balancer, 'alice').live(team, { team: 'violet' });
+			const bob = user(j, 'bob').live(team, { team: 'violet' });
+			await eventually(() => expect(who(bob)).toEqual(['alice×1', 'bob×1']), 10_000, 50);
+
+			const answer = alice.slow(); // runs for 1 s on process i
+			await eventually(async () => expect(await runs(i)).toBe(1), 5_000, 20);
+			balancer.switchTo(Number(new URL(j.url).port));
+			expect(balancer.cut()).toBe(1);
+			// The client re-joins on process j and sends the call again; j asks, i answers when
+			// its run ends: the answer is i's, and j never ran it.
+			expect(await answer).toBe('i-1');
+			expect(alice.status).toBe('joined');
+			expect([await runs(i), await runs(j)]).toEqual([1, 0]);
+			// A new call on the new connection runs on j, as any other.
+			expect(await alice.slow()).toBe('j-1');
+		} finally {
+			await balancer.close();
+		}
 	}, 30_000);
 
 	it('converges presence on every process after 200 connections join and half of them leave in a burst', async () => {

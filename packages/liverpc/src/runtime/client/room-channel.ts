@@ -1,4 +1,4 @@
-import { CALL, JOIN, LEAVE, isErrorBody, type ErrorBody, type JoinAck } from '../shared/protocol.js';
+import { CALL, JOIN, LEAVE, RESENT, isErrorBody, type ErrorBody, type JoinAck } from '../shared/protocol.js';
 import { retryDelay, type Backoff } from './backoff.js';
 import type { CallNumbers } from './call-numbers.js';
 import { CLIENT_ERRORS, LiveError } from './live-error.js';
@@ -256,6 +256,8 @@ export class RoomChannel {
 	#send(call: PendingCall): boolean {
 		const socket = this.#host.connectedSocket();
 		if (!socket || !this.#key || this.state.status !== 'joined') return false;
+		// A call sent on an earlier connection may have run there, maybe on another process (#12).
+		const resent = call.sent;
 		call.sent = true;
 		const onReply: AckWithError = (lost, error, output) => {
 			if (lost) {
@@ -270,7 +272,8 @@ export class RoomChannel {
 		// drops before the reply, and with a leading null otherwise: no call hangs forever,
 		// and no timer of our own runs per call on this hot path (#4); only held calls have one.
 		onReply.withError = true;
-		socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, onReply);
+		if (resent) socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, RESENT, onReply);
+		else socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, onReply);
 		return true;
 	}
 

@@ -1,7 +1,8 @@
 import type { Socket } from 'socket.io';
-import type { ErrorBody } from '../shared/protocol.js';
+import { RESENT, type ErrorBody } from '../shared/protocol.js';
 import type { RoomCall } from './call.js';
 import type { CallMemory, CallRecord } from './call-memory.js';
+import type { RecallCall } from './peer-calls.js';
 import { membershipByRef, type Membership } from './connection-state.js';
 import { REFUSAL_SITE, replyError } from './error-reply.js';
 import { admitCall, guardOf, type ConnectionGuard } from './packet-gate.js';
@@ -34,7 +35,7 @@ export interface CallLifecycle {
  * same number again, after a disconnect lost the ack, gets the first answer instead of a
  * second run (#9).
  */
-export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifecycle: CallLifecycle) {
+export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifecycle: CallLifecycle, recall?: RecallCall) {
 	// Calls whose ack is not sent yet, on every connection: shutdown waits for them.
 	let pending = 0;
 
@@ -56,10 +57,57 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 		replyError(record ? (body) => (record.settle(body, undefined), ack(body)) : ack, thrown, site);
 	};
 
-	const onCall = function (this: Socket, ref: unknown, name: unknown, input: unknown, number: unknown, answeredBelow: unknown, ack: unknown): void {
+	// Runs an admitted call here: validate, run the handler inside its event, answer.
+	const run = (reply: CallAck, membership: Membership, call: RoomCall, callName: string, input: unknown, guard: ConnectionGuard, record: CallRecord | undefined): void => {
+		pending++;
+		let output: unknown;
+		try {
+			const value = validateInput(call.schema, input);
+			output = isThenable(value) ? value.then((valid) => runHandler(membership, call, valid)) : runHandler(membership, call, value);
+		} catch (thrown) {
+			settled(guard);
+			return fail(reply, thrown, membership, callName, record);
+		}
+		if (isThenable(output)) {
+			output.then(
+				(resolved) => replyValue(reply, resolved, membership, callName, guard, record),
+				(thrown: unknown) => {
+					settled(guard);
+					fail(reply, thrown, membership, callName, record);
+				}
+			);
+		} else {
+			replyValue(reply, output, membership, callName, guard, record);
+		}
+	};
+
+	// A copy of a call the client sent before another disconnect (#12): another process may
+	// have run it; if one remembers it, its answer is this one's, else it runs here. Not on
+	// the hot path: only the calls in flight at a disconnect are sent again.
+	const runOnce = (socket: Socket, reply: CallAck, membership: Membership, call: RoomCall, callName: string, input: unknown, guard: ConnectionGuard, record: CallRecord, recall: RecallCall): void => {
+		pending++;
+		recall(socket, record.number).then(
+			(recalled) => {
+				pending--;
+				if (!recalled) return run(reply, membership, call, callName, input, guard, record);
+				guard.callsInFlight--;
+				const reused = recalled.room !== membership.key || recalled.name !== callName;
+				record.settle(reused ? NUMBER_REUSED.body : recalled.error, recalled.output);
+				record.answerCopy(reply);
+			},
+			// recall() does not reject; were it to, the call runs here rather than never.
+			() => {
+				pending--;
+				run(reply, membership, call, callName, input, guard, record);
+			}
+		);
+	};
+
+	const onCall = function (this: Socket, ref: unknown, name: unknown, input: unknown, number: unknown, answeredBelow: unknown, resent: unknown, ack: unknown): void {
 		// Socket.IO passes the ack last: a call without a number is simply not remembered.
-		if (typeof number === 'function') [number, answeredBelow, ack] = [undefined, undefined, number];
-		else if (typeof answeredBelow === 'function') [answeredBelow, ack] = [undefined, answeredBelow];
+		if (typeof number === 'function') [number, answeredBelow, resent, ack] = [undefined, undefined, undefined, number];
+		else if (typeof answeredBelow === 'function') [answeredBelow, resent, ack] = [undefined, undefined, answeredBelow];
+		else if (typeof resent === 'function') [resent, ack] = [undefined, resent];
 		if (typeof ack !== 'function') return;
 		// Shutting down: no answer at all. The client holds the call, and sends it again
 		// with its number once it has re-joined on the next process, where it runs once.
@@ -86,27 +134,13 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 		// Refused before it ran, so not remembered: a copy sent later may run.
 		if (refusal) return replyError(reply, refusal, REFUSAL_SITE);
 		const record = calls?.start(number as number, membership.key, callName);
-
-		pending++;
-		let output: unknown;
-		try {
-			const value = validateInput(call.schema, input);
-			output = isThenable(value) ? value.then((valid) => runHandler(membership, call, valid)) : runHandler(membership, call, value);
-		} catch (thrown) {
-			settled(guard);
-			return fail(reply, thrown, membership, callName, record);
+		// A client marks only the copies of calls it had sent on an earlier connection, at most
+		// its calls in flight; a connection that marks more gets no more questions asked for it.
+		if (record && resent === RESENT && recall && guard.recalls < guard.limits.maxCallsInFlight) {
+			guard.recalls++;
+			return runOnce(this, reply, membership, call, callName, input, guard, record, recall);
 		}
-		if (isThenable(output)) {
-			output.then(
-				(resolved) => replyValue(reply, resolved, membership, callName, guard, record),
-				(thrown: unknown) => {
-					settled(guard);
-					fail(reply, thrown, membership, callName, record);
-				}
-			);
-		} else {
-			replyValue(reply, output, membership, callName, guard, record);
-		}
+		run(reply, membership, call, callName, input, guard, record);
 	};
 	return { onCall, pendingCalls: () => pending };
 }

@@ -98,7 +98,8 @@ const CHECKED_CLIENT_KEY = Symbol('liverpc.clientKey');
  * from memory instead of running twice (#9). Only clients that make calls take memory;
  * a client's record goes {@link CALL_MEMORY_MS} to twice that after its last call.
  *
- * #12 keeps this in Redis for calls that come back on another process.
+ * Scaled out, the other processes ask this memory for a call that came back to them after a
+ * reconnect (`peer-calls.ts`, #12).
  */
 export class CallMemory {
 	#clients = new Map<string, ClientCalls>();
@@ -116,6 +117,11 @@ export class CallMemory {
 			this.#sweeper ??= this.#startSweeping();
 		}
 		return calls;
+	}
+
+	/** The remembered call of a client key under `number`, if any (asked by another process, #12). */
+	find(clientKey: string, number: number): CallRecord | undefined {
+		return this.#clients.get(clientKey)?.find(number);
 	}
 
 	/** Forgets clients that made no call since the last sweep, {@link CALL_MEMORY_MS} ago. */
@@ -140,7 +146,7 @@ export class CallMemory {
 }
 
 /** The client key of the handshake, checked once per connection (null: none or malformed). */
-function clientKeyOf(socket: Socket): string | undefined {
+export function clientKeyOf(socket: Socket): string | undefined {
 	const data = socket.data as { [CHECKED_CLIENT_KEY]?: string | null };
 	let key = data[CHECKED_CLIENT_KEY];
 	if (key === undefined) {

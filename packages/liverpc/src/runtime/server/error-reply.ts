@@ -71,13 +71,15 @@ type Listener = (this: any, ...args: any[]) => void;
 /**
  * A Socket.IO listener that cannot throw into Socket.IO: a throw there is uncaught (it
  * runs in a `nextTick`) and stops the process. Every listener already answers its own
- * errors; this is the net under a bug in LiveRPC itself. Six parameters, because the
- * packet gate lets no event through with more (#8): a call's five and its ack.
+ * errors; this is the net under a bug in LiveRPC itself. The arguments pass through as
+ * they came, their count included (listeners find the ack last): the packet gate lets no
+ * event through with more than a call's six and its ack (#8).
  */
 export function neverThrows<L extends Listener>(label: string, listener: L): L {
-	return function (this: unknown, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown) {
+	return function (this: unknown) {
 		try {
-			listener.call(this, a, b, c, d, e, f);
+			// eslint-disable-next-line prefer-rest-params -- a pass-through, no array made
+			listener.apply(this, arguments as unknown as unknown[]);
 		} catch (thrown) {
 			console.error(`[liverpc] ${label} threw, error id ${randomUUID()}:`, thrown);
 		}

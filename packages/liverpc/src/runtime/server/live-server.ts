@@ -16,6 +16,7 @@ import { checkOrigin, createRefusalLog, ORIGIN_REFUSED } from './origin-check.js
 import { createGatedParser, guardOf, onRefused, REFUSED, type SocketParser } from './packet-gate.js';
 import { registerForRevocation } from './revocation.js';
 import { RoomLogs } from './room-log.js';
+import { shareCallMemory } from './peer-calls.js';
 import { PeerLink } from './peer-link.js';
 import { RoomPresences } from './room-presence.js';
 import { createMembershipListeners } from './room-membership.js';
@@ -164,7 +165,8 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	} as Listener);
 	const lifecycle = { accepting: true };
 	const callMemory = new CallMemory();
-	const calls = createCallListener(hooks, callMemory, lifecycle);
+	// A call sent again after a reconnect may have run on another process (#12).
+	const calls = createCallListener(hooks, callMemory, lifecycle, shareCallMemory(peers, callMemory));
 	let onJoin = membership.onJoin as Listener;
 	let onLeave = membership.onLeave as Listener;
 	let onCall = calls.onCall as Listener;

@@ -39,7 +39,7 @@ export const REFUSALS = {
 for (const refusal of Object.values(REFUSALS)) Object.freeze(refusal.body);
 
 /** The most arguments (event name included) each client event has on the wire. */
-const ARITY: Record<string, number> = { [JOIN]: 4, [CALL]: 6, [LEAVE]: 2 };
+const ARITY: Record<string, number> = { [JOIN]: 4, [CALL]: 7, [LEAVE]: 2 };
 
 // Each CONNECT runs the socket hook; a client needs one per connection, and a few more
 // when a 5xx from the hook makes it retry with backoff on the same connection.
@@ -66,6 +66,8 @@ export class ConnectionGuard {
 	socketOpen = false;
 	callsInFlight = 0;
 	joinsInFlight = 0;
+	/** Copies of earlier calls other processes were asked about (#12), at most the calls in flight. */
+	recalls = 0;
 	#connects = 0;
 	#handshakes: TokenBucket | undefined;
 	#calls: TokenBucket | undefined;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'socket.io';
+import { settle } from './promise-or-value.js';
 
 // Scale-out (#12): what the processes of one app tell each other, over the Socket.IO adapter
 // the app configured (`serverSideEmit`, which Redis adapters carry). Room events, presence
@@ -21,6 +22,7 @@ const KEPT_MESSAGES = 2_000;
 const REPLAY_ATTEMPTS = 5;
 
 type Handler = (from: string, ...args: unknown[]) => void;
+/** Gives the value to answer with, or a promise of it (null or undefined: nothing to say). */
 type Responder = (from: string, ...args: unknown[]) => unknown;
 type Numbered = [number: number, kind: string, args: unknown[]];
 
@@ -80,7 +82,7 @@ export class PeerLink {
 				this.#heard(from);
 				// A request is answered whenever it comes; it is not numbered (see ask()). The answer
 				// says how far this process's numbering is.
-				if (reply) return reply({ from: this.id, number: this.#sent, value: this.#responders.get(kind)?.(from, ...rest) ?? null });
+				if (reply) return this.#reply(reply, this.#responders.get(kind)?.(from, ...rest));
 				this.#receive(from, [number, kind, rest]);
 			} catch (problem) {
 				console.error('[liverpc] a message from another process could not be handled:', problem);
@@ -157,6 +159,19 @@ export class PeerLink {
 	/** Told when a process is heard from for the first time, when it is gone, and when messages from it were lost. */
 	watch(watcher: PeerWatcher): void {
 		this.#watchers.push(watcher);
+	}
+
+	/**
+	 * Answers a request with what its responder gave, once it has it (a call still running
+	 * here answers when it ends). The number is read then: the answer says how far this
+	 * process's numbering was when it was sent.
+	 */
+	#reply(reply: (value: unknown) => void, value: unknown): void {
+		const send = (resolved: unknown) => reply({ from: this.id, number: this.#sent, value: resolved ?? null });
+		settle(value, send, (problem) => {
+			console.error('[liverpc] a request from another process could not be answered:', problem);
+			send(null);
+		});
 	}
 
 	/** The value of one answer, after noting how far its sender's numbering was. */

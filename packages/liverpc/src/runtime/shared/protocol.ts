@@ -5,7 +5,7 @@
  *
  * client → server  JOIN  (route id, params, resume, ack)           ack(error) | ack(null, JoinAck)
  * client → server  LEAVE (ref)
- * client → server  CALL  (ref, call name, input, call number, answered below, ack)   ack(error) | ack(null, output)
+ * client → server  CALL  (ref, call name, input, call number, answered below[, RESENT], ack)   ack(error) | ack(null, output)
  * server → client  EVENT (room key, event name, payload, seq[, id])
  *
  * `room` is the Socket.IO room key events are addressed with; `ref` is a small number
@@ -18,12 +18,16 @@
  * doubled between the join reply and the live events after it. A call number, unique per
  * client (its key goes in the handshake's `auth`), lets a call whose ack was lost in a
  * disconnect be sent again without running twice; "answered below" is the number below
- * which the client has every answer, so the server forgets those at once.
+ * which the client has every answer, so the server forgets those at once. A copy sent after
+ * a reconnect is marked {@link RESENT}: scaled out, it may land on another process than the
+ * first (#12), which then asks the others before running it.
  */
 export const JOIN = 'j';
 export const LEAVE = 'l';
 export const CALL = 'c';
 export const EVENT = 'e';
+/** The mark of a call the client sent on an earlier connection too (#12). */
+export const RESENT = 1;
 /** Server → members: who is in the room changed (#12): the room key, upserted rows, removed ids. */
 export const PRESENCE = 'p';
 /**
