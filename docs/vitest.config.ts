@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+// The docs' tests: code blocks against the files they show, the reference against the
+// package's exports, and a newcomer's app built from tutorial 01 with the packed package.
+export default defineConfig({
+	test: {
+		include: ['test/**/*.test.ts'],
+		testTimeout: 60_000
+	}
+});
