@@ -5,7 +5,7 @@ import type { ContractExport } from './contract-exports.js';
 /**
  * The browser's version of a `.socket.ts` module: each export becomes its marker alone
  * (kind, route id, export name), which is all `live()` reads. No handler, schema or import
- * of the original survives, so server code cannot reach the client bundle (SPEC §3).
+ * of the original survives, so server code (and what it knows) cannot reach the client bundle.
  *
  * @example
  * ```ts

@@ -28,7 +28,7 @@ const BUILDERS: Record<string, ContractKind> = { join: 'join', call: 'call', eve
  * Reads which exports of a contract module are `join(…)`, `call(…)` and `event(…)`, from
  * its JavaScript (TypeScript already stripped) without running it. The browser stub and
  * the server's route stamp are both made from this, so a `.socket.ts` file is never
- * executed at build time and never reaches the client (#3).
+ * executed at build time and never reaches the client.
  *
  * Recognised: `export const send = call(…)` with `call` imported from `liverpc/server` or
  * `./$socket` (renamed or through a namespace import), and `export { send }` of such a binding.

@@ -9,7 +9,7 @@ export interface KitConfigFields {
 
 /**
  * The fields of SvelteKit's validated configuration, from either generation: SvelteKit 2
- * keeps them under `kit`, SvelteKit 3 at the top (#10). The adapter's `builder.config` and
+ * keeps them under `kit`, SvelteKit 3 at the top. The adapter's `builder.config` and
  * the Vite plugin's `api.options` are both that object.
  */
 export function kitConfigFields(validated: unknown): KitConfigFields {

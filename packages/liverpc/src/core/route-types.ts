@@ -74,7 +74,7 @@ function findDeclarations(dir: string): string[] {
 
 /**
  * The tsconfig files SvelteKit writes for the app's own to extend: `<outDir>/tsconfig.json`
- * on SvelteKit 2, `node_modules/$app/tsconfig.json` on SvelteKit 3 (#10).
+ * on SvelteKit 2, `node_modules/$app/tsconfig.json` on SvelteKit 3.
  */
 export function kitTsconfigFiles(root: string, kitOutDir: string): string[] {
 	return [path.join(kitOutDir, 'tsconfig.json'), path.join(root, 'node_modules', '$app', 'tsconfig.json')].filter((file) => existsSync(file));

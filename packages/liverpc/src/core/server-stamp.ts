@@ -6,7 +6,7 @@ import type { ContractExport } from './contract-exports.js';
  * route id and export names onto its markers as soon as it is evaluated. Then
  * `message.to(params).emit()` works from a form action or `+server.ts` that imports the
  * contract, even before the socket server has loaded that module instance (a file just
- * edited under `vite dev`) (#3). Registration later claims the same ids.
+ * edited under `vite dev`). Registration later claims the same ids.
  */
 export function serverStamp(routeId: string, exports: ContractExport[]): string {
 	if (exports.length === 0) return '';

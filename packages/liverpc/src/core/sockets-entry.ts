@@ -6,7 +6,7 @@ export const SOCKETS_ENTRY_ID = 'virtual:liverpc/sockets';
 /**
  * The global through which the production entry finds the socket files. SvelteKit's server
  * entry sets it (see {@link registerSocketsLoader}), so the files are reachable from the
- * module graph every adapter bundles and share its chunks: one `$lib/server/db` (#3).
+ * module graph every adapter bundles and share its chunks: one `$lib/server/db` for pages and sockets alike.
  */
 export const SOCKETS_LOADER = 'liverpc.sockets';
 

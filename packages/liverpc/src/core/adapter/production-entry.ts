@@ -7,7 +7,7 @@ import { SOCKETS_LOADER } from '../sockets-entry.js';
 export const ADAPTER_ENTRY = 'adapter-node-server.js';
 
 /**
- * What adapter-node wrote, by generation (#10):
+ * What adapter-node wrote, by generation:
  * - adapter-node 5 (SvelteKit 2) re-bundles the server after Vite: `index.js` starts the
  *   server, `env.js` reads its environment, and the origin is the `ORIGIN` variable;
  * - adapter-node 6 (SvelteKit 3) builds inside Vite's own build: `index.js` re-exports

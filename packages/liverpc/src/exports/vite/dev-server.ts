@@ -20,7 +20,7 @@ export interface DevSocketPaths {
  * Serves the app's socket files on Vite's own HTTP server, next to SvelteKit and Vite's HMR
  * socket. Hooks and contracts are loaded with `loadModule`, the loader SvelteKit loads its
  * server code with, so both share one module graph (`$lib/server/db` is one instance) and an
- * edited file is picked up on the next handshake, join or call without a restart (#3, #10).
+ * edited file is picked up on the next handshake, join or call without a restart.
  */
 export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths, loadModule: LoadServerModule): LiveServer | undefined {
 	// Vite's server is http, https or (with TLS) http2 allowing HTTP/1; Socket.IO takes each.

@@ -7,7 +7,7 @@ import type { LoadServerModule } from './kit-module-loader.js';
  * loaded from disk, even when Vite's file watcher missed the save. Vite invalidates a module
  * when the watcher reports a change; a save right after a reload (an edit undone at once, an
  * editor's atomic write) was seen to go unreported about one time in five, and the old code
- * then served every call until the next save (#10). So each load compares the file's mtime
+ * then served every call until the next save. So each load compares the file's mtime
  * and size with those it last loaded, and invalidates the module in the `ssr` graph, which
  * both of SvelteKit's loaders fetch from, when they differ. One `stat` per socket file per
  * handshake, join or call, and only under `vite dev`.

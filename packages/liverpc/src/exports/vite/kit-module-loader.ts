@@ -10,7 +10,7 @@ export type LoadServerModule = (file: string) => Promise<Record<string, unknown>
  * instance for all of them. SvelteKit 2 loads with `ssrLoadModule`; SvelteKit 3 with the `ssr`
  * environment's module runner, which Vite 8 keeps apart from the runner behind
  * `ssrLoadModule`: loading through the other one gave the socket a second copy of every
- * module, and a session store the page had never written to (#10).
+ * module, and a session store the page had never written to.
  */
 export function kitServerModuleLoader(vite: ViteDevServer, kit: KitVersion | undefined): LoadServerModule {
 	if (kit?.major !== 3) return (file) => vite.ssrLoadModule(file);

@@ -37,7 +37,7 @@ const LINKED = Symbol.for('liverpc.linked-socket-types');
  * Makes SvelteKit's `typescript.config` hook add the `./$socket` declarations to the tsconfig
  * it writes. `svelte-kit sync` resolves the Vite config (this plugin included) before it
  * writes, so the hook is in place when it runs; `vite dev` and `vite build` have written
- * theirs already, and the plugin edits that file itself (#11).
+ * theirs already, and the plugin edits that file itself.
  */
 export function linkSocketTypesOnSync(config: ResolvedConfig): void {
 	const typescript = kitPluginFields(config).typescript;

@@ -14,7 +14,7 @@ interface BuiltSockets {
 }
 
 /**
- * Serves the built socket files on `vite preview`'s server, as `node build` does (#11).
+ * Serves the built socket files on `vite preview`'s server, as `node build` does.
  * SvelteKit's preview imports its built server from `<outDir>/output/server/index.js`; the
  * same import here evaluates nothing twice (one module instance per URL), and that entry
  * registered how to load the socket files, from the chunks SvelteKit's own code uses.

@@ -1,5 +1,5 @@
 /**
- * The numbers a client gives its calls (#9): unique on the client, so a copy of a call sent
+ * The numbers a client gives its calls: unique on the client, so a copy of a call sent
  * again after a lost ack keeps its number and the server runs it once; and the number below
  * which every call has its final answer, which each call carries so the server can forget
  * the answers the client already has.

@@ -2,7 +2,7 @@ import type { ErrorBody, ValidationIssue } from '../shared/protocol.js';
 
 /**
  * What a failed call rejects with: an `Error` that carries the server's safe body, so
- * `err.status` and `err.message` read as `{ status, message }` in SPEC §3.
+ * `err.status` and `err.message` are the `{ status, message }` the server answered with.
  *
  * @example
  * ```ts

@@ -30,7 +30,7 @@ export interface ChannelState {
 	joined: unknown;
 	/** False when the last (re-)join could not give this room every event it missed. */
 	resumed: boolean;
-	/** Who is in the room (#12): each entry with its connection count, in arrival order. */
+	/** Who is in the room: each entry with its connection count, in arrival order. */
 	presence: PresenceListEntry[];
 }
 

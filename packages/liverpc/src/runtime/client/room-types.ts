@@ -127,7 +127,7 @@ type ContractExportNames<M> = {
 /**
  * `unknown` for a room contract module (one with a `join`, `call`, `event` or `presence` export), and
  * for anything else a type no value has, whose one key says what `live()` wanted: so
- * `live(Math)` or `live({})` is a compile error that names the fix (#11).
+ * `live(Math)` or `live({})` is a compile error that names the fix.
  *
  * @example
  * ```ts

@@ -6,7 +6,7 @@ import type { Room } from './room-types.js';
  * What `live()` returns while a page renders on the server: a room that is `joining` and
  * stays so, with calls that reject and listeners that are never called. It creates no
  * client, channel or timer and is kept by nothing, so a server that renders the page a
- * million times holds nothing for it (#9: the plain client kept ~0.6 KB per render).
+ * million times holds nothing for it (a client made per render kept about 0.6 KB each).
  * The page joins for real when it hydrates, where `live()` runs again.
  */
 export function serverRenderedRoom<M extends object>(contract: M): Room<M> {

@@ -28,12 +28,12 @@ export interface CallLifecycle {
  * Serves CALL for every connection of one server: find the membership, find the call,
  * take a place among the connection's calls in flight, validate, run the handler inside
  * its event, and acknowledge only once it has finished (nothing acknowledged is lost).
- * Made once per server; the connection is `this`. This is the hottest path in LiveRPC
- * (#4): a synchronous handler allocates no closure and no promise here.
+ * Made once per server; the connection is `this`. This is the hottest path in LiveRPC,
+ * paid on every call: a synchronous handler allocates no closure and no promise here.
  *
  * A call with a number (every call of `liverpc/client`) is remembered in `memory`: the
  * same number again, after a disconnect lost the ack, gets the first answer instead of a
- * second run (#9).
+ * second run.
  */
 export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifecycle: CallLifecycle, recall?: RecallCall) {
 	// Calls whose ack is not sent yet, on every connection: shutdown waits for them.

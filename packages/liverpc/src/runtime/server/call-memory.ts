@@ -58,7 +58,7 @@ export class CallRecord {
  * The latest calls of one client, in a ring indexed by call number. The client says with
  * each call below which number it has every answer (`forget`), so a record lives about as
  * long as its call is in flight: short-lived, so the garbage collector's young generation
- * takes it, and the hot path pays little for the memory (#9, measured in BENCHMARKS.md).
+ * takes it, and the hot path pays little for the memory (measured in BENCHMARKS.md).
  */
 class ClientCalls {
 	#ring: Array<CallRecord | undefined> = [];
@@ -95,11 +95,11 @@ const CHECKED_CLIENT_KEY = Symbol('liverpc.clientKey');
 /**
  * What a server remembers of recent calls, by the client key each client sends in its
  * handshake, so a call sent again after a disconnect (same key, same number) is answered
- * from memory instead of running twice (#9). Only clients that make calls take memory;
+ * from memory instead of running twice. Only clients that make calls take memory;
  * a client's record goes {@link CALL_MEMORY_MS} to twice that after its last call.
  *
  * Scaled out, the other processes ask this memory for a call that came back to them after a
- * reconnect (`peer-calls.ts`, #12).
+ * reconnect (`peer-calls.ts`).
  */
 export class CallMemory {
 	#clients = new Map<string, ClientCalls>();
@@ -119,7 +119,7 @@ export class CallMemory {
 		return calls;
 	}
 
-	/** The remembered call of a client key under `number`, if any (asked by another process, #12). */
+	/** The remembered call of a client key under `number`, if any (asked by another process). */
 	find(clientKey: string, number: number): CallRecord | undefined {
 		return this.#clients.get(clientKey)?.find(number);
 	}

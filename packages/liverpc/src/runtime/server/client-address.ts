@@ -5,7 +5,7 @@ import type { ResolvedProxy } from './live-options.js';
  * The client's address as adapter-node's `getClientAddress()` computes it: the socket's
  * remote address, or, with `ADDRESS_HEADER` set, that header; for `x-forwarded-for` the
  * entry `XFF_DEPTH` from the right, since only the proxies you run append trustworthy
- * entries (#8). A missing header is a misconfiguration and throws, as in adapter-node.
+ * entries. A missing header is a misconfiguration and throws, as in adapter-node.
  */
 export function clientAddress(headers: IncomingHttpHeaders, remoteAddress: string, proxy: ResolvedProxy): string {
 	const name = proxy.addressHeader;

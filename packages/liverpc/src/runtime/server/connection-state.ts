@@ -21,7 +21,7 @@ export interface ConnectionData {
 	/**
 	 * Slot `ref - 1` holds the membership with that ref; left rooms leave a hole that the
 	 * next join reuses. An array, not a Map: most connections join one to three rooms, and
-	 * a one-slot array is a sixth of an empty Map's size, once per connection (#4).
+	 * a one-slot array is a sixth of an empty Map's size, once per connection.
 	 */
 	[MEMBERSHIPS]?: Array<Membership | undefined>;
 }

@@ -21,12 +21,12 @@ export interface RoomContract {
 	/** `event.route` of every membership: one object per contract, not one per join. */
 	route: { readonly id: string };
 	join: RoomJoin | undefined;
-	/** Who is in the room (#12), when the contract exports a presence(). */
+	/** Who is in the room, when the contract exports a presence(). */
 	presence: RoomPresence | undefined;
 	/** A Map, not an object: a call named `__proto__` or `constructor` must simply not exist. */
 	calls: Map<string, RoomCall>;
 	events: Map<string, RoomEvent>;
-	/** Whether an event of the room has a `history`: then a join reads it (#9). */
+	/** Whether an event of the room has a `history`: then a join reads it. */
 	histories: boolean;
 }
 

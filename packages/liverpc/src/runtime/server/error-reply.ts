@@ -73,7 +73,7 @@ type Listener = (this: any, ...args: any[]) => void;
  * runs in a `nextTick`) and stops the process. Every listener already answers its own
  * errors; this is the net under a bug in LiveRPC itself. The arguments pass through as
  * they came, their count included (listeners find the ack last): the packet gate lets no
- * event through with more than a call's six and its ack (#8).
+ * event through with more than a call's six and its ack.
  */
 export function neverThrows<L extends Listener>(label: string, listener: L): L {
 	return function (this: unknown) {

@@ -17,7 +17,7 @@ export interface HandshakeCookies {
 
 /**
  * Parses the `Cookie` header on first use only: a hook that never reads a cookie pays
- * nothing for it. A class rather than closures, since one is made per handshake (#4).
+ * nothing for it. A class rather than closures, since one is made per handshake.
  */
 export class HandshakeCookieJar implements HandshakeCookies {
 	#header: string | undefined;

@@ -5,7 +5,7 @@ import type { BufferSettings } from './room-log.js';
  * LiveRPC's one configuration surface: what may connect (origins, proxy headers) and how
  * much one connection may ask for (limits). The same object configures `vite dev` and
  * `node build` (exported as `options` from `src/hooks.socket.ts`) and a custom server
- * (passed to `attach()`), so a setting behaves the same everywhere (#8).
+ * (passed to `attach()`), so a setting behaves the same everywhere.
  *
  * @example
  * ```ts
@@ -43,7 +43,7 @@ export interface LiveOptions {
 	 */
 	buffer?: Partial<BufferSettings>;
 	/**
-	 * Scale-out (#12): a Socket.IO adapter, so that several processes serve one app. Room
+	 * For scale-out: a Socket.IO adapter, so that several processes serve one app. Room
 	 * events, `to(params).emit()`, presence and revocation then reach the members of every
 	 * process. Without it, nothing needs anything but this process.
 	 *

@@ -58,7 +58,7 @@ class ProtocolViolation extends Error {
 /**
  * The limits of one Engine.IO connection, shared by its decoder and its listeners. One is
  * kept per connection, so its token buckets are made on first use: an idle connection that
- * joined one room holds one bucket, not four (#4 measures memory per idle connection).
+ * joined one room holds one bucket, not four, which keeps the memory of an idle connection low.
  */
 export class ConnectionGuard {
 	readonly limits: Readonly<LiveLimits>;
@@ -66,7 +66,7 @@ export class ConnectionGuard {
 	socketOpen = false;
 	callsInFlight = 0;
 	joinsInFlight = 0;
-	/** Copies of earlier calls other processes were asked about (#12), at most the calls in flight. */
+	/** Copies of earlier calls other processes were asked about, at most the calls in flight. */
 	recalls = 0;
 	#connects = 0;
 	#handshakes: TokenBucket | undefined;

@@ -13,7 +13,7 @@ interface Tracked {
 }
 
 /**
- * Who is in each room of this process (#12): entries by id, each with the connections that
+ * Who is in each room of this process: entries by id, each with the connections that
  * hold it. One entry per id, however many tabs: a user's second tab only raises the count.
  * Every change returns the diff for the room's members, and a joiner gets the whole list.
  */

@@ -21,7 +21,7 @@ export interface LoggedEvent {
  */
 export type LogPosition = readonly [epoch: string, seq: number];
 
-/** How much of a room's recent past a server keeps for members that reconnect (#9). */
+/** How much of a room's recent past a server keeps for members that reconnect. */
 export interface BufferSettings {
 	/** Events kept per room; 0 keeps none (every gap is then filled by `history` or reported). */
 	size: number;
@@ -71,8 +71,8 @@ export class RoomLog {
  * room has members stays (even when quiet) so that its members can resume after a
  * disconnect; one without members is dropped `age` after its room emptied.
  *
- * #12 keeps this in Redis for resume on another process: `open`/`get`, `append`, and a
- * log's `covers` and `after` are the whole interface the join and the emit paths use.
+ * The interface is kept small enough for a shared store to stand in for it: `open`/`get`,
+ * `append`, and a log's `covers` and `after` are all the join and the emit paths use.
  */
 export class RoomLogs {
 	#logs = new Map<string, RoomLog>();
@@ -140,7 +140,7 @@ export class RoomLogs {
 
 	/**
 	 * Forgets every log: the next event of a room starts a log with a new epoch, so no member's
-	 * position is covered any more and each re-join reads the events' `history` (#12).
+	 * position is covered any more and each re-join reads the events' `history`.
 	 */
 	forgetAll(): void {
 		this.#logs.clear();

@@ -34,7 +34,7 @@ type HistoryRead = { events: JoinEvent[]; ids: Map<string, Set<EventId>>; comple
  * Serves JOIN and LEAVE for every connection of one server. The listeners are made once
  * and read the connection from `this`, so a connection costs no closures of its own.
  *
- * A join is gap-free (#9): the room's log position is read before the guard runs, and the
+ * A join is gap-free: the room's log position is read before the guard runs, and the
  * membership starts in one synchronous step that sends the ack (with every event since
  * that position, or since the member's own position on a re-join) and joins the Socket.IO
  * room. An event emitted at any moment of the join therefore reaches the member exactly

@@ -5,7 +5,7 @@ import type { PeerLink } from './peer-link.js';
 import { PresenceTracker, type PresenceDiff } from './presence-tracker.js';
 
 /**
- * The presence of every room (#12): the tracker, and how its changes reach the members of a
+ * The presence of every room: the tracker, and how its changes reach the members of a
  * room, as one PRESENCE packet per change (a diff, never the whole list).
  *
  * Scaled out, every process keeps the whole picture: each tells the others when one of its

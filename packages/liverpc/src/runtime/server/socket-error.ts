@@ -62,7 +62,7 @@ export function isSocketError(value: unknown): value is SocketError {
 
 /**
  * The body of an expected error: ours, or SvelteKit's `HttpError` from `error()` of
- * `@sveltejs/kit`, which editors auto-import as readily as ours (#8). Kit's class is
+ * `@sveltejs/kit`, which editors auto-import as readily as ours. Kit's class is
  * recognised by its shape (own `status` and `body`, nothing else), not by `instanceof`:
  * the app's bundle has its own copy of kit, and names do not survive minification.
  * Undefined for anything else, which is then an unexpected error.

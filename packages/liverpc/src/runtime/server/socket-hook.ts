@@ -82,7 +82,7 @@ export function handleSocket(hook: SocketHook): SocketHook {
 /**
  * The hook's input for one handshake. `request` and `url` are built only when read, so the
  * common hook, which reads one cookie, allocates neither; and it is a class, with no
- * closures of its own, because one is made per handshake (#4).
+ * closures of its own, because one is made per handshake.
  */
 export class HandshakeInput implements SocketHookInput {
 	readonly cookies: HandshakeCookies;
@@ -134,7 +134,7 @@ export function assertHookResult(result: unknown): asserts result is SocketHookR
 
 /**
  * What `src/hooks.socket.ts` exports. The server reads these on every use, so the dev
- * server can swap them when the file is edited (#3).
+ * server can swap them when the file is edited.
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 /**
  * The wire between `liverpc/client` and the server: four Socket.IO event names and the
  * shape of an acknowledgement. Names are one letter because every room event carries one
- * on every delivery (issue #4 measures bytes per fan-out).
+ * on every delivery: a byte saved here is saved once per member.
  *
  * client → server  JOIN  (route id, params, resume, ack)           ack(error) | ack(null, JoinAck)
  * client → server  LEAVE (ref)
@@ -9,9 +9,9 @@
  * server → client  EVENT (room key, event name, payload, seq[, id])
  *
  * `room` is the Socket.IO room key events are addressed with; `ref` is a small number
- * naming the membership on this connection, so a call does not resend the key (#4).
+ * naming the membership on this connection, so a call does not resend the key.
  *
- * Delivery guarantees (#9): every event of a room has a `seq` in its room's log, so a
+ * Delivery guarantees: every event of a room has a `seq` in its room's log, so a
  * member knows its position and, on a re-join, sends it as `resume` (`[epoch, seq,
  * lastEventIds?]`, null on a first join). The join ack carries, in one packet, what the
  * member missed (from the server's buffer or the event's `history`), so nothing is lost or
@@ -20,18 +20,18 @@
  * disconnect be sent again without running twice; "answered below" is the number below
  * which the client has every answer, so the server forgets those at once. A copy sent after
  * a reconnect is marked {@link RESENT}: scaled out, it may land on another process than the
- * first (#12), which then asks the others before running it.
+ * first, which then asks the others before running it.
  */
 export const JOIN = 'j';
 export const LEAVE = 'l';
 export const CALL = 'c';
 export const EVENT = 'e';
-/** The mark of a call the client sent on an earlier connection too (#12). */
+/** The mark of a call the client sent on an earlier connection too. */
 export const RESENT = 1;
-/** Server → members: who is in the room changed (#12): the room key, upserted rows, removed ids. */
+/** Server → members: who is in the room changed: the room key, upserted rows, removed ids. */
 export const PRESENCE = 'p';
 /**
- * Server → client: events of the rooms may have been lost between processes (#12); re-join
+ * Server → client: events of the rooms may have been lost between processes; re-join
  * every room from its position, so the gap is filled from the events' `history`.
  */
 export const RESYNC = 'r';
@@ -41,7 +41,7 @@ export const DEFAULT_PATH = '/_liverpc';
 
 /**
  * The socket path of an app served under SvelteKit's `paths.base` (e.g. `/app`): the default
- * path under that base, so a proxy that forwards only `/app/*` forwards the sockets too (#11).
+ * path under that base, so a proxy that forwards only `/app/*` forwards the sockets too.
  */
 export function socketPathFor(base: string): string {
 	return base ? `${base}${DEFAULT_PATH}` : DEFAULT_PATH;
@@ -91,7 +91,7 @@ declare global {
 		 * as SvelteKit's `App.Error` adds fields to its errors. Declare them in `src/app.d.ts`;
 		 * `handleError` in `src/hooks.socket.ts` returns them. Without a declaration an error
 		 * body has only `status`, `message`, `id` and `issues`, so a misspelled field is a
-		 * compile error (#11).
+		 * compile error.
 		 *
 		 * @example
 		 * ```ts
