@@ -342,3 +342,34 @@ describe('shutdown', () => {
 		await eventually(() => expect(alice.ids).toEqual(storedIds()));
 	});
 });
+
+describe('an event lost on a connection that stays up', () => {
+	it('is noticed at the next event of the room, which re-joins for it: every ping once, in order', async () => {
+		const { url, server } = await startServer();
+		const client = connect(url, 'session=s-alice');
+		const room = client.live(feed, { feedId: 'f1' });
+		const pings: number[] = [];
+		room.on('ping', (ping) => pings.push(ping.n));
+		await eventually(() => expect(room.status).toBe('joined'));
+
+		// The member's transport loses the next room event, as a long-polling response cut on
+		// its way does: Engine.IO does not send it again, and the session stays up.
+		const [member] = server.io.of('/').sockets.values();
+		const engine = member!.client as unknown as { writeToEngine(packets: unknown[], options: unknown): void };
+		const write = engine.writeToEngine.bind(engine);
+		let dropped = 0;
+		engine.writeToEngine = (packets, options) => {
+			if (dropped === 0 && typeof packets[0] === 'string' && packets[0].startsWith('2["e"')) return void dropped++;
+			write(packets, options);
+		};
+		for (let n = 1; n <= 3; n++) feed.ping.to({ feedId: 'f1' }).emit({ n });
+
+		// `ping` has no history: only the server's buffer can bring the lost one back.
+		await eventually(() => expect(pings).toEqual([1, 2, 3]));
+		expect(dropped).toBe(1);
+		expect(room.resumed).toBe(true);
+		expect(client.status).toBe('connected');
+		feed.ping.to({ feedId: 'f1' }).emit({ n: 4 });
+		await eventually(() => expect(pings).toEqual([1, 2, 3, 4]));
+	});
+});

@@ -213,10 +213,19 @@ export class RoomChannel {
 
 	/** Delivers one live event: once, in order, and remembers how far this room got. */
 	receive(name: string, payload: unknown, seq: unknown, id: unknown): void {
+		// A re-join on this same connection is under way (resync()): its ack carries every
+		// event after the position it asked from, this one included, in order.
+		if (this.state.status !== 'joined') return;
 		const position = this.#position;
 		if (position && typeof seq === 'number') {
 			// Not newer than what this room has (a join ack held it): delivered once only.
 			if (seq <= position[1]) return;
+			if (seq > position[1] + 1) {
+				// An event of this room never arrived, though the connection stayed up: a
+				// long-polling response cut on its way loses its packets, and Engine.IO does not
+				// send them again. Re-join from the position; the ack brings the gap, then this.
+				return this.resync();
+			}
 			position[1] = seq;
 		}
 		this.#deliver(name, payload, id);
