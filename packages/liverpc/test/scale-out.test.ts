@@ -214,6 +214,49 @@ describe('two processes on Redis', () => {
 		}
 	}, 30_000);
 
+	it('resumes a member that reconnects to another process from that one\'s log, with events that have no history', async () => {
+		const k = await startNode('k');
+		const l = await startNode('l');
+		const port = (node: Node) => Number(new URL(node.url).port);
+		const balancer = await startSwitchProxy(port(k));
+		try {
+			const alice = user(balancer, 'alice').live(team, { team: 'indigo' });
+			const bob = user(l, 'bob').live(team, { team: 'indigo' });
+			const heardByAlice: string[] = [];
+			const heardByBob: string[] = [];
+			alice.on('said', (message) => heardByAlice.push(message.id));
+			bob.on('said', (message) => heardByBob.push(message.id));
+			await eventually(() => expect(who(alice)).toEqual(['alice×1', 'bob×1']), 10_000, 50);
+			// One after the other (events of two processes at the same moment may arrive in either order).
+			const first = (await bob.say()).id;
+			await eventually(() => expect(heardByAlice).toEqual([first]), 10_000, 20);
+			const second = (await alice.say()).id;
+			await eventually(() => expect(heardByBob).toEqual([first, second]), 10_000, 20);
+
+			// Alice's connection drops, and her next one cannot get through for a while.
+			balancer.switchTo(await freePort());
+			expect(balancer.cut()).toBe(1);
+			await eventually(() => expect(alice.status).toBe('reconnecting'), 5_000, 10);
+			// Meanwhile: two of bob's on process l, and one from server code on process k. `said`
+			// has no history: only a process's log can give them to her.
+			await bob.say();
+			await fetch(`${k.url}/emit?team=indigo`);
+			await bob.say();
+			await eventually(() => expect(heardByBob).toHaveLength(5), 10_000, 20);
+
+			// The balancer now sends her to process l, whose log has another epoch.
+			balancer.switchTo(port(l));
+			await eventually(() => expect(alice.status).toBe('joined'), 10_000, 20);
+			expect(alice.resumed).toBe(true);
+			expect(heardByAlice).toEqual(heardByBob);
+			const after = (await bob.say()).id;
+			await eventually(() => expect(heardByAlice.at(-1)).toBe(after), 10_000, 20);
+			expect(heardByAlice).toEqual(heardByBob);
+		} finally {
+			await balancer.close();
+		}
+	}, 30_000);
+
 	it('converges presence on every process after 200 connections join and half of them leave in a burst', async () => {
 		const c = await startNode('c');
 		const d = await startNode('d');

@@ -198,8 +198,8 @@ export class LiveClient {
 			if (!socket.active) retryLater();
 		});
 
-		socket.on(EVENT, (key: string, name: string, payload: unknown, seq: unknown, id: unknown) => {
-			this.#byKey.get(key)?.receive(name, payload, seq, id);
+		socket.on(EVENT, (key: string, name: string, payload: unknown, seq: unknown, id: unknown, origin: unknown, number: unknown) => {
+			this.#byKey.get(key)?.receive(name, payload, seq, id, origin, number);
 		});
 
 		socket.on(PRESENCE, (key: string, upserts: unknown, removals: unknown) => {

@@ -89,6 +89,8 @@ export class RoomChannel {
 	#position: [epoch: string, seq: number] | undefined;
 	/** Per event declared with `id`: the id of the last one delivered, for its `history`. */
 	#lastEventIds: Record<string, string | number> | undefined;
+	/** Scaled out: per process, the number of its latest event of this room this member has (#12). */
+	#seen: Record<string, number> | undefined;
 	#host: ChannelHost;
 	/** `state.presence` by entry id, in arrival order. */
 	#presence = new Map<string, PresenceListEntry>();
@@ -132,7 +134,11 @@ export class RoomChannel {
 		const generation = ++this.#generation;
 		if (this.state.status !== 'joining') this.state.status = this.#key ? 'reconnecting' : 'joining';
 
-		const resume = this.#position ? [...this.#position, ...(this.#lastEventIds ? [this.#lastEventIds] : [])] : null;
+		const resume = !this.#position
+			? null
+			: this.#seen
+				? [...this.#position, this.#lastEventIds ?? null, this.#seen]
+				: [...this.#position, ...(this.#lastEventIds ? [this.#lastEventIds] : [])];
 		socket.emit(JOIN, this.route, this.params, resume, (error: unknown, ack?: JoinAck) => {
 			if (generation !== this.#generation) {
 				// Answer to a join we no longer want: if we left meanwhile, leave for real.
@@ -150,6 +156,7 @@ export class RoomChannel {
 		this.#host.bindKey(this.#key, this);
 		this.#retries = 0;
 		this.#position = [ack.log[0], ack.log[1]];
+		this.#seen = typeof ack.seen === 'object' && ack.seen !== null ? { ...ack.seen } : undefined;
 		this.state.error = undefined;
 		this.state.joined = ack.reply;
 		this.state.resumed = ack.resumed;
@@ -212,7 +219,7 @@ export class RoomChannel {
 	}
 
 	/** Delivers one live event: once, in order, and remembers how far this room got. */
-	receive(name: string, payload: unknown, seq: unknown, id: unknown): void {
+	receive(name: string, payload: unknown, seq: unknown, id: unknown, origin?: unknown, number?: unknown): void {
 		// A re-join on this same connection is under way (resync()): its ack carries every
 		// event after the position it asked from, this one included, in order.
 		if (this.state.status !== 'joined') return;
@@ -228,6 +235,7 @@ export class RoomChannel {
 			}
 			position[1] = seq;
 		}
+		if (typeof origin === 'string' && typeof number === 'number') (this.#seen ??= {})[origin] = number;
 		this.#deliver(name, payload, id);
 	}
 

@@ -11,7 +11,22 @@ export interface LoggedEvent {
 	id: string | number | undefined;
 	/** `Date.now()` when it was emitted; entries older than the buffer's age are dropped. */
 	at: number;
+	/**
+	 * Scaled out: the process that emitted it (its {@link RoomLogs.origin}) and that process's
+	 * number for it. Every process logs every event, each in its own order, but a process's own
+	 * events reach all of them in the order it numbered them: what a member has of each
+	 * process's events says where it is in any process's log.
+	 */
+	origin?: string;
+	number?: number;
 }
+
+/**
+ * Scaled out: per emitting process, the number of the latest of its events a member has
+ * (or that was logged before the member joined). Sent by the client on a re-join, so the
+ * process it lands on can resume it from its own log, whichever process it came from.
+ */
+export type SeenEvents = Readonly<Record<string, number>>;
 
 /**
  * Where a member is in a room's event order: the log it followed (`epoch`) and the `seq`
@@ -42,6 +57,8 @@ export class RoomLog {
 	emptySince: number | undefined;
 	/** When the log was made: a join that started before it has seen none of its events. */
 	readonly createdAt: number;
+	/** Scaled out: per emitting process, the number of its latest event logged here. */
+	latest: Record<string, number> | undefined;
 
 	constructor(epoch: string, now: number) {
 		this.epoch = epoch;
@@ -61,6 +78,48 @@ export class RoomLog {
 		const start = entries.length === 0 ? 0 : Math.max(0, seq + 1 - entries[0]!.seq);
 		return entries.slice(start);
 	}
+
+	/**
+	 * What a member that joins now has of each process's events: all of them so far (those in
+	 * the join's ack, and those before it, which it does not need). Only processes that still
+	 * have events here: older ones can tell another process's log nothing.
+	 */
+	seenOfProcessesLogged(): Record<string, number> {
+		const seen: Record<string, number> = Object.create(null);
+		for (const { origin } of this.entries) if (origin !== undefined && seen[origin] === undefined) seen[origin] = this.latest![origin]!;
+		return seen;
+	}
+
+	/**
+	 * Whether this log holds everything a member that comes from another process's log is
+	 * missing: it had this log's oldest event already, so nothing it lacks was dropped here.
+	 */
+	coversSeen(seen: SeenEvents): boolean {
+		const oldest = this.entries[0];
+		return oldest?.origin !== undefined && (seen[oldest.origin] ?? -1) >= oldest.number!;
+	}
+
+	/**
+	 * What a member with `seen` lacks, in this log's order; call {@link coversSeen} first.
+	 * An event of a process the member knows is new to it when its number is higher. One of a
+	 * process it has heard nothing of is new when it comes after the last event it has:
+	 * before that, it was logged before the member joined.
+	 */
+	afterSeen(seen: SeenEvents): LoggedEvent[] {
+		const entries = this.entries;
+		let lastHad = -1;
+		for (let index = entries.length - 1; index >= 0; index--) {
+			const { origin, number } = entries[index]!;
+			if (origin !== undefined && (seen[origin] ?? -1) >= number!) {
+				lastHad = index;
+				break;
+			}
+		}
+		return entries.filter(({ origin, number }, index) => {
+			const had = origin === undefined ? undefined : seen[origin];
+			return had === undefined ? index > lastHad : number! > had;
+		});
+	}
 }
 
 /**
@@ -77,7 +136,10 @@ export class RoomLog {
 export class RoomLogs {
 	#logs = new Map<string, RoomLog>();
 	#settings: BufferSettings;
-	#prefix = randomBytes(6).toString('base64url');
+	/** This process among the others of a scaled-out app, in its logs' epochs and events. */
+	readonly origin = randomBytes(6).toString('base64url');
+	/** Scaled out: how many events this process has emitted, in every room. */
+	#emitted = 0;
 	#made = 0;
 	#sweeper: ReturnType<typeof setInterval> | undefined;
 	#hasMembers: (key: string) => boolean;
@@ -101,7 +163,7 @@ export class RoomLogs {
 	open(key: string): RoomLog {
 		let log = this.#logs.get(key);
 		if (!log) {
-			log = new RoomLog(`${this.#prefix}.${++this.#made}`, Date.now());
+			log = new RoomLog(`${this.origin}.${++this.#made}`, Date.now());
 			this.#logs.set(key, log);
 			this.#sweeper ??= this.#startSweeping();
 		}
@@ -115,6 +177,24 @@ export class RoomLogs {
 		const { size } = this.#settings;
 		if (size > 0) {
 			log.entries.push({ seq, name, payload, id, at: Date.now() });
+			if (log.entries.length > size) log.entries.shift();
+		}
+		return seq;
+	}
+
+	/** Numbers the next event this process emits, scaled out (see {@link LoggedEvent.number}). */
+	number(): number {
+		return ++this.#emitted;
+	}
+
+	/** Records one event of a scaled-out app, with the process that emitted it and its number for it. */
+	appendFrom(key: string, name: string, payload: unknown, id: string | number | undefined, origin: string, number: number): number {
+		const log = this.open(key);
+		const seq = ++log.seq;
+		(log.latest ??= Object.create(null) as Record<string, number>)[origin] = number;
+		const { size } = this.#settings;
+		if (size > 0) {
+			log.entries.push({ seq, name, payload, id, at: Date.now(), origin, number });
 			if (log.entries.length > size) log.entries.shift();
 		}
 		return seq;

@@ -9,7 +9,7 @@ import { REFUSAL_SITE, replyError } from './error-reply.js';
 import { admitJoin, guardOf } from './packet-gate.js';
 import { isThenable } from './promise-or-value.js';
 import { readResumeRequest, type ResumeRequest } from './resume-request.js';
-import type { LogPosition, RoomLog, RoomLogs } from './room-log.js';
+import type { LoggedEvent, LogPosition, RoomLog, RoomLogs } from './room-log.js';
 import { SocketError } from './socket-error.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { SocketHooks } from './socket-hook.js';
@@ -94,27 +94,29 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			if (!socket.connected) return; // gone while the guard ran: nothing to join
 			const log = logs.open(key);
 			const position = request.position;
-			let from: number | undefined;
+			let missed: LoggedEvent[] | undefined;
 			let resumed: boolean;
 			if (position && bufferCovers(log, position)) {
 				// A re-join the buffer covers: everything after the member's own position.
-				from = position[1];
+				missed = log.after(position[1]);
+				resumed = true;
+			} else if (request.seen && log.coversSeen(request.seen)) {
+				// Scaled out, from another process's log (#12): what it lacks of each process's events.
+				missed = log.afterSeen(request.seen);
 				resumed = true;
 			} else {
 				// A first join, or a gap the buffer cannot fill: everything since the guard
 				// started, if the log still has it (it was made during the join, or is the same).
 				const sameLog = startLog ? startLog === log : log.createdAt >= startedAt;
-				from = sameLog && log.covers(startSeq) ? (startLog ? startSeq : 0) : undefined;
-				resumed = from !== undefined && (position === undefined || history?.complete === true);
+				if (sameLog && log.covers(startSeq)) missed = log.after(startLog ? startSeq : 0);
+				resumed = missed !== undefined && (position === undefined || history?.complete === true);
 			}
 
 			const events: JoinEvent[] = history ? history.events : [];
-			if (from !== undefined) {
-				for (const logged of log.after(from)) {
-					// An event the store read already returned: the member gets it once.
-					if (logged.id !== undefined && history?.ids.get(logged.name)?.has(logged.id)) continue;
-					events.push(logged.id === undefined ? [logged.name, logged.payload, logged.seq] : [logged.name, logged.payload, logged.seq, logged.id]);
-				}
+			for (const logged of missed ?? []) {
+				// An event the store read already returned: the member gets it once.
+				if (logged.id !== undefined && history?.ids.get(logged.name)?.has(logged.id)) continue;
+				events.push(logged.id === undefined ? [logged.name, logged.payload, logged.seq] : [logged.name, logged.payload, logged.seq, logged.id]);
 			}
 			const membership = addMembership(socket, event, key, contract);
 			// Published before the socket joins the room: the others get the change, the joiner
@@ -124,6 +126,7 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			try {
 				const ack: JoinAck = { room: key, ref: membership.ref, reply: joinReply, log: [log.epoch, log.seq], resumed, events };
 				if (entry) ack.presence = presences.list(key);
+				if (log.latest) ack.seen = log.seenOfProcessesLogged();
 				reply(null, ack);
 			} catch (thrown) {
 				// The reply could not be encoded (a cycle, a BigInt): undo the join, say why.
@@ -164,7 +167,8 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			const log = logs.get(key);
 			const position = request.position;
 			// The store is read only when the buffer cannot fill the gap (or on a first join).
-			if (!contract.histories || (position && log && bufferCovers(log, position))) return start(joinReply, undefined);
+			const covered = position && log && (bufferCovers(log, position) || (request.seen && log.coversSeen(request.seen)));
+			if (!contract.histories || covered) return start(joinReply, undefined);
 			readHistories(contract, event, request).then((history) => start(joinReply, history), fail);
 		};
 
