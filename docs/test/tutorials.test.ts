@@ -100,6 +100,14 @@ describe('the tutorials', () => {
 	});
 });
 
+describe('the README', () => {
+	it('shows only real files, as they are', () => {
+		const blocks = codeBlocks('README.md', readFileSync(path.join(REPO, 'README.md'), 'utf8'));
+		expect(blocks.filter((block) => block.source).length).toBeGreaterThan(0);
+		expect(blocks.map((block) => drift(block, readRepoFile)).filter(Boolean)).toEqual([]);
+	});
+});
+
 describe('the drift check itself', () => {
 	const read = (file: string) => (file === 'a.ts' ? 'one\ntwo\nthree\n' : undefined);
 	const block = (kind: 'file' | 'excerpt', text: string, file = 'a.ts') => ({ page: 'p.md', line: 3, language: 'ts', text, source: { kind, path: file } });
