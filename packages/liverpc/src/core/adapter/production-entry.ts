@@ -32,7 +32,7 @@ export function readAdapterNodeLayout(out: string): AdapterNodeLayout {
 	if (missing.length > 0 || !layout) {
 		const absent = missing.length > 0 ? missing.map((file) => path.join(out, file)).join(' and ') : `${path.join(out, 'env.js')} (adapter-node 5) or ${path.join(out, 'server/adapter-env.js')} (adapter-node 6)`;
 		throw new Error(
-			`liverpc(): adapter-node wrote no ${absent}. If you set adapterNode({ out }), pass the same out: liverpcAdapter(adapterNode({ out }), { out }). LiveRPC supports adapter-node 5 (SvelteKit 2) and 6 (SvelteKit 3).`
+			`liverpcAdapter(): adapter-node wrote no ${absent}. If you set adapterNode({ out }), pass the same out: liverpcAdapter(adapterNode({ out }), { out }). LiveRPC supports adapter-node 5 (SvelteKit 2) and 6 (SvelteKit 3).`
 		);
 	}
 	return layout;

@@ -27,7 +27,7 @@ export function readContractShape(module: Record<string, unknown>): ContractShap
 		route ??= identity.route;
 		if (identity.kind === 'call') calls.push(name);
 	}
-	if (route === undefined) throw new Error('live() takes a room contract module: import * as room from "./room.socket"');
+	if (route === undefined) throw new Error('live() takes a room contract module: import * as chat from "./chat.socket"');
 	return { route, calls };
 }
 

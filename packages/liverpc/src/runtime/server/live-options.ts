@@ -20,8 +20,9 @@ import type { BufferSettings } from './room-log.js';
 export interface LiveOptions {
 	/**
 	 * The app's public origin, e.g. `https://chat.example.com`: pages on it may connect, and
-	 * the hook's `url` uses it. `node build` takes it from adapter-node's `ORIGIN`. Without
-	 * it, the request's own host is the app's origin (see `docs/security.md`).
+	 * the hook's `url` uses it. `node build` takes it from `ORIGIN` on SvelteKit 2
+	 * (adapter-node 5), and from `paths.origin`, fixed at build time, on SvelteKit 3
+	 * (adapter-node 6). Without it, the request's own host is the app's origin.
 	 */
 	origin?: string;
 	/** More origins whose pages may connect, e.g. an admin app on another subdomain. */
