@@ -30,8 +30,9 @@ export interface RoomContract {
 	histories: boolean;
 }
 
-// Members of a client room handle; a call with one of these names could not be reached.
-const RESERVED_CALL_NAMES = new Set(['status', 'error', 'joined', 'presence', 'on', 'leave', 'then']);
+// Members of a client room handle, and of liverpc/testing's room (received, next): a call
+// with one of these names could not be reached.
+const RESERVED_CALL_NAMES = new Set(['status', 'error', 'joined', 'resumed', 'presence', 'on', 'leave', 'then', 'received', 'next']);
 
 /**
  * Compiles route ids and files each export of each module under its kind. Also stamps the
