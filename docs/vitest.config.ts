@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
 	test: {
 		include: ['test/**/*.test.ts'],
+		// One file at a time: the newcomer test builds and packs the library, which empties
+		// packages/liverpc/dist while the reference test would be reading its declarations.
+		fileParallelism: false,
 		testTimeout: 60_000
 	}
 });
