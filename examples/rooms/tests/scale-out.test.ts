@@ -118,4 +118,11 @@ describe('two node build processes on Redis', () => {
 		// process follows what was sent meanwhile on this one.
 		expect((await messageTexts(carolTwo)).sort()).toEqual([...all].sort());
 	});
+
+	// A deploy stops each process with SIGTERM: scaled out too, it must end by itself, or a
+	// process manager kills it (the adapter and the app's Redis client used to keep it alive).
+	it('ends each process by itself on SIGTERM, with exit code 0', async () => {
+		expect(await one.stop('SIGTERM')).toBe(0);
+		expect(await two.stop('SIGTERM')).toBe(0);
+	});
 });

@@ -18,5 +18,11 @@ export async function redisAdapter(url: string | undefined): Promise<LiveOptions
 	});
 	redis.on('ready', () => (reported = false));
 	await redis.connect();
-	return createAdapter(redis);
+	// After SIGTERM, adapter-node closes its server and emits this once the last request is
+	// answered; LiveRPC has closed the adapter by then. An open Redis client would keep the
+	// process alive, so a deploy would have to kill it.
+	process.once('sveltekit:shutdown', () => void redis.close().catch(() => {}));
+	// The adapter reads Redis with blocking reads: a shorter block lets its readers notice the
+	// shutdown within a second rather than five.
+	return createAdapter(redis, { blockTimeInMs: 1000 });
 }

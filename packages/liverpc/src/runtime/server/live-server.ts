@@ -269,6 +269,11 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 			}
 			stopServing();
 			io.disconnectSockets(true);
+			// Scaled out, the adapter holds connections and timers of its own (Redis clients,
+			// heartbeats): closed, so that nothing of LiveRPC's keeps the process alive once
+			// adapter-node has closed its server. The app's own Redis client is the app's to
+			// close, on 'sveltekit:shutdown' (#12).
+			if (settings.options.adapter) closeAdapter(io);
 		},
 		close: () =>
 			new Promise<void>((resolve) => {
@@ -276,6 +281,15 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 				void io.close(() => resolve());
 			})
 	};
+}
+
+/** Closes the namespace's adapter; one that fails to close must not fail the shutdown. */
+function closeAdapter(io: Server): void {
+	try {
+		void Promise.resolve(io.of('/').adapter.close()).catch((problem: unknown) => console.error('[liverpc] the adapter did not close:', problem));
+	} catch (problem) {
+		console.error('[liverpc] the adapter did not close:', problem);
+	}
 }
 
 function closeAfterResponse(_request: IncomingMessage, response: ServerResponse): void {
