@@ -5,6 +5,7 @@ import { io } from 'socket.io-client';
 import { attach, type LiveServer } from 'liverpc/node';
 import { call } from 'liverpc/server';
 import { connect, eventually } from './harness.js';
+import { openRaw } from './raw-frames.js';
 
 // LiveServer.shutdown(), which `node build` runs on SIGTERM (#3): no new handshakes, calls
 // in flight finish within the timeout, then clients are handed over to the next process.
@@ -86,5 +87,33 @@ describe('LiveServer.shutdown()', () => {
 		expect(outcome).toBeUndefined();
 		client.close();
 		await expect(reply).rejects.toMatchObject({ status: 410 });
+	});
+
+	// node build exits once adapter-node's HTTP server has closed, which waits for every
+	// connection, upgraded ones included. A session whose handshake the shutdown refused
+	// (its client retries on the same session) once kept a chaos-test process alive until it
+	// was killed.
+	it('closes the sessions that hold no connection, so the HTTP server can close', async () => {
+		const { module, running, release } = holdingRoom();
+		const { url, live } = await serve(module);
+		const httpServer = live.io.httpServer;
+		const room = connect(url).live(module, {});
+		await eventually(() => expect(room.status).toBe('joined'));
+		// An Engine.IO session that answers pings and never sends its handshake.
+		const idle = await openRaw(url);
+		const reply = room.hold();
+		await eventually(() => expect(running()).toBe(true));
+		const stopping = live.shutdown({ timeout: 5000 });
+
+		// A handshake while the shutdown waits for the call: the 503, then its session closes.
+		const late = await openRaw(url);
+		expect(await late.connect()).toBe('44{"message":"The server is restarting","data":{"status":503,"message":"The server is restarting"}}');
+		expect(await late.closed).toBeGreaterThan(0);
+
+		release('finished');
+		await expect(reply).resolves.toBe('finished');
+		await stopping;
+		expect(await idle.closed).toBeGreaterThan(0);
+		await new Promise<void>((resolve) => httpServer.close(() => resolve()));
 	});
 });

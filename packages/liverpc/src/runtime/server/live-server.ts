@@ -183,7 +183,13 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	const handshake = createHandshakeMiddleware(hooks, settings, parts.inspectLocals);
 	let middleware = (socket: Socket, next: HandshakeNext) => {
 		if (lifecycle.accepting) handshake(socket, next);
-		else refuseHandshake(socket, next, RESTARTING, 'shutdown', hooks);
+		else {
+			refuseHandshake(socket, next, RESTARTING, 'shutdown', hooks);
+			// Its session goes too, once Socket.IO has written the refusal (on the next tick):
+			// kept, it would hold its connection while the client retries, and adapter-node's
+			// server, so the process, would wait for it to close.
+			setImmediate(() => socket.conn.close());
+		}
 	};
 
 	if (refresh) {
@@ -269,6 +275,10 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 			}
 			stopServing();
 			io.disconnectSockets(true);
+			// And the Engine.IO sessions that hold no LiveRPC connection yet (one that never sent
+			// its handshake): adapter-node's server only closes once the last of its
+			// connections has, upgraded ones included, and the process only exits then.
+			io.engine.close();
 			// Scaled out, the adapter holds connections and timers of its own (Redis clients,
 			// heartbeats): closed, so that nothing of LiveRPC's keeps the process alive once
 			// adapter-node has closed its server. The app's own Redis client is the app's to
