@@ -387,6 +387,11 @@ describe('chaos: restarts and cut connections under a steady stream of messages'
 				// A reload would have rebuilt the list from scratch: the tab must have stayed.
 				check(tab.stayed, () => `${tab.name} was reloaded`);
 			});
+			// SIGTERM is a graceful stop: the process must end by itself, not by the harness's
+			// SIGKILL 15 s later (a refused handshake's session once kept it alive).
+			for (const disruption of disruptions.filter(({ kind }) => kind === 'SIGTERM')) {
+				check(disruption.exitCode === 0, () => `${disruption.label} (SIGTERM): exit code ${disruption.exitCode} after ${disruption.stopMs} ms`);
+			}
 
 			if (anyFailed) {
 				for (const [index, output] of [...outputs, app.output()].entries()) {
