@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { headingAnchors } from './support/markdown-anchors.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const PACKAGE = path.join(REPO, 'packages/liverpc');
@@ -83,27 +84,6 @@ export function pageProblems(page: string, markdown: string, exported: string[])
 	return problems;
 }
 
-/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens. */
-export function anchorOf(heading: string): string {
-	return heading
-		.trim()
-		.toLowerCase()
-		.replace(/[^\p{L}\p{N}\s_-]/gu, '')
-		.replace(/\s/g, '-');
-}
-
-/** The anchors of a markdown page's headings, outside code blocks. */
-function anchorsOf(markdown: string): Set<string> {
-	const anchors = new Set<string>();
-	let fenced = false;
-	for (const line of markdown.split('\n')) {
-		if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
-		const heading = fenced ? null : /^#{1,6}\s+(.*)$/.exec(line);
-		if (heading) anchors.add(anchorOf(heading[1]!));
-	}
-	return anchors;
-}
-
 const REFERENCE_IN_COMMENT = /#\d|\bSPEC\b|§|\bissue\s+#?\d/i;
 
 /** Comments of a declaration file that cite an issue or a SPEC section, as `file:line: text`. */
@@ -156,7 +136,7 @@ describe('the reference (docs/reference)', () => {
 				const [file, anchor] = target!.split('#') as [string, string | undefined];
 				const full = file ? path.resolve(REFERENCE, file) : path.join(REFERENCE, name);
 				if (!existsSync(full)) broken.push(`docs/reference/${name}: ${target} (no such file)`);
-				else if (anchor && !anchorsOf(readFileSync(full, 'utf8')).has(anchor)) broken.push(`docs/reference/${name}: ${target} (no such heading)`);
+				else if (anchor && !headingAnchors(readFileSync(full, 'utf8')).has(anchor)) broken.push(`docs/reference/${name}: ${target} (no such heading)`);
 			}
 		}
 		expect(broken, broken.join('\n')).toEqual([]);

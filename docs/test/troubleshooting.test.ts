@@ -32,6 +32,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { anchorOf, headingAnchors } from './support/markdown-anchors.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const DOCS = path.join(REPO, 'docs');
@@ -229,26 +230,6 @@ export function examplePattern(spans: string[]): RegExp {
 	const start = first.startsWith(ELLIPSIS) || !/^\w/.test(first) ? '' : '(?<!\\w)';
 	const end = last.endsWith(ELLIPSIS) || !/\w$/.test(last) ? '' : '(?!\\w)';
 	return new RegExp(start + spans.map(span).join('\\s*') + end);
-}
-
-/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
-export function anchorOf(heading: string): string {
-	return heading
-		.trim()
-		.toLowerCase()
-		.replace(/[^\p{L}\p{N}\s_-]/gu, '')
-		.replace(/\s/g, '-');
-}
-
-function headingAnchors(markdown: string): Set<string> {
-	const anchors = new Set<string>();
-	let fenced = false;
-	for (const line of markdown.split('\n')) {
-		if (/^```/.test(line)) fenced = !fenced;
-		const heading = !fenced && /^#{1,6} (.+)$/.exec(line);
-		if (heading) anchors.add(anchorOf(heading[1]!));
-	}
-	return anchors;
 }
 
 const markdown = readFileSync(path.join(DOCS, PAGE), 'utf8');

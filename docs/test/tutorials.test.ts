@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { headingAnchors } from './support/markdown-anchors.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const TUTORIALS = path.join(REPO, 'docs/tutorials');
@@ -97,6 +98,29 @@ describe('the tutorials', () => {
 		const map = /^## Route map\n+```text\n([\s\S]*?)```/m.exec(markdown);
 		expect(map, `${page}: the route map is a \`\`\`text block`).not.toBeNull();
 		for (const line of map![1]!.trim().split('\n')) expect(line).toMatch(/^\S.* <- \S/);
+	});
+});
+
+/** Relative links of a page whose file or heading does not exist. */
+function brokenLinks(page: string): string[] {
+	const broken: string[] = [];
+	const markdown = readFileSync(page, 'utf8');
+	for (const [, target] of markdown.matchAll(/\]\(([^)\s]+)\)/g)) {
+		if (/^[a-z]+:/.test(target!)) continue;
+		const [file, anchor] = target!.split('#') as [string, string | undefined];
+		const full = file ? path.resolve(path.dirname(page), file) : page;
+		if (!existsSync(full)) broken.push(`${path.relative(REPO, page)}: ${target} (no such file)`);
+		else if (anchor && full.endsWith('.md') && !headingAnchors(readFileSync(full, 'utf8')).has(anchor)) {
+			broken.push(`${path.relative(REPO, page)}: ${target} (no such heading)`);
+		}
+	}
+	return broken;
+}
+
+describe('links', () => {
+	it('from the tutorials and the README reach a file, and a heading where they name one', () => {
+		const pages = [path.join(REPO, 'README.md'), ...readdirSync(TUTORIALS).filter((name) => name.endsWith('.md')).map((name) => path.join(TUTORIALS, name))];
+		expect(pages.flatMap(brokenLinks)).toEqual([]);
 	});
 });
 
