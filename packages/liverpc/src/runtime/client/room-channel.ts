@@ -134,11 +134,7 @@ export class RoomChannel {
 		const generation = ++this.#generation;
 		if (this.state.status !== 'joining') this.state.status = this.#key ? 'reconnecting' : 'joining';
 
-		const resume = !this.#position
-			? null
-			: this.#seen
-				? [...this.#position, this.#lastEventIds ?? null, this.#seen]
-				: [...this.#position, ...(this.#lastEventIds ? [this.#lastEventIds] : [])];
+		const resume = this.#position ? [...this.#position, this.#lastEventIds ?? null, ...(this.#seen ? [this.#seen] : [])] : null;
 		socket.emit(JOIN, this.route, this.params, resume, (error: unknown, ack?: JoinAck) => {
 			if (generation !== this.#generation) {
 				// Answer to a join we no longer want: if we left meanwhile, leave for real.

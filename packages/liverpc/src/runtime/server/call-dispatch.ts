@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io';
 import { RESENT, type ErrorBody } from '../shared/protocol.js';
 import type { RoomCall } from './call.js';
 import type { CallMemory, CallRecord } from './call-memory.js';
-import type { RecallCall } from './peer-calls.js';
+import type { RecallCall, RecalledCall } from './peer-calls.js';
 import { membershipByRef, type Membership } from './connection-state.js';
 import { REFUSAL_SITE, replyError } from './error-reply.js';
 import { admitCall, guardOf, type ConnectionGuard } from './packet-gate.js';
@@ -84,9 +84,9 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 	// A copy of a call the client sent before another disconnect (#12): another process may
 	// have run it; if one remembers it, its answer is this one's, else it runs here. Not on
 	// the hot path: only the calls in flight at a disconnect are sent again.
-	const runOnce = (socket: Socket, reply: CallAck, membership: Membership, call: RoomCall, callName: string, input: unknown, guard: ConnectionGuard, record: CallRecord, recall: RecallCall): void => {
+	const runOnce = (asking: Promise<RecalledCall | undefined>, reply: CallAck, membership: Membership, call: RoomCall, callName: string, input: unknown, guard: ConnectionGuard, record: CallRecord): void => {
 		pending++;
-		recall(socket, record.number).then(
+		asking.then(
 			(recalled) => {
 				pending--;
 				if (!recalled) return run(reply, membership, call, callName, input, guard, record);
@@ -95,7 +95,7 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 				record.settle(reused ? NUMBER_REUSED.body : recalled.error, recalled.output);
 				record.answerCopy(reply);
 			},
-			// recall() does not reject; were it to, the call runs here rather than never.
+			// The question does not fail (peers.ask resolves with what came); were it to, the call runs here rather than never.
 			() => {
 				pending--;
 				run(reply, membership, call, callName, input, guard, record);
@@ -137,8 +137,11 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 		// A client marks only the copies of calls it had sent on an earlier connection, at most
 		// its calls in flight; a connection that marks more gets no more questions asked for it.
 		if (record && resent === RESENT && recall && guard.recalls < guard.limits.maxCallsInFlight) {
-			guard.recalls++;
-			return runOnce(this, reply, membership, call, callName, input, guard, record, recall);
+			const asking = recall(this, record.number);
+			if (asking) {
+				guard.recalls++;
+				return runOnce(asking, reply, membership, call, callName, input, guard, record);
+			}
 		}
 		run(reply, membership, call, callName, input, guard, record);
 	};

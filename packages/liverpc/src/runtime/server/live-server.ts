@@ -125,29 +125,26 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	// members: scaled out, an event emitted on one process reaches the others as a peer
 	// message, so each process's buffer can resume its members without a gap (#12).
 	const peers = new PeerLink(io);
-	const deliver = (key: string, name: string, payload: unknown, id: EventId | undefined) => {
-		const seq = logs.append(key, name, payload, id);
-		if (id === undefined) io.local.to(key).emit(EVENT, key, name, payload, seq);
-		else io.local.to(key).emit(EVENT, key, name, payload, seq, id);
-	};
 	// Scaled out, each event also carries the process that emitted it and its number there,
 	// which members keep per process: after a reconnect to another process, that one resumes
-	// them from its own log (room-log.ts, `afterSeen`).
-	const deliverFrom = (key: string, name: string, payload: unknown, id: EventId | undefined, origin: string, number: number) => {
-		const seq = logs.appendFrom(key, name, payload, id, origin, number);
-		io.local.to(key).emit(EVENT, key, name, payload, seq, id ?? null, origin, number);
+	// them from its own log (room-log.ts, `afterSeen`). One process sends neither.
+	const deliver = (key: string, name: string, payload: unknown, id: EventId | undefined, origin?: string, number?: number) => {
+		const seq = logs.append(key, name, payload, id, origin, number);
+		if (origin !== undefined) io.local.to(key).emit(EVENT, key, name, payload, seq, id ?? null, origin, number);
+		else if (id === undefined) io.local.to(key).emit(EVENT, key, name, payload, seq);
+		else io.local.to(key).emit(EVENT, key, name, payload, seq, id);
 	};
 	const sink: EventSink = (routeId, key, name, payload, id) => {
 		if (!contracts.has(routeId)) return;
 		if (!peers.enabled) return deliver(key, name, payload, id);
 		const number = logs.number();
-		deliverFrom(key, name, payload, id, logs.origin, number);
+		deliver(key, name, payload, id, logs.origin, number);
 		peers.send('event', routeId, key, name, payload, id, logs.origin, number);
 	};
 	peers.on('event', (_from, routeId, key, name, payload, id, origin, number) => {
 		if (typeof routeId !== 'string' || !contracts.has(routeId) || typeof key !== 'string' || typeof name !== 'string') return;
 		if (typeof origin !== 'string' || typeof number !== 'number') return;
-		deliverFrom(key, name, payload, typeof id === 'string' || typeof id === 'number' ? id : undefined, origin, number);
+		deliver(key, name, payload, typeof id === 'string' || typeof id === 'number' ? id : undefined, origin, number);
 	});
 	// Events from another process were lost (Redis restarted): this process's logs no longer
 	// hold every event of their rooms. Its members re-join from their positions and get the

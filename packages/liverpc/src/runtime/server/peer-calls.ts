@@ -17,8 +17,11 @@ export interface RecalledCall {
 	output: unknown;
 }
 
-/** Asks the other processes for a call sent again; undefined when none has it (or none is there). */
-export type RecallCall = (socket: Socket, number: number) => Promise<RecalledCall | undefined>;
+/**
+ * Asks the other processes for a call sent again: resolves with what one remembers, or
+ * undefined when none has it. Undefined at once when there is nobody to ask (one process).
+ */
+export type RecallCall = (socket: Socket, number: number) => Promise<RecalledCall | undefined> | undefined;
 
 /**
  * Shares this process's call memory with the others, and returns how to ask them. A call
@@ -34,13 +37,10 @@ export function shareCallMemory(peers: PeerLink, memory: CallMemory): RecallCall
 			record.answerCopy((error, output) => resolve({ room: record.room, name: record.name, error, output: error ? null : (output ?? null) }));
 		});
 	});
-	return async (socket, number) => {
+	return (socket, number) => {
 		const clientKey = clientKeyOf(socket);
 		if (clientKey === undefined || !peers.enabled) return undefined;
-		for (const answer of await peers.ask('call', clientKey, number)) {
-			if (isRecalledCall(answer)) return answer;
-		}
-		return undefined;
+		return peers.ask('call', clientKey, number).then((answers) => answers.find(isRecalledCall));
 	};
 }
 

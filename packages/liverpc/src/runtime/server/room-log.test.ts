@@ -7,7 +7,7 @@ import { RoomLogs, type SeenEvents } from './room-log.js';
 describe('a room log read by what a member has seen of each process', () => {
 	const logOf = (events: Array<[origin: string, number: number]>) => {
 		const logs = new RoomLogs({ size: 100, age: 60_000 }, () => true);
-		for (const [origin, number] of events) logs.appendFrom('room', 'said', `${origin}${number}`, undefined, origin, number);
+		for (const [origin, number] of events) logs.append('room', 'said', `${origin}${number}`, undefined, origin, number);
 		logs.stop();
 		return logs.open('room');
 	};
@@ -36,7 +36,7 @@ describe('a room log read by what a member has seen of each process', () => {
 
 	it('tells a joining member the latest number of each process that still has events here', () => {
 		const logs = new RoomLogs({ size: 2, age: 60_000 }, () => true);
-		for (const [origin, number] of [['old', 1], ['a', 4], ['b', 9]] as const) logs.appendFrom('room', 'said', null, undefined, origin, number);
+		for (const [origin, number] of [['old', 1], ['a', 4], ['b', 9]] as const) logs.append('room', 'said', null, undefined, origin, number);
 		logs.stop();
 		expect({ ...logs.get('room')!.seenOfProcessesLogged() }).toEqual({ a: 4, b: 9 });
 	});

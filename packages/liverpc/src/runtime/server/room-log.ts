@@ -130,8 +130,9 @@ export class RoomLog {
  * room has members stays (even when quiet) so that its members can resume after a
  * disconnect; one without members is dropped `age` after its room emptied.
  *
- * The interface is kept small enough for a shared store to stand in for it: `open`/`get`,
- * `append`, and a log's `covers` and `after` are all the join and the emit paths use.
+ * Scaled out, every process logs every event of the app, with the process that emitted it
+ * and that process's number for it: a member that reconnects to another process resumes
+ * from that process's log by what it has of each (`coversSeen`, `afterSeen`).
  */
 export class RoomLogs {
 	#logs = new Map<string, RoomLog>();
@@ -170,13 +171,17 @@ export class RoomLogs {
 		return log;
 	}
 
-	/** Records one emitted event and returns its seq. */
-	append(key: string, name: string, payload: unknown, id: string | number | undefined): number {
+	/**
+	 * Records one emitted event and returns its seq. Scaled out, with the process that emitted
+	 * it and that process's number for it ({@link LoggedEvent.origin}).
+	 */
+	append(key: string, name: string, payload: unknown, id: string | number | undefined, origin?: string, number?: number): number {
 		const log = this.open(key);
 		const seq = ++log.seq;
+		if (origin !== undefined) (log.latest ??= Object.create(null) as Record<string, number>)[origin] = number!;
 		const { size } = this.#settings;
 		if (size > 0) {
-			log.entries.push({ seq, name, payload, id, at: Date.now() });
+			log.entries.push({ seq, name, payload, id, at: Date.now(), origin, number });
 			if (log.entries.length > size) log.entries.shift();
 		}
 		return seq;
@@ -185,19 +190,6 @@ export class RoomLogs {
 	/** Numbers the next event this process emits, scaled out (see {@link LoggedEvent.number}). */
 	number(): number {
 		return ++this.#emitted;
-	}
-
-	/** Records one event of a scaled-out app, with the process that emitted it and its number for it. */
-	appendFrom(key: string, name: string, payload: unknown, id: string | number | undefined, origin: string, number: number): number {
-		const log = this.open(key);
-		const seq = ++log.seq;
-		(log.latest ??= Object.create(null) as Record<string, number>)[origin] = number;
-		const { size } = this.#settings;
-		if (size > 0) {
-			log.entries.push({ seq, name, payload, id, at: Date.now(), origin, number });
-			if (log.entries.length > size) log.entries.shift();
-		}
-		return seq;
 	}
 
 	/** Drops entries past their age and logs nobody can resume from any more. */
