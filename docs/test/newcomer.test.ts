@@ -48,13 +48,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveClient } from 'liverpc/client';
 import type { RoomCall, RoomEvent, RoomJoin } from 'liverpc/server';
+import { freePort } from '../../packages/liverpc/test/support/redis-server.js';
 import { SV_FILES, SV_PNPM_WORKSPACE, svPackageJson } from './support/newcomer-sv-app.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -137,17 +137,6 @@ const warnings = (output: string) =>
 		.split('\n')
 		.map((line) => line.trim())
 		.filter((line) => /\bwarn(ing)?\b|\bWARN\b|deprecated/i.test(line));
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 async function until(check: () => boolean, what: string, timeout = 10_000): Promise<void> {
 	const deadline = Date.now() + timeout;
