@@ -1,7 +1,7 @@
 import { handleSocket } from 'liverpc/server';
 // Apart from the import of the `options` type, this file's hook is the tutorial's code as it is.
 import type { LiveOptions } from 'liverpc/server';
-import { redisAdapter } from '$lib/server/scale-out';
+import { redisClient } from '$lib/server/scale-out';
 import { getSession } from '$lib/server/sessions';
 
 export const handle = handleSocket(async ({ cookies }) => {
@@ -20,6 +20,8 @@ export const handle = handleSocket(async ({ cookies }) => {
 // fewer than the default 50; ORIGIN and the proxy headers come from the environment.
 export const options: LiveOptions = {
 	limits: { maxRooms: 10, joinBurst: 10 },
+	// What a sign-out revokes (routes/logout): every connection of that user, on every process.
+	keys: (locals) => (locals.user ? [`user:${locals.user.id}`] : []),
 	// Several processes on one Redis when REDIS_URL is set (docs/scale-out.md).
-	adapter: await redisAdapter(process.env.REDIS_URL)
+	redis: await redisClient(process.env.REDIS_URL)
 };

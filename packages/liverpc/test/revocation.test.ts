@@ -21,7 +21,7 @@ describe('revoke()', () => {
 
 		sessions.delete('s-alice-2'); // signed out: the cookie is worth nothing now
 		const before = counters.handshakes;
-		expect(await revoke((locals) => locals.user?.id === 'u-alice')).toBe(1);
+		expect(await revoke('user:u-alice')).toBe(1);
 		// Out of the room at once: what is sent right after does not reach her.
 		await bobRoom.send({ text: 'after the sign-out' });
 		await eventually(() => expect(aliceRoom.status).toBe('rejected'));
@@ -39,7 +39,7 @@ describe('revoke()', () => {
 		const room = connect(url, 'session=s-alice').live(chat, { roomId: '1' });
 		await eventually(() => expect(room.status).toBe('joined'));
 		const first = room.joined!.handshake!;
-		expect(await revoke((locals) => locals.user?.id === 'u-alice')).toBe(1);
+		expect(await revoke('user:u-alice')).toBe(1);
 		await eventually(() => expect(room.joined?.handshake).toBeGreaterThan(first));
 		expect(room.status).toBe('joined');
 		expect(room.joined?.as).toBe('u-alice');
@@ -55,7 +55,7 @@ describe('revoke()', () => {
 			runs++;
 			const user = sessions.get(cookies.get('session') ?? '');
 			if (runs === 1) await held;
-			return { locals: { user } };
+			return { locals: { user }, keys: user ? [`user:${user.id}`] : [] };
 		});
 		const { url } = await startServer({ handle });
 		const client = connect(url, 'session=s-slow');
@@ -63,7 +63,7 @@ describe('revoke()', () => {
 		await eventually(() => expect(runs).toBe(1));
 
 		sessions.delete('s-slow');
-		expect(await revoke((locals) => locals.user?.id === 'u-alice')).toBe(0); // not connected yet
+		expect(await revoke('user:u-alice')).toBe(0); // not connected yet
 		release();
 		// The first handshake is refused and retried; the second hook finds no session.
 		await eventually(() => expect(room.status).toBe('rejected'));
@@ -71,7 +71,24 @@ describe('revoke()', () => {
 		expect(runs).toBe(2);
 	});
 
-	it('takes only a function', async () => {
-		await expect(revoke('u-alice' as never)).rejects.toThrow(/takes a function of locals/);
+	it('takes only keys, and a hook only returns keys that are short strings', async () => {
+		await expect(revoke((() => true) as never)).rejects.toThrow(/takes a key the socket hook returned/);
+		await expect(revoke([])).rejects.toThrow(/takes a key/);
+		await expect(revoke('x'.repeat(257))).rejects.toThrow(/takes a key/);
+		const handle = handleSocket(() => ({ locals: {}, keys: [42] as never }));
+		const { url } = await startServer({ handle });
+		const client = connect(url);
+		client.live(chat, { roomId: '1' });
+		await eventually(() => expect(client.error).toMatchObject({ status: 500, message: 'Internal Error' }));
+		expect(client.status).not.toBe('connected');
+	});
+
+	it('ends the connections named by options.keys when the hook returns none', async () => {
+		const handle = handleSocket(({ cookies }) => ({ locals: { user: sessions.get(cookies.get('session') ?? '') } }));
+		const { url } = await startServer({ handle, keys: (locals) => (locals.user ? [`account:${locals.user.id}`] : []) });
+		const room = connect(url, 'session=s-bob').live(chat, { roomId: '1' });
+		await eventually(() => expect(room.status).toBe('joined'));
+		expect(await revoke('user:u-bob')).toBe(0);
+		expect(await revoke('account:u-bob')).toBe(1);
 	});
 });

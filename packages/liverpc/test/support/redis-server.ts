@@ -10,8 +10,10 @@ import path from 'node:path';
 export interface RedisServer {
 	url: string;
 	port: number;
-	/** Stops it (SIGKILL when `hard`), keeping the port for a restart. */
+	/** Stops it (SIGKILL when `hard`), keeping the port for a restart; it comes back empty. */
 	stop(hard?: boolean): Promise<void>;
+	/** Stops it after writing its data to disk: the next start() comes back with everything. */
+	stopKeepingData(): Promise<void>;
 	/** Starts it again on the same port. */
 	start(): Promise<void>;
 	/** Stops it for good and removes its temp dir. */
@@ -71,11 +73,24 @@ export async function startRedis(): Promise<RedisServer> {
 			running.kill(hard ? 'SIGKILL' : 'SIGTERM');
 		});
 	};
+	const stopKeepingData = async () => {
+		const running = child;
+		if (!running || running.exitCode !== null) return;
+		const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+		// SHUTDOWN SAVE writes dump.rdb to the temp dir, which the next start loads.
+		await new Promise<void>((resolve) => {
+			const socket = net.connect(port, '127.0.0.1', () => socket.write('SHUTDOWN SAVE\r\n'));
+			socket.once('close', () => resolve());
+			socket.once('error', () => resolve());
+		});
+		await exited;
+	};
 	return {
 		url: `redis://127.0.0.1:${port}`,
 		port,
 		start,
 		stop,
+		stopKeepingData,
 		async close() {
 			await stop(true);
 			rmSync(dir, { recursive: true, force: true });

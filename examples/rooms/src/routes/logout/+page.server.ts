@@ -13,7 +13,7 @@ export const actions: Actions = {
 		// other open tab reconnects, the socket hook finds no session, and its rooms refuse it.
 		// Tabs of the user's other, still valid sessions reconnect as themselves.
 		const userId = locals.user?.id;
-		if (userId) await revoke((socketLocals) => socketLocals.user?.id === userId);
+		if (userId) await revoke(`user:${userId}`);
 		redirect(303, '/');
 	}
 };

@@ -13,8 +13,8 @@ export type { PresenceBuilder, PresenceEntry, RoomPresence } from '../../runtime
 export type { EventBuilder, EventId, EventOptions, HistoryEvent, HistoryResult, RoomEvent } from '../../runtime/server/event.js';
 export { getSocketEvent } from '../../runtime/server/socket-event-storage.js';
 export { revoke } from '../../runtime/server/revocation.js';
-export type { RevocationMatch } from '../../runtime/server/revocation.js';
 export type { LiveLimits, LiveOptions, ProxyHeaders } from '../../runtime/server/live-options.js';
+export type { RedisClient } from '../../runtime/server/cluster/redis-client.js';
 export type { BufferSettings } from '../../runtime/server/room-log.js';
 export type { HandleSocketError, HandleSocketErrorInput, MemberEvent, RoomParams, SocketEvent } from '../../runtime/server/types.js';
 export type { RoomParamsOf } from '../../runtime/server/route-params.js';

@@ -198,8 +198,8 @@ export class LiveClient {
 			if (!socket.active) retryLater();
 		});
 
-		socket.on(EVENT, (key: string, name: string, payload: unknown, seq: unknown, id: unknown, origin: unknown, number: unknown) => {
-			this.#byKey.get(key)?.receive(name, payload, seq, id, origin, number);
+		socket.on(EVENT, (key: string, name: string, payload: unknown, seq: unknown, id: unknown) => {
+			this.#byKey.get(key)?.receive(name, payload, seq, id);
 		});
 
 		socket.on(PRESENCE, (key: string, upserts: unknown, removals: unknown) => {
@@ -208,8 +208,8 @@ export class LiveClient {
 
 		// The server may have missed events of other processes: every room joins again from
 		// where it is, as after a reconnect, and gets what it missed (#12).
-		socket.on(RESYNC, () => {
-			for (const channel of this.#channels.values()) channel.resync();
+		socket.on(RESYNC, (key: unknown) => {
+			if (typeof key === 'string') this.#byKey.get(key)?.resync();
 		});
 	}
 }

@@ -89,8 +89,6 @@ export class RoomChannel {
 	#position: [epoch: string, seq: number] | undefined;
 	/** Per event declared with `id`: the id of the last one delivered, for its `history`. */
 	#lastEventIds: Record<string, string | number> | undefined;
-	/** Scaled out: per process, the number of its latest event of this room this member has (#12). */
-	#seen: Record<string, number> | undefined;
 	#host: ChannelHost;
 	/** `state.presence` by entry id, in arrival order. */
 	#presence = new Map<string, PresenceListEntry>();
@@ -134,7 +132,7 @@ export class RoomChannel {
 		const generation = ++this.#generation;
 		if (this.state.status !== 'joining') this.state.status = this.#key ? 'reconnecting' : 'joining';
 
-		const resume = this.#position ? [...this.#position, this.#lastEventIds ?? null, ...(this.#seen ? [this.#seen] : [])] : null;
+		const resume = this.#position ? [...this.#position, this.#lastEventIds ?? null] : null;
 		socket.emit(JOIN, this.route, this.params, resume, (error: unknown, ack?: JoinAck) => {
 			if (generation !== this.#generation) {
 				// Answer to a join we no longer want: if we left meanwhile, leave for real.
@@ -152,7 +150,6 @@ export class RoomChannel {
 		this.#host.bindKey(this.#key, this);
 		this.#retries = 0;
 		this.#position = [ack.log[0], ack.log[1]];
-		this.#seen = typeof ack.seen === 'object' && ack.seen !== null ? { ...ack.seen } : undefined;
 		this.state.error = undefined;
 		this.state.joined = ack.reply;
 		this.state.resumed = ack.resumed;
@@ -177,7 +174,7 @@ export class RoomChannel {
 		if (this.state.status === 'joined') this.state.status = 'reconnecting';
 	}
 
-	/** The server asks for a re-join from this room's position (it may have missed events). */
+	/** The server asks for a re-join from this room's position: the room's log restarted. */
 	resync(): void {
 		if (this.state.status !== 'joined') return;
 		this.disconnected();
@@ -215,7 +212,7 @@ export class RoomChannel {
 	}
 
 	/** Delivers one live event: once, in order, and remembers how far this room got. */
-	receive(name: string, payload: unknown, seq: unknown, id: unknown, origin?: unknown, number?: unknown): void {
+	receive(name: string, payload: unknown, seq: unknown, id: unknown): void {
 		// A re-join on this same connection is under way (resync()): its ack carries every
 		// event after the position it asked from, this one included, in order.
 		if (this.state.status !== 'joined') return;
@@ -231,7 +228,6 @@ export class RoomChannel {
 			}
 			position[1] = seq;
 		}
-		if (typeof origin === 'string' && typeof number === 'number') (this.#seen ??= {})[origin] = number;
 		this.#deliver(name, payload, id);
 	}
 

@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io';
 import { RESENT, type ErrorBody } from '../shared/protocol.js';
 import type { RoomCall } from './call.js';
 import type { CallMemory, CallRecord } from './call-memory.js';
-import type { RecallCall, RecalledCall } from './peer-calls.js';
+import type { RecallCall, RecalledCall } from './cluster/call-recall.js';
 import { membershipByRef, type Membership } from './connection-state.js';
 import { REFUSAL_SITE, replyError } from './error-reply.js';
 import { admitCall, guardOf, type ConnectionGuard } from './packet-gate.js';

@@ -98,8 +98,10 @@ const CHECKED_CLIENT_KEY = Symbol('liverpc.clientKey');
  * from memory instead of running twice. Only clients that make calls take memory;
  * a client's record goes {@link CALL_MEMORY_MS} to twice that after its last call.
  *
+ * A client's calls are filed under its key together with the keys its socket hook returned,
+ * so a client key alone, copied by someone else, never returns another user's answer.
  * Scaled out, the other processes ask this memory for a call that came back to them after a
- * reconnect (`peer-calls.ts`).
+ * reconnect (`cluster/call-recall.ts`).
  */
 export class CallMemory {
 	#clients = new Map<string, ClientCalls>();
@@ -107,7 +109,7 @@ export class CallMemory {
 
 	/** The calls of the client behind `socket`, or undefined for a client without a key. */
 	of(socket: Socket): ClientCalls | undefined {
-		const key = clientKeyOf(socket);
+		const key = memoryKeyOf(socket);
 		if (key === undefined) return undefined;
 		// Looked up on every call, not kept on the socket: a client forgotten by the sweep
 		// while connected is filed again, so its later calls are remembered too.
@@ -119,9 +121,9 @@ export class CallMemory {
 		return calls;
 	}
 
-	/** The remembered call of a client key under `number`, if any (asked by another process). */
-	find(clientKey: string, number: number): CallRecord | undefined {
-		return this.#clients.get(clientKey)?.find(number);
+	/** The remembered call under `number` of a {@link memoryKeyOf} (asked by another process). */
+	find(memoryKey: string, number: number): CallRecord | undefined {
+		return this.#clients.get(memoryKey)?.find(number);
 	}
 
 	/** Forgets clients that made no call since the last sweep, {@link CALL_MEMORY_MS} ago. */
@@ -153,6 +155,22 @@ export function clientKeyOf(socket: Socket): string | undefined {
 		const auth = socket.handshake.auth as Record<string, unknown> | undefined;
 		const given = typeof auth === 'object' && auth !== null ? auth[CLIENT_KEY] : undefined;
 		key = data[CHECKED_CLIENT_KEY] = typeof given === 'string' && CLIENT_KEY_FORMAT.test(given) ? given : null;
+	}
+	return key ?? undefined;
+}
+
+const MEMORY_KEY = Symbol('liverpc.memoryKey');
+
+/**
+ * What a client's calls are filed under: its client key and the keys its hook returned
+ * (who it is), or undefined for a client without a key.
+ */
+export function memoryKeyOf(socket: Socket): string | undefined {
+	const data = socket.data as { [MEMORY_KEY]?: string | null; keys?: string[] };
+	let key = data[MEMORY_KEY];
+	if (key === undefined) {
+		const clientKey = clientKeyOf(socket);
+		key = data[MEMORY_KEY] = clientKey === undefined ? null : `${clientKey}\u0000${(data.keys ?? []).join('\u0000')}`;
 	}
 	return key ?? undefined;
 }

@@ -18,6 +18,8 @@ const MEMBERSHIPS = Symbol('liverpc.memberships');
 /** What LiveRPC keeps on `socket.data`: the hook's locals, and the rooms joined so far. */
 export interface ConnectionData {
 	locals: App.SocketLocals;
+	/** The keys the hook named the connection by, for revoke() and call memory. */
+	keys?: string[];
 	/**
 	 * Slot `ref - 1` holds the membership with that ref; left rooms leave a hole that the
 	 * next join reuses. An array, not a Map: most connections join one to three rooms, and

@@ -6,7 +6,8 @@ import { releaseHandshakeRequest } from './handshake-release.js';
 import type { LiveSettings } from './live-options.js';
 import { guardOf } from './packet-gate.js';
 import { isThenable } from './promise-or-value.js';
-import { revocationTicket, revokedSince } from './revocation.js';
+import { readHookKeys, revocationTicket, revokedSince } from './revocation.js';
+import { clientKeyOf } from './call-memory.js';
 import { SocketError } from './socket-error.js';
 import { assertHookResult, HandshakeInput, type SocketHooks } from './socket-hook.js';
 
@@ -26,10 +27,19 @@ export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSett
 		} catch (thrown) {
 			return refuseHandshake(socket, next, thrown, 'socket hook', hooks);
 		}
-		// A revoke() while the hook ran: what it read may be what was revoked (#8).
-		if (revokedSince(ticket, resolved.locals)) return refuseHandshake(socket, next, SESSION_CHANGED, 'socket hook', hooks);
-		(socket.data as ConnectionData) = { locals: resolved.locals };
+		let keys: string[] | undefined;
+		try {
+			keys = readHookKeys(resolved.keys ?? settings.options.keys?.(resolved.locals));
+		} catch (thrown) {
+			return refuseHandshake(socket, next, thrown, 'socket hook', hooks);
+		}
+		// A revoke() while the hook ran: what it read may be what was revoked.
+		if (revokedSince(ticket, keys)) return refuseHandshake(socket, next, SESSION_CHANGED, 'socket hook', hooks);
+		(socket.data as ConnectionData) = keys ? { locals: resolved.locals, keys } : { locals: resolved.locals };
 		inspectLocals?.(resolved.locals);
+		// The client's key for its call numbers is all LiveRPC reads of `auth`: read now, the
+		// rest let go with the request, so a large `auth` costs nothing past the hook.
+		clientKeyOf(socket);
 		releaseHandshakeRequest(socket);
 		next();
 	};

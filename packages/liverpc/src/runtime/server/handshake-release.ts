@@ -37,4 +37,5 @@ export function releaseHandshakeRequest(socket: Socket): void {
 	// The hook has seen the headers; nothing after it may read them (SPEC §1: handlers see
 	// only locals), so do not keep the cookie header and the rest alive per connection.
 	socket.handshake.headers = {};
+	socket.handshake.auth = {};
 }

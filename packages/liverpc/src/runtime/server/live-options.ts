@@ -1,4 +1,4 @@
-import type { ServerOptions } from 'socket.io';
+import { isRedisClient, type RedisClient } from './cluster/redis-client.js';
 import type { BufferSettings } from './room-log.js';
 
 /**
@@ -44,20 +44,35 @@ export interface LiveOptions {
 	 */
 	buffer?: Partial<BufferSettings>;
 	/**
-	 * For scale-out: a Socket.IO adapter, so that several processes serve one app. Room
-	 * events, `to(params).emit()`, presence and revocation then reach the members of every
-	 * process. Without it, nothing needs anything but this process.
+	 * For scale-out: a connected node-redis client (`createClient` from `redis` 5 or 6), so that
+	 * several processes serve one app. Redis then holds each room's order and recent events,
+	 * its presence, and carries revocations; every process delivers a room's events in the
+	 * same order, and a member resumes on any process. Redis away for any length of time
+	 * stops no process (see the scale-out guide). Needs `@socket.io/redis-streams-adapter`
+	 * installed too. Without it, nothing needs anything but this process.
 	 *
 	 * @example
 	 * ```ts
 	 * import { createClient } from 'redis';
-	 * import { createAdapter } from '@socket.io/redis-streams-adapter';
 	 * const redis = createClient({ url: process.env.REDIS_URL });
 	 * await redis.connect();
-	 * export const options: LiveOptions = { adapter: createAdapter(redis) };
+	 * export const options: LiveOptions = { redis };
 	 * ```
 	 */
-	adapter?: ServerOptions['adapter'];
+	redis?: RedisClient;
+	/**
+	 * The keys of a connection, from the `locals` its socket hook returned, when the hook does
+	 * not return `keys` itself: what `revoke(key)` ends, on every process, and what a call's
+	 * memory is bound to. Keeps the hook as it is.
+	 *
+	 * @example
+	 * ```ts
+	 * export const options: LiveOptions = { keys: (locals) => (locals.user ? [`user:${locals.user.id}`] : []) };
+	 * // on logout:
+	 * await revoke(`user:${userId}`);
+	 * ```
+	 */
+	keys?: (locals: App.SocketLocals) => string[];
 }
 
 /** The defaults of {@link LiveOptions.buffer}, written out in `docs/api.md`. */
@@ -131,8 +146,9 @@ export interface ResolvedOptions {
 	proxy: ResolvedProxy;
 	limits: Readonly<LiveLimits>;
 	buffer: Readonly<BufferSettings>;
-	/** The Socket.IO adapter of a scaled-out app, or undefined for one process. */
-	adapter: ServerOptions['adapter'] | undefined;
+	/** The Redis client of a scaled-out app, or undefined for one process. */
+	redis: RedisClient | undefined;
+	keys: ((locals: App.SocketLocals) => string[]) | undefined;
 }
 
 /**
@@ -158,6 +174,9 @@ export interface ResolvedProxy {
 export function resolveOptions(options: LiveOptions | undefined): ResolvedOptions {
 	const given = options ?? {};
 	if (typeof given !== 'object') throw new TypeError('LiveRPC options must be an object');
+	if ('adapter' in given) {
+		throw new TypeError("The adapter option is gone: pass your node-redis client as `redis` (LiveRPC makes the Socket.IO adapter from it), e.g. { redis: createClient({ url }) }");
+	}
 	for (const key of Object.keys(given)) {
 		if (!OPTION_KEYS.has(key)) throw new TypeError(`Unknown LiveRPC option '${key}' (known: ${[...OPTION_KEYS].join(', ')})`);
 	}
@@ -170,8 +189,11 @@ export function resolveOptions(options: LiveOptions | undefined): ResolvedOption
 	if (given.allowMissingOrigin !== undefined && typeof given.allowMissingOrigin !== 'boolean') {
 		throw new TypeError('allowMissingOrigin must be true or false');
 	}
-	if (given.adapter !== undefined && typeof given.adapter !== 'function') {
-		throw new TypeError("adapter must be a Socket.IO adapter, e.g. createAdapter(redis) from '@socket.io/redis-streams-adapter'");
+	if (given.keys !== undefined && typeof given.keys !== 'function') {
+		throw new TypeError('keys must be a function of locals, e.g. (locals) => (locals.user ? [`user:${locals.user.id}`] : [])');
+	}
+	if (given.redis !== undefined && !isRedisClient(given.redis)) {
+		throw new TypeError("redis must be a node-redis client, e.g. createClient({ url: process.env.REDIS_URL }) from 'redis'");
 	}
 	return {
 		origin,
@@ -180,11 +202,12 @@ export function resolveOptions(options: LiveOptions | undefined): ResolvedOption
 		proxy: resolveProxy(given.proxy),
 		limits: resolveLimits(given.limits),
 		buffer: resolveBuffer(given.buffer),
-		adapter: given.adapter
+		redis: given.redis,
+		keys: given.keys
 	};
 }
 
-const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits', 'buffer', 'adapter']);
+const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits', 'buffer', 'redis', 'keys']);
 
 function resolveBuffer(buffer: Partial<BufferSettings> | undefined): Readonly<BufferSettings> {
 	if (buffer === undefined) return DEFAULT_BUFFER;

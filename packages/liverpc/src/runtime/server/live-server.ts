@@ -2,23 +2,24 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
-import { CALL, DEFAULT_PATH, EVENT, JOIN, LEAVE, RESYNC, type ErrorBody } from '../shared/protocol.js';
-import { createCallListener } from './call-dispatch.js';
+import { CALL, DEFAULT_PATH, EVENT, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
+import { createCallListener, type CallLifecycle } from './call-dispatch.js';
 import { CallMemory } from './call-memory.js';
 import type { RoomContract } from './contract-registry.js';
 import { replyError, neverThrows } from './error-reply.js';
-import type { EventId } from './event.js';
 import { eventSinks, type EventSink } from './event-sinks.js';
 import { createHandshakeMiddleware, refuseHandshake, type HandshakeNext } from './handshake-middleware.js';
 import { trackUpgradeResponses } from './handshake-release.js';
 import type { LiveSettings, ResolvedOptions } from './live-options.js';
 import { checkOrigin, createRefusalLog, ORIGIN_REFUSED } from './origin-check.js';
 import { createGatedParser, guardOf, onRefused, REFUSED, type SocketParser } from './packet-gate.js';
-import { registerForRevocation } from './revocation.js';
-import { RoomLogs } from './room-log.js';
-import { shareCallMemory } from './peer-calls.js';
-import { PeerLink } from './peer-link.js';
+import { keyRoom, registerForRevocation } from './revocation.js';
+import { RoomLogs, type DeliverEvent, type RoomEventLog } from './room-log.js';
+import { shareCallMemory } from './cluster/call-recall.js';
+import type { RedisClient } from './cluster/redis-client.js';
+import { RedisCluster, redisStreamsAdapter } from './cluster/redis-cluster.js';
 import { RoomPresences } from './room-presence.js';
+import { connectionData } from './connection-state.js';
 import { createMembershipListeners } from './room-membership.js';
 import { SocketError } from './socket-error.js';
 import type { SocketHooks } from './socket-hook.js';
@@ -74,16 +75,114 @@ export interface LiveServerParts {
 const RESTARTING = new SocketError(503, 'The server is restarting');
 
 type AllowRequest = NonNullable<ServerOptions['allowRequest']>;
+type Listener = (this: Socket, ...args: unknown[]) => void;
 
 /** Attaches Socket.IO to `httpServer` and serves the given hooks and contracts on it. */
 export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts): ReconfigurableLiveServer {
 	const { hooks, contracts, refresh } = parts;
 	const settings: LiveSettings = { options: parts.options };
+	const io = createSocketServer(httpServer, parts, settings);
+	const rooms = createRoomDelivery(io, contracts, settings);
+	const lifecycle = { accepting: true };
+	const callMemory = new CallMemory();
+	const calls = createCallListener(hooks, callMemory, lifecycle, rooms.cluster ? shareCallMemory(io, callMemory) : undefined);
+	const membership = createMembershipListeners(contracts, hooks, rooms);
+	const unregister = registerForRevocation({
+		endLocal: (keys) => endConnectionsWithKeys(io, keys),
+		broadcast: (keys) => rooms.cluster?.revoke(keys)
+	});
+
+	const listeners = serveListeners(
+		{ onJoin: membership.onJoin as Listener, onLeave: membership.onLeave as Listener, onCall: calls.onCall as Listener },
+		handshakeMiddleware(hooks, settings, lifecycle, parts.inspectLocals),
+		hooks,
+		refresh
+	);
+	const onDisconnect = neverThrows('disconnect listener', function (this: Socket) {
+		rooms.presences.disconnected(this);
+	} as Listener);
+
+	trackUpgradeResponses(io);
+	io.use(listeners.middleware);
+	io.on('connection', (socket) => {
+		socket.on('error', ignoreGateViolation);
+		socket.on('disconnect', freeConnection);
+		socket.on('disconnect', onDisconnect);
+		socket.on(JOIN, listeners.onJoin);
+		socket.on(LEAVE, listeners.onLeave);
+		socket.on(CALL, listeners.onCall);
+		socket.on(REFUSED, onRefused);
+		// The hook's keys are rooms of the connection: revoke() ends them by room.
+		const keys = connectionData(socket).keys;
+		if (keys) void socket.join(keys.map(keyRoom));
+	});
+
+	const stopServing = async () => {
+		eventSinks.delete(rooms.sink);
+		unregister();
+		rooms.logs.stop();
+		callMemory.stop();
+		await rooms.cluster?.stop();
+	};
+
+	return {
+		io,
+		reconfigure(options) {
+			// vite dev reads hooks.socket.ts after the server exists, before the first connection:
+			// its Redis client is taken then. Changing it later needs a restart.
+			if (options.redis && !rooms.cluster) {
+				if (io.engine.clientsCount === 0) {
+					io.adapter(redisStreamsAdapter(options.redis));
+					rooms.scaleOut(options.redis);
+				}
+				else console.warn('[liverpc] the redis option changed: restart the server to use it');
+			}
+			settings.options = options;
+			rooms.logs.reconfigure(options.buffer);
+			applyMessageLimit(io, options.limits.maxMessageBytes);
+		},
+		async shutdown({ timeout = 30_000 } = {}) {
+			// New handshakes get 503 and new calls no answer (their clients send them again
+			// to the next process); only the calls already running are waited for, so a
+			// restart takes as long as the slowest of those, not the whole timeout.
+			lifecycle.accepting = false;
+			// A keep-alive connection would carry form posts to this process until its owner
+			// gives up on draining it: each request still served closes its connection, so
+			// the next one reaches the next process.
+			httpServer.prependListener('request', closeAfterResponse);
+			const deadline = Date.now() + timeout;
+			// Scaled out, the events those calls emitted must reach Redis too, or the other
+			// processes' members would never hear of them.
+			while ((calls.pendingCalls() > 0 || rooms.cluster?.flushed === false) && Date.now() < deadline) {
+				await new Promise((resolve) => setTimeout(resolve, 20));
+			}
+			await stopServing();
+			io.disconnectSockets(true);
+			// And the Engine.IO sessions that hold no LiveRPC connection yet (one that never sent
+			// its handshake): adapter-node's server only closes once the last of its
+			// connections has, upgraded ones included, and the process only exits then.
+			io.engine.close();
+			// Scaled out, the adapter holds connections and timers of its own (Redis clients,
+			// heartbeats): closed, so that nothing of LiveRPC's keeps the process alive once
+			// adapter-node has closed its server. The app's own Redis client is the app's to
+			// close, on 'sveltekit:shutdown'.
+			if (rooms.cluster) closeAdapter(io);
+		},
+		close: async () => {
+			await stopServing();
+			await new Promise<void>((resolve) => void io.close(() => resolve()));
+		}
+	};
+}
+
+/** The Socket.IO server: LiveRPC's transports, packet gate and Origin check; scaled out, its Redis adapter. */
+function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts, settings: LiveSettings): Server {
 	const { parser: customParser, allowRequest: userAllowRequest, ...socketOptions } = parts.socket ?? {};
 	const logRefusal = createRefusalLog();
+	const refresh = parts.refresh;
 
 	// Cross-site WebSocket hijacking: every new Engine.IO session, polling or websocket,
-	// shows its Origin here before the socket hook can run (#8).
+	// shows its Origin here before the socket hook can run.
 	const allowRequest: AllowRequest = (request, callback) => {
 		const decide = () => {
 			let reason: string | undefined;
@@ -103,10 +202,10 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		else decide();
 	};
 
-	const io = new Server(httpServer, {
+	const redis = settings.options.redis;
+	return new Server(httpServer, {
 		path: parts.path ?? DEFAULT_PATH,
-		// Scale-out (#12): the app's adapter; Socket.IO's in-memory one otherwise.
-		...(settings.options.adapter ? { adapter: settings.options.adapter } : {}),
+		...(redis ? { adapter: redisStreamsAdapter(redis) } : {}),
 		serveClient: false,
 		// Websocket first: polling stays available for networks that block upgrades.
 		transports: ['websocket', 'polling'],
@@ -117,78 +216,74 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		parser: createGatedParser(() => settings.options.limits, customParser as SocketParser | undefined),
 		allowRequest
 	});
+}
 
-	// Each room's recent events, for members that come back after a short disconnect (#9).
-	const rooms = io.of('/').adapter.rooms;
-	const logs = new RoomLogs(settings.options.buffer, (key) => (rooms.get(key)?.size ?? 0) > 0);
-	// Every process logs every event of its rooms in its own order and sends it to its own
-	// members: scaled out, an event emitted on one process reaches the others as a peer
-	// message, so each process's buffer can resume its members without a gap (#12).
-	const peers = new PeerLink(io);
-	// Scaled out, each event also carries the process that emitted it and its number there,
-	// which members keep per process: after a reconnect to another process, that one resumes
-	// them from its own log (room-log.ts, `afterSeen`). One process sends neither.
-	const deliver = (key: string, name: string, payload: unknown, id: EventId | undefined, origin?: string, number?: number) => {
-		const seq = logs.append(key, name, payload, id, origin, number);
-		if (origin !== undefined) io.local.to(key).emit(EVENT, key, name, payload, seq, id ?? null, origin, number);
-		else if (id === undefined) io.local.to(key).emit(EVENT, key, name, payload, seq);
-		else io.local.to(key).emit(EVENT, key, name, payload, seq, id);
-	};
-	const sink: EventSink = (routeId, key, name, payload, id) => {
-		if (!contracts.has(routeId)) return;
-		if (!peers.enabled) return deliver(key, name, payload, id);
-		const number = logs.number();
-		deliver(key, name, payload, id, logs.origin, number);
-		peers.send('event', routeId, key, name, payload, id, logs.origin, number);
-	};
-	peers.on('event', (_from, routeId, key, name, payload, id, origin, number) => {
-		if (typeof routeId !== 'string' || !contracts.has(routeId) || typeof key !== 'string' || typeof name !== 'string') return;
-		if (typeof origin !== 'string' || typeof number !== 'number') return;
-		deliver(key, name, payload, typeof id === 'string' || typeof id === 'number' ? id : undefined, origin, number);
-	});
-	// Events from another process were lost (Redis restarted): this process's logs no longer
-	// hold every event of their rooms. Its members re-join from their positions and get the
-	// gap from the events' history; the event that showed the loss comes that way too.
-	peers.watch({
-		onLost: () => {
-			logs.forgetAll();
-			io.local.emit(RESYNC);
-		}
-	});
-	eventSinks.add(sink);
-	const unregister = registerForRevocation(io);
+/**
+ * How this server orders, keeps and delivers room events and presence: in memory for one
+ * process, through Redis when scaled out. Read on every use (`logs`, `presences`), since
+ * `vite dev` may scale out after the server was made.
+ */
+interface RoomDelivery {
+	logs: RoomEventLog;
+	presences: RoomPresences;
+	cluster: RedisCluster | undefined;
+	/** Takes the events of this server's routes emitted anywhere in the process. */
+	sink: EventSink;
+	scaleOut(redis: RedisClient): void;
+}
 
-	type Listener = (this: Socket, ...args: unknown[]) => void;
-	// Who is in each room (#12); a closed connection leaves every room it was in.
-	const presences = new RoomPresences(io, peers);
-	const scaleOut = () => {
-		peers.start();
-		presences.start();
+function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, settings: LiveSettings): RoomDelivery {
+	const socketRooms = io.of('/').adapter.rooms;
+	const hasMembers = (key: string) => (socketRooms.get(key)?.size ?? 0) > 0;
+	const deliver: DeliverEvent = (key, event) => {
+		if (event.id === undefined) io.local.to(key).emit(EVENT, key, event.name, event.payload, event.seq);
+		else io.local.to(key).emit(EVENT, key, event.name, event.payload, event.seq, event.id);
 	};
-	if (settings.options.adapter) scaleOut();
-	const membership = createMembershipListeners(contracts, hooks, logs, presences);
-	const onDisconnect = neverThrows('disconnect listener', function (this: Socket) {
-		presences.disconnected(this);
-	} as Listener);
-	const lifecycle = { accepting: true };
-	const callMemory = new CallMemory();
-	// A call sent again after a reconnect may have run on another process (#12).
-	const calls = createCallListener(hooks, callMemory, lifecycle, shareCallMemory(peers, callMemory));
-	let onJoin = membership.onJoin as Listener;
-	let onLeave = membership.onLeave as Listener;
-	let onCall = calls.onCall as Listener;
-	const handshake = createHandshakeMiddleware(hooks, settings, parts.inspectLocals);
-	let middleware = (socket: Socket, next: HandshakeNext) => {
-		if (lifecycle.accepting) handshake(socket, next);
-		else {
-			refuseHandshake(socket, next, RESTARTING, 'shutdown', hooks);
-			// Its session goes too, once Socket.IO has written the refusal (on the next tick):
-			// kept, it would hold its connection while the client retries, and adapter-node's
-			// server, so the process, would wait for it to close.
-			setImmediate(() => socket.conn.close());
+	const delivery: RoomDelivery = {
+		logs: new RoomLogs(settings.options.buffer, hasMembers, deliver),
+		presences: new RoomPresences(io),
+		cluster: undefined,
+		sink: (routeId, key, name, payload, id) => {
+			if (contracts.has(routeId)) delivery.logs.emit(key, name, payload, id);
+		},
+		scaleOut(redis) {
+			delivery.logs.stop();
+			const cluster = new RedisCluster(io, redis, { settings: () => settings.options.buffer, deliver, hasMembers });
+			delivery.cluster = cluster;
+			delivery.logs = cluster.logs;
+			delivery.presences = cluster.presences;
 		}
 	};
+	if (settings.options.redis) delivery.scaleOut(settings.options.redis);
+	eventSinks.add(delivery.sink);
+	return delivery;
+}
 
+/** The handshake middleware, refusing new connections once the server shuts down. */
+function handshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, lifecycle: CallLifecycle, inspectLocals: LiveServerParts['inspectLocals']) {
+	const handshake = createHandshakeMiddleware(hooks, settings, inspectLocals);
+	return (socket: Socket, next: HandshakeNext) => {
+		if (lifecycle.accepting) return handshake(socket, next);
+		refuseHandshake(socket, next, RESTARTING, 'shutdown', hooks);
+		// Its session goes too, once Socket.IO has written the refusal (on the next tick):
+		// kept, it would hold its connection while the client retries, and adapter-node's
+		// server, so the process, would wait for it to close.
+		setImmediate(() => socket.conn.close());
+	};
+}
+
+/**
+ * The listeners as Socket.IO calls them: never throwing out of its callbacks and, in
+ * `vite dev` (`refresh` set), each after the edited socket files were loaded.
+ */
+function serveListeners(
+	listeners: { onJoin: Listener; onLeave: Listener; onCall: Listener },
+	handshake: (socket: Socket, next: HandshakeNext) => void,
+	hooks: SocketHooks,
+	refresh: (() => Promise<void>) | undefined
+) {
+	let { onJoin, onLeave, onCall } = listeners;
+	let middleware = handshake;
 	if (refresh) {
 		const afterRefresh = (listener: Listener): Listener =>
 			function (this: Socket, ...args: unknown[]) {
@@ -208,86 +303,28 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		onJoin = afterRefresh(onJoin);
 		onLeave = afterRefresh(onLeave);
 		onCall = afterRefresh(onCall);
-		const plain = middleware;
 		middleware = (socket, next) => {
 			refresh().then(
-				() => plain(socket, next),
+				() => handshake(socket, next),
 				(thrown: unknown) => refuseHandshake(socket, next, thrown, 'loading socket files', hooks)
 			);
 		};
 	}
-	onJoin = neverThrows('join listener', onJoin);
-	onLeave = neverThrows('leave listener', onLeave);
-	onCall = neverThrows('call listener', onCall);
-
-	trackUpgradeResponses(io);
-	io.use(middleware);
-	io.on('connection', (socket) => {
-		socket.on('error', ignoreGateViolation);
-		socket.on('disconnect', freeConnection);
-		socket.on('disconnect', onDisconnect);
-		socket.on(JOIN, onJoin);
-		socket.on(LEAVE, onLeave);
-		socket.on(CALL, onCall);
-		socket.on(REFUSED, onRefused);
-	});
-
-	const stopServing = () => {
-		peers.stop();
-		eventSinks.delete(sink);
-		unregister();
-		logs.stop();
-		callMemory.stop();
-	};
-
 	return {
-		io,
-		reconfigure(options) {
-			// vite dev reads hooks.socket.ts after the server exists, before the first connection:
-			// its adapter is taken then. Changing it later needs a restart.
-			if (options.adapter && !peers.enabled) {
-				if (io.engine.clientsCount === 0) {
-					io.adapter(options.adapter);
-					scaleOut();
-				} else {
-					console.warn('[liverpc] the adapter option changed: restart the server to use it');
-				}
-			}
-			settings.options = options;
-			logs.reconfigure(options.buffer);
-			applyMessageLimit(io, options.limits.maxMessageBytes);
-		},
-		async shutdown({ timeout = 30_000 } = {}) {
-			// New handshakes get 503 and new calls no answer (their clients send them again
-			// to the next process); only the calls already running are waited for, so a
-			// restart takes as long as the slowest of those, not the whole timeout (#9).
-			lifecycle.accepting = false;
-			// A keep-alive connection would carry form posts to this process until its owner
-			// gives up on draining it: each request still served closes its connection, so
-			// the next one reaches the next process (#9).
-			httpServer.prependListener('request', closeAfterResponse);
-			const deadline = Date.now() + timeout;
-			while (calls.pendingCalls() > 0 && Date.now() < deadline) {
-				await new Promise((resolve) => setTimeout(resolve, 20));
-			}
-			stopServing();
-			io.disconnectSockets(true);
-			// And the Engine.IO sessions that hold no LiveRPC connection yet (one that never sent
-			// its handshake): adapter-node's server only closes once the last of its
-			// connections has, upgraded ones included, and the process only exits then.
-			io.engine.close();
-			// Scaled out, the adapter holds connections and timers of its own (Redis clients,
-			// heartbeats): closed, so that nothing of LiveRPC's keeps the process alive once
-			// adapter-node has closed its server. The app's own Redis client is the app's to
-			// close, on 'sveltekit:shutdown' (#12).
-			if (settings.options.adapter) closeAdapter(io);
-		},
-		close: () =>
-			new Promise<void>((resolve) => {
-				stopServing();
-				void io.close(() => resolve());
-			})
+		middleware,
+		onJoin: neverThrows('join listener', onJoin),
+		onLeave: neverThrows('leave listener', onLeave),
+		onCall: neverThrows('call listener', onCall)
 	};
+}
+
+/** Ends this process's connections that the hook gave one of `keys`; returns how many. */
+function endConnectionsWithKeys(io: Server, keys: readonly string[]): number {
+	const namespace = io.of('/');
+	const ids = new Set<string>();
+	for (const key of keys) for (const id of namespace.adapter.rooms.get(keyRoom(key)) ?? []) ids.add(id);
+	for (const id of ids) namespace.sockets.get(id)?.disconnect(true);
+	return ids.size;
 }
 
 /** Closes the namespace's adapter; one that fails to close must not fail the shutdown. */

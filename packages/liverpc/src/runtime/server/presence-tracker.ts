@@ -77,24 +77,8 @@ export class PresenceTracker {
 		return found;
 	}
 
-	/** Untracks every connection whose id starts with `prefix`; the diffs by room. */
-	untrackStartingWith(prefix: string): Map<string, PresenceDiff> {
-		const diffs = new Map<string, PresenceDiff>();
-		for (const [room, connection] of this.connectionsStartingWith(prefix)) {
-			const diff = this.untrack(room, connection);
-			if (!diff) continue;
-			const merged = diffs.get(room) ?? { upserts: [], removals: [] };
-			// A later change of the same entry replaces the earlier one.
-			for (const row of diff.upserts) {
-				merged.upserts = merged.upserts.filter(([id]) => id !== row[0]);
-				merged.upserts.push(row);
-			}
-			for (const id of diff.removals) {
-				merged.upserts = merged.upserts.filter(([upserted]) => upserted !== id);
-				merged.removals.push(id);
-			}
-			diffs.set(room, merged);
-		}
-		return diffs;
+	/** The connections holding an entry in a room. */
+	connectionsIn(room: string): string[] {
+		return [...(this.#byConnection.get(room)?.keys() ?? [])];
 	}
 }

@@ -1,11 +1,11 @@
 import { MARKER } from '../shared/contract-marker.js';
 import type { RoomContract } from './contract-registry.js';
 import type { EventId } from './event.js';
-import type { LogPosition, SeenEvents } from './room-log.js';
+import type { LogPosition } from './room-log.js';
 
 /**
  * What a joining client says it already has, read from the JOIN packet's third argument:
- * nothing on a first join, or `[epoch, seq, lastEventIds?, seen?]` on a re-join after a reconnect.
+ * nothing on a first join, or `[epoch, seq, lastEventIds?]` on a re-join after a reconnect.
  *
  * - `position`: where it was in the room's log, for the server's buffer;
  * - `lastEventIds`: per event declared with `id`, the id of the last one it received, for
@@ -14,16 +14,11 @@ import type { LogPosition, SeenEvents } from './room-log.js';
 export interface ResumeRequest {
 	position: LogPosition | undefined;
 	lastEventIds: Readonly<Record<string, EventId>> | undefined;
-	/** Scaled out: what it has of each process's events, for a log of another process. */
-	seen: SeenEvents | undefined;
 }
 
-const FIRST_JOIN: ResumeRequest = Object.freeze({ position: undefined, lastEventIds: undefined, seen: undefined });
+const FIRST_JOIN: ResumeRequest = Object.freeze({ position: undefined, lastEventIds: undefined });
 const MAX_EPOCH_LENGTH = 64;
 const MAX_ID_LENGTH = 256;
-// A log names at most one process per entry (100 by default); process tags are 8 characters.
-const MAX_SEEN_PROCESSES = 1000;
-const MAX_ORIGIN_LENGTH = 16;
 
 /**
  * Reads the resume argument of a JOIN, which came from the wire: every field is checked for
@@ -32,14 +27,12 @@ const MAX_ORIGIN_LENGTH = 16;
  */
 export function readResumeRequest(value: unknown, contract: RoomContract): ResumeRequest | undefined {
 	if (value === undefined || value === null) return FIRST_JOIN;
-	if (!Array.isArray(value) || value.length < 2 || value.length > 4) return undefined;
-	const [epoch, seq, ids, seenGiven] = value as unknown[];
+	if (!Array.isArray(value) || value.length < 2 || value.length > 3) return undefined;
+	const [epoch, seq, ids] = value as unknown[];
 	if (typeof epoch !== 'string' || epoch.length > MAX_EPOCH_LENGTH) return undefined;
 	if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
 	const position: LogPosition = [epoch, seq];
-	let seen: SeenEvents | undefined;
-	if (seenGiven !== undefined && seenGiven !== null && !(seen = readSeen(seenGiven))) return undefined;
-	if (ids === undefined || ids === null) return { position, lastEventIds: undefined, seen };
+	if (ids === undefined || ids === null) return { position, lastEventIds: undefined };
 	if (typeof ids !== 'object' || Array.isArray(ids)) return undefined;
 
 	const lastEventIds: Record<string, EventId> = Object.create(null);
@@ -53,19 +46,5 @@ export function readResumeRequest(value: unknown, contract: RoomContract): Resum
 		if (typeof id === 'number' ? !Number.isFinite(id) : typeof id !== 'string' || id.length > MAX_ID_LENGTH) return undefined;
 		lastEventIds[name] = id as EventId;
 	}
-	return { position, lastEventIds, seen };
-}
-
-/** `{ [process]: number }`, checked key by key; undefined when malformed. */
-function readSeen(value: unknown): SeenEvents | undefined {
-	if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-	const seen: Record<string, number> = Object.create(null);
-	let count = 0;
-	for (const origin of Object.keys(value)) {
-		if (++count > MAX_SEEN_PROCESSES || origin.length > MAX_ORIGIN_LENGTH) return undefined;
-		const number = (value as Record<string, unknown>)[origin];
-		if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) return undefined;
-		seen[origin] = number;
-	}
-	return seen;
+	return { position, lastEventIds };
 }

@@ -1,43 +1,43 @@
 import { describe, expect, it } from 'vitest';
-import { RoomLogs, type SeenEvents } from './room-log.js';
+import { RoomLog, RoomLogs, type LoggedEvent } from './room-log.js';
 
-// Scaled out (#12), a member that moves to another process is resumed from that process's
-// log by what it has of each process's events: the logs of two processes hold the same
-// events, each in its own order.
-describe('a room log read by what a member has seen of each process', () => {
-	const logOf = (events: Array<[origin: string, number: number]>) => {
-		const logs = new RoomLogs({ size: 100, age: 60_000 }, () => true);
-		for (const [origin, number] of events) logs.append('room', 'said', `${origin}${number}`, undefined, origin, number);
-		logs.stop();
-		return logs.open('room');
+describe('a room log', () => {
+	const filled = (from: number, to: number, size = 100) => {
+		const log = new RoomLog('epoch', from - 1);
+		for (let seq = from; seq <= to; seq++) log.push(seq, 'said', seq, undefined, size);
+		return log;
 	};
-	const missed = (events: Array<[string, number]>, seen: SeenEvents) => logOf(events).afterSeen(seen).map((event) => event.payload);
 
-	it('gives what the member lacks of each process, in this log order, even where the orders differ', () => {
-		// On the member's old process: a1, b1, a2 | b2, a3. Here b1 came after a2.
-		const here: Array<[string, number]> = [['a', 1], ['a', 2], ['b', 1], ['b', 2], ['a', 3]];
-		expect(missed(here, { a: 2, b: 1 })).toEqual(['b2', 'a3']);
-		// It had a1 and b1 only: a2 is missing although it comes before b1 here.
-		expect(missed(here, { a: 1, b: 1 })).toEqual(['a2', 'b2', 'a3']);
+	it('covers a position only while every event after it is still kept', () => {
+		const log = filled(1, 10, 4);
+		expect(log.entries.map((entry) => entry.seq)).toEqual([7, 8, 9, 10]);
+		expect(log.covers(6)).toBe(true);
+		expect(log.covers(5)).toBe(false);
+		expect(log.covers(10)).toBe(true);
+		// A position past the newest event is from another life of the log (Redis restored from an old copy).
+		expect(log.covers(11)).toBe(false);
+		expect(log.after(8).map((entry) => entry.payload)).toEqual([9, 10]);
 	});
 
-	it('counts the events of a process the member never heard of as new only after the last one it has', () => {
-		const here: Array<[string, number]> = [['c', 7], ['a', 1], ['c', 8], ['a', 2], ['c', 9]];
-		expect(missed(here, { a: 1 })).toEqual(['c8', 'a2', 'c9']);
+	it('takes older events read back from Redis only when they end where its entries begin', () => {
+		const log = filled(5, 6);
+		const older = (from: number, to: number): LoggedEvent[] =>
+			Array.from({ length: to - from + 1 }, (_, index) => ({ seq: from + index, name: 'said', payload: from + index, id: undefined, at: 0 }));
+		log.prepend(older(1, 3));
+		expect(log.covers(0)).toBe(false);
+		log.prepend(older(2, 4));
+		expect(log.entries.map((entry) => entry.seq)).toEqual([2, 3, 4, 5, 6]);
+		expect(log.covers(1)).toBe(true);
 	});
 
-	it('covers a member only if it had this log\'s oldest event, so that nothing it lacks was dropped here', () => {
-		const log = logOf([['a', 5], ['b', 1]]);
-		expect(log.coversSeen({ a: 5 })).toBe(true);
-		expect(log.coversSeen({ a: 4, b: 1 })).toBe(false);
-		expect(log.coversSeen({ b: 1 })).toBe(false);
-		expect(logOf([]).coversSeen({ a: 1 })).toBe(false);
-	});
-
-	it('tells a joining member the latest number of each process that still has events here', () => {
-		const logs = new RoomLogs({ size: 2, age: 60_000 }, () => true);
-		for (const [origin, number] of [['old', 1], ['a', 4], ['b', 9]] as const) logs.append('room', 'said', null, undefined, origin, number);
+	it('in one process, numbers and delivers each emit at once, and gives a new log a new epoch', () => {
+		const delivered: Array<[string, number]> = [];
+		const logs = new RoomLogs({ size: 100, age: 60_000 }, () => true, (key, event) => delivered.push([key, event.seq]));
+		logs.emit('a', 'said', 1, undefined);
+		logs.emit('a', 'said', 2, undefined);
+		logs.emit('b', 'said', 3, undefined);
 		logs.stop();
-		expect({ ...logs.get('room')!.seenOfProcessesLogged() }).toEqual({ a: 4, b: 9 });
+		expect(delivered).toEqual([['a', 1], ['a', 2], ['b', 1]]);
+		expect(logs.current('a')!.epoch).not.toBe(logs.current('b')!.epoch);
 	});
 });

@@ -9,7 +9,7 @@ import { REFUSAL_SITE, replyError } from './error-reply.js';
 import { admitJoin, guardOf } from './packet-gate.js';
 import { isThenable } from './promise-or-value.js';
 import { readResumeRequest, type ResumeRequest } from './resume-request.js';
-import type { LoggedEvent, LogPosition, RoomLog, RoomLogs } from './room-log.js';
+import type { LoggedEvent, LogPosition, RoomEventLog, RoomLog } from './room-log.js';
 import { SocketError } from './socket-error.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { SocketHooks } from './socket-hook.js';
@@ -40,8 +40,9 @@ type HistoryRead = { events: JoinEvent[]; ids: Map<string, Set<EventId>>; comple
  * room. An event emitted at any moment of the join therefore reaches the member exactly
  * once: in the ack, or live after it.
  */
-export function createMembershipListeners(contracts: Map<string, RoomContract>, hooks: SocketHooks, logs: RoomLogs, presences: RoomPresences) {
+export function createMembershipListeners(contracts: Map<string, RoomContract>, hooks: SocketHooks, rooms: { readonly logs: RoomEventLog; readonly presences: RoomPresences }) {
 	function onJoin(this: Socket, routeId: unknown, params: unknown, resume: unknown, ack: unknown): void {
+		const { logs, presences } = rooms;
 		// Socket.IO passes the ack last: a join without a resume argument is a first join.
 		if (typeof resume === 'function') [resume, ack] = [undefined, resume];
 		if (typeof ack !== 'function') return; // nobody to answer: a hostile or broken client
@@ -65,12 +66,6 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 		const refusal = rejoin ? undefined : admitJoin(guard, roomsHeld(socket));
 		if (refusal) return replyError(reply, refusal, REFUSAL_SITE);
 
-		// Where the room's log stands before the guard runs: every event after this point
-		// goes into the ack unless the member already has it.
-		const startLog = logs.get(key);
-		const startedAt = Date.now();
-		const startSeq = startLog?.seq ?? 0;
-
 		const event: SocketEvent = {
 			locals: connectionData(socket).locals,
 			params: resolved.params,
@@ -79,36 +74,92 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			connectionId: socket.id
 		};
 		let inFlight = !rejoin;
-		// The join has answered: it gives back its place among the joins in flight.
+		let holdsLog = false;
+		// The join has answered: it gives back its place among the joins in flight, and its hold on the room's log.
 		const settle = () => {
 			if (inFlight) guard.joinsInFlight--;
 			inFlight = false;
+			if (holdsLog) logs.release(key);
+			holdsLog = false;
 		};
 		const fail = (thrown: unknown) => {
 			settle();
 			replyError(reply, thrown, { label: `join ${contract.pattern.id}`, event, handleError: hooks.handleError });
 		};
 
+		// 1. The room's log, and where it stands before the guard runs: every event after this
+		//    point goes into the ack unless the member already has it.
+		let startLog: RoomLog;
+		let startSeq: number;
+		const opened = (log: RoomLog) => {
+			startLog = log;
+			startSeq = log.seq;
+			guarded();
+		};
+
+		// 2. The join guard, in the join's event.
+		const guarded = () => {
+			let result: unknown;
+			try {
+				result = contract.join ? socketEventStorage.run(event, contract.join.handler, event) : undefined;
+			} catch (thrown) {
+				return fail(thrown);
+			}
+			if (isThenable(result)) result.then(admitted, fail);
+			else admitted(result);
+		};
+
+		// 3. Admitted: the member context stays on the server (for call(enter, …)), and its
+		//    presence entry is built.
+		let entry: { id: string; entry: unknown } | undefined;
+		const admitted = (result: unknown) => {
+			let joinReply = result;
+			if (isAdmission(result)) {
+				(event as MemberEvent).member = result.member;
+				joinReply = result.reply;
+			}
+			const presence = contract.presence;
+			if (!presence) return readHistory(joinReply);
+			let built: unknown;
+			try {
+				built = socketEventStorage.run(event, presence.describe, event);
+			} catch (thrown) {
+				return fail(thrown);
+			}
+			const described = (value: unknown) => {
+				const id = entryIdOf(value);
+				if (typeof id !== 'string') return fail(new Error(`Room '${contract.pattern.id}': ${id.problem}`));
+				entry = { id, entry: value };
+				readHistory(joinReply);
+			};
+			if (isThenable(built)) built.then(described, fail);
+			else described(built);
+		};
+
+		// 4. The store is read only when the log cannot fill the gap (or on a first join).
+		const readHistory = (joinReply: unknown) => {
+			const position = request.position;
+			const log = logs.current(key) ?? startLog;
+			if (!contract.histories || (position && bufferCovers(log, position))) return start(joinReply, undefined);
+			readHistories(contract, event, request).then((history) => start(joinReply, history), fail);
+		};
+
+		// 5. The membership starts in one synchronous step: the ack with every event the member
+		//    lacks, and the Socket.IO room, so that any event emitted meanwhile arrives exactly once.
 		const start = (joinReply: unknown, history: HistoryRead | undefined) => {
-			settle();
-			if (!socket.connected) return; // gone while the guard ran: nothing to join
-			const log = logs.open(key);
+			if (!socket.connected) return settle(); // gone while the guard ran: nothing to join
+			const log = logs.current(key) ?? startLog;
 			const position = request.position;
 			let missed: LoggedEvent[] | undefined;
 			let resumed: boolean;
 			if (position && bufferCovers(log, position)) {
-				// A re-join the buffer covers: everything after the member's own position.
+				// A re-join the log covers: everything after the member's own position.
 				missed = log.after(position[1]);
 				resumed = true;
-			} else if (request.seen && log.coversSeen(request.seen)) {
-				// Scaled out, from another process's log (#12): what it lacks of each process's events.
-				missed = log.afterSeen(request.seen);
-				resumed = true;
 			} else {
-				// A first join, or a gap the buffer cannot fill: everything since the guard
-				// started, if the log still has it (it was made during the join, or is the same).
-				const sameLog = startLog ? startLog === log : log.createdAt >= startedAt;
-				if (sameLog && log.covers(startSeq)) missed = log.after(startLog ? startSeq : 0);
+				// A first join, or a gap the log cannot fill: everything since the guard started,
+				// if the log still has it (the same log, not restarted meanwhile).
+				if (log === startLog && log.covers(startSeq)) missed = log.after(startSeq);
 				resumed = missed !== undefined && (position === undefined || history?.complete === true);
 			}
 
@@ -123,66 +174,34 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			// the whole list in its ack, itself included.
 			if (entry) presences.join(socket, key, entry.id, entry.entry);
 			void socket.join(key);
+			settle();
 			try {
 				const ack: JoinAck = { room: key, ref: membership.ref, reply: joinReply, log: [log.epoch, log.seq], resumed, events };
 				if (entry) ack.presence = presences.list(key);
-				if (log.latest) ack.seen = log.seenOfProcessesLogged();
 				reply(null, ack);
 			} catch (thrown) {
 				// The reply could not be encoded (a cycle, a BigInt): undo the join, say why.
 				removeMembership(socket, membership);
 				presences.leave(socket, membership);
 				void socket.leave(key);
-				fail(thrown);
+				replyError(reply, thrown, { label: `join ${contract.pattern.id}`, event, handleError: hooks.handleError });
 			}
 		};
 
-		// This membership's presence entry, built once the guard has admitted it (#12).
-		let entry: { id: string; entry: unknown } | undefined;
-		const described = (joinReply: unknown, value: unknown) => {
-			const id = entryIdOf(value);
-			if (typeof id !== 'string') return fail(new Error(`Room '${contract.pattern.id}': ${id.problem}`));
-			entry = { id, entry: value };
-			proceed(joinReply);
-		};
-		const admitted = (result: unknown) => {
-			// admit({ member, reply }): the member context stays on the server, for call(enter, …).
-			let joinReply = result;
-			if (isAdmission(result)) {
-				(event as MemberEvent).member = result.member;
-				joinReply = result.reply;
-			}
-			const presence = contract.presence;
-			if (!presence) return proceed(joinReply);
-			let built: unknown;
-			try {
-				built = socketEventStorage.run(event, presence.describe, event);
-			} catch (thrown) {
-				return fail(thrown);
-			}
-			if (isThenable(built)) built.then((value) => described(joinReply, value), fail);
-			else described(joinReply, built);
-		};
-		const proceed = (joinReply: unknown) => {
-			const log = logs.get(key);
-			const position = request.position;
-			// The store is read only when the buffer cannot fill the gap (or on a first join).
-			const covered = position && log && (bufferCovers(log, position) || (request.seen && log.coversSeen(request.seen)));
-			if (!contract.histories || covered) return start(joinReply, undefined);
-			readHistories(contract, event, request).then((history) => start(joinReply, history), fail);
-		};
-
-		let guarded: unknown;
+		let log: RoomLog | Promise<RoomLog>;
+		holdsLog = true;
 		try {
-			guarded = contract.join ? socketEventStorage.run(event, contract.join.handler, event) : undefined;
+			log = logs.open(key, request.position);
 		} catch (thrown) {
+			// open() is paired with release() even when it failed.
 			return fail(thrown);
 		}
-		if (isThenable(guarded)) guarded.then(admitted, fail);
-		else admitted(guarded);
+		if (isThenable(log)) log.then(opened, fail);
+		else opened(log);
 	}
 
 	function onLeave(this: Socket, ref: unknown): void {
+		const { presences } = rooms;
 		const membership = membershipByRef(this, ref);
 		if (!membership) return;
 		removeMembership(this, membership);

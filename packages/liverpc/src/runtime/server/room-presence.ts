@@ -1,61 +1,51 @@
 import type { Server, Socket } from 'socket.io';
 import { PRESENCE } from '../shared/protocol.js';
 import { membershipsOf, type Membership } from './connection-state.js';
-import type { PeerLink } from './peer-link.js';
 import { PresenceTracker, type PresenceDiff } from './presence-tracker.js';
 
+/** Where this process's presence changes go besides its own members: Redis, when scaled out. */
+export interface PresenceRelay {
+	tracked(room: string, connection: string, id: string, entry: unknown): void;
+	untracked(room: string, connection: string): void;
+}
+
 /**
- * The presence of every room: the tracker, and how its changes reach the members of a
- * room, as one PRESENCE packet per change (a diff, never the whole list).
+ * The presence of every room this process has members in: the tracker, and how its changes
+ * reach the members of a room, as one PRESENCE packet per change (a diff, never the whole
+ * list).
  *
- * Scaled out, every process keeps the whole picture: each tells the others when one of its
- * connections enters or leaves a room (connections are named `<process id>:<socket id>`),
- * a starting process asks the others for theirs, and the entries of a process that is gone
- * (stopped, crashed, cut off) are dropped once it has been silent for the peer timeout.
+ * Scaled out, a connection is named `<process id>:<socket id>`. This process's own changes
+ * apply here at once and go to Redis through the relay; the other processes' come back from
+ * Redis (`remote…`), for the rooms this process follows.
  */
 export class RoomPresences {
 	#tracker = new PresenceTracker();
 	#io: Server;
-	#peers: PeerLink;
+	#relay: PresenceRelay | undefined;
+	#prefix: string;
 
-	constructor(io: Server, peers: PeerLink) {
+	/** @param processId names this process's connections, scaled out; empty for one process */
+	constructor(io: Server, processId = '', relay?: PresenceRelay) {
 		this.#io = io;
-		this.#peers = peers;
-		peers.on('track', (_from, room, connection, id, entry) => this.#trackFromPeer(room, connection, id, entry));
-		peers.on('untrack', (_from, room, connection) => {
-			if (typeof room !== 'string' || typeof connection !== 'string') return;
-			this.#publishLocally(room, this.#tracker.untrack(room, connection));
-		});
-		peers.answer('presence', () => this.#tracker.connectionsStartingWith(`${peers.id}:`));
-		const drop = (peer: string) => {
-			for (const [room, diff] of this.#tracker.untrackStartingWith(`${peer}:`)) this.#publishLocally(room, diff);
-		};
-		peers.watch({
-			onNew: () => void this.#catchUp(),
-			onGone: drop,
-			// Some of its changes were lost: its entries are read again from scratch.
-			onLost: (peer) => {
-				drop(peer);
-				void this.#catchUp();
-			}
-		});
+		this.#relay = relay;
+		this.#prefix = processId === '' ? '' : `${processId}:`;
 	}
 
-	/** A membership with presence began: its entry, for every process's members. */
+	/** A membership with presence began: its entry, for every member. */
 	join(socket: Socket, room: string, id: string, entry: unknown): void {
-		const connection = this.#connection(socket);
+		const connection = this.#prefix + socket.id;
 		this.#publishLocally(room, this.#tracker.track(room, connection, id, entry));
-		this.#peers.send('track', room, connection, id, entry);
+		this.#relay?.tracked(room, connection, id, entry);
 	}
 
 	/** A membership ended (left, refused its reply, or its connection closed). */
 	leave(socket: Socket, membership: Membership): void {
 		if (!membership.contract.presence) return;
-		const connection = this.#connection(socket);
+		const connection = this.#prefix + socket.id;
 		const diff = this.#tracker.untrack(membership.key, connection);
 		if (!diff) return;
 		this.#publishLocally(membership.key, diff);
-		this.#peers.send('untrack', membership.key, connection);
+		this.#relay?.untracked(membership.key, connection);
 	}
 
 	/** A connection closed: each of its rooms with presence loses it. */
@@ -63,36 +53,52 @@ export class RoomPresences {
 		for (const membership of membershipsOf(socket)) this.leave(socket, membership);
 	}
 
-	/** Scaled out, at start: the other processes' entries, without waiting for their heartbeats. */
-	start(): void {
-		void this.#catchUp();
-	}
-
 	/** Everyone in a room, every process's members included. */
 	list(room: string) {
 		return this.#tracker.list(room);
 	}
 
-	/** Asks the other processes for their connections' entries (at start, or a process is back). */
-	async #catchUp(): Promise<void> {
-		for (const answer of await this.#peers.ask('presence')) {
-			if (!Array.isArray(answer)) continue;
-			for (const row of answer) {
-				if (!Array.isArray(row)) continue;
-				const [room, connection, id, entry] = row as unknown[];
-				this.#trackFromPeer(room, connection, id, entry);
-			}
-		}
+	/** Whether a connection name is one of this process's. */
+	isOwn(connection: string): boolean {
+		return connection.startsWith(this.#prefix);
 	}
 
-	/** An entry another process reported, as it came over Redis. */
-	#trackFromPeer(room: unknown, connection: unknown, id: unknown, entry: unknown): void {
-		if (typeof room !== 'string' || typeof connection !== 'string' || typeof id !== 'string') return;
+	/** An entry of another process's connection, as Redis reported it. */
+	remoteTracked(room: string, connection: string, id: string, entry: unknown): void {
+		if (this.isOwn(connection)) return;
 		this.#publishLocally(room, this.#tracker.track(room, connection, id, entry));
 	}
 
-	#connection(socket: Socket): string {
-		return `${this.#peers.id}:${socket.id}`;
+	/** Another process's connection left a room, as Redis reported it. */
+	remoteUntracked(room: string, connection: string): void {
+		if (this.isOwn(connection)) return;
+		this.#publishLocally(room, this.#tracker.untrack(room, connection));
+	}
+
+	/**
+	 * The other processes' entries of a room as Redis holds them now (after this process
+	 * followed the room, or Redis came back): what differs from what was known is published.
+	 */
+	remoteSnapshot(room: string, rows: ReadonlyArray<[connection: string, id: string, entry: unknown]>): void {
+		const current = new Set<string>();
+		for (const [connection, id, entry] of rows) {
+			if (this.isOwn(connection)) continue;
+			current.add(connection);
+			this.remoteTracked(room, connection, id, entry);
+		}
+		for (const connection of this.#tracker.connectionsIn(room)) {
+			if (!this.isOwn(connection) && !current.has(connection)) this.remoteUntracked(room, connection);
+		}
+	}
+
+	/** This process no longer follows the room (no member here): the others' entries go. */
+	forgetRemote(room: string): void {
+		for (const connection of this.#tracker.connectionsIn(room)) if (!this.isOwn(connection)) this.#tracker.untrack(room, connection);
+	}
+
+	/** This process's entries, `[room, connection, id, entry]`: written again after Redis lost them. */
+	ownEntries(): Array<[room: string, connection: string, id: string, entry: unknown]> {
+		return this.#tracker.connectionsStartingWith(this.#prefix);
 	}
 
 	/** Sends this process's members of a room what changed. */

@@ -34,15 +34,23 @@ export interface SocketHookInput {
 }
 
 /**
- * What the socket hook returns: the locals every handler of this connection will see.
+ * What the socket hook returns: the locals every handler of this connection will see, and
+ * the keys it answers to across the app.
  *
  * @example
  * ```ts
- * const result: SocketHookResult = { locals: { user: session?.user } };
+ * const result: SocketHookResult = { locals: { user: session?.user }, keys: session ? [`user:${session.user.id}`] : [] };
  * ```
  */
 export interface SocketHookResult {
 	locals: App.SocketLocals;
+	/**
+	 * Names for this connection, such as `user:${id}` and `session:${id}`: `revoke(key)` ends
+	 * every connection with that key, on every process, and a call is remembered (so a copy
+	 * sent again after a reconnect runs once) only for the same client with the same keys.
+	 * At most 64 strings of at most 256 characters.
+	 */
+	keys?: string[];
 }
 
 /**

@@ -6,15 +6,16 @@
  * client → server  JOIN  (route id, params, resume, ack)           ack(error) | ack(null, JoinAck)
  * client → server  LEAVE (ref)
  * client → server  CALL  (ref, call name, input, call number, answered below[, RESENT], ack)   ack(error) | ack(null, output)
- * server → client  EVENT (room key, event name, payload, seq[, id])     one process
- * server → client  EVENT (room key, event name, payload, seq, id | null, process, number)  scaled out
+ * server → client  EVENT (room key, event name, payload, seq[, id])
+ * server → client  RESYNC (room key)   that room's log restarted: re-join from the position
  *
  * `room` is the Socket.IO room key events are addressed with; `ref` is a small number
  * naming the membership on this connection, so a call does not resend the key.
  *
  * Delivery guarantees: every event of a room has a `seq` in its room's log, so a
  * member knows its position and, on a re-join, sends it as `resume` (`[epoch, seq,
- * lastEventIds?, seen?]`, null on a first join; `seen` only when scaled out). The join ack carries, in one packet, what the
+ * lastEventIds?]`, null on a first join). Scaled out, the seq is the room's offset in Redis,
+ * the same on every process. The join ack carries, in one packet, what the
  * member missed (from the server's buffer or the event's `history`), so nothing is lost or
  * doubled between the join reply and the live events after it. A call number, unique per
  * client (its key goes in the handshake's `auth`), lets a call whose ack was lost in a
@@ -32,8 +33,9 @@ export const RESENT = 1;
 /** Server → members: who is in the room changed: the room key, upserted rows, removed ids. */
 export const PRESENCE = 'p';
 /**
- * Server → client: events of the rooms may have been lost between processes; re-join
- * every room from its position, so the gap is filled from the events' `history`.
+ * Server → client, with a room key: that room's log restarted (scaled out, Redis lost it, or
+ * trimmed what this process had not heard yet). Re-join it from its position: the new log
+ * does not cover it, so the gap is filled from the events' `history`.
  */
 export const RESYNC = 'r';
 
@@ -124,11 +126,6 @@ export interface JoinAck {
 	events: JoinEvent[];
 	/** Who is in the room, the joiner included, when its contract has a `presence` export. */
 	presence?: PresenceRow[];
-	/**
-	 * Scaled out: per process, the number of its latest event the member now has. The member
-	 * keeps it up to date from each EVENT's last two fields and sends it back on a re-join.
-	 */
-	seen?: Record<string, number>;
 }
 
 /** One presence entry on the wire: its id, what `presence()` built, and its connection count. */

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Server, ServerOptions } from 'socket.io';
+import type { BufferSettings, DeliverEvent } from '../room-log.js';
+import { RoomPresences } from '../room-presence.js';
+import { isThenable } from '../promise-or-value.js';
+import type { RedisClient } from './redis-client.js';
+import { RedisLink } from './redis-link.js';
+import { RedisRoomLogs } from './redis-room-logs.js';
+import { REFRESH_PRESENCE, RedisScript, roomKeys } from './redis-scripts.js';
+import { PRESENCE_TTL_MS, RedisWriter, REVOKE_CHANNEL } from './redis-writer.js';
+import { isKey, revokedElsewhere } from '../revocation.js';
+
+// The cluster folder: what a process does differently when several serve one app through
+// Redis. It may import the shared server modules (room logs, presence); nothing outside it
+// imports it but the server's setup, so one process never loads it.
+
+type AdapterConstructor = NonNullable<ServerOptions['adapter']>;
+
+const REFRESH = new RedisScript(REFRESH_PRESENCE);
+
+/**
+ * The Socket.IO adapter of a scaled-out app: `@socket.io/redis-streams-adapter` on the app's
+ * Redis client, so that rooms named by the hook's keys reach every process (revocation,
+ * pushes to one user). Its client is wrapped so that a command the adapter fires and never
+ * awaits (a PUBLISH while Redis is down) cannot end the process as an unhandled rejection.
+ */
+export function redisStreamsAdapter(redis: RedisClient): AdapterConstructor {
+	let module: { createAdapter(client: unknown, options?: object): AdapterConstructor };
+	try {
+		module = createRequire(import.meta.url)('@socket.io/redis-streams-adapter');
+	} catch {
+		throw new Error('LiveRPC scales out with @socket.io/redis-streams-adapter: npm install @socket.io/redis-streams-adapter');
+	}
+	// A shorter blocking read lets the adapter's reader notice a shutdown within a second.
+	return module.createAdapter(neverUnhandled(redis), { blockTimeInMs: 1000 });
+}
+
+/**
+ * A view of a client whose commands' promises always have a rejection handler: callers that
+ * await them still see the failure; callers that do not no longer crash the process.
+ */
+function neverUnhandled<T extends object>(client: T): T {
+	return new Proxy(client, {
+		get(target, property) {
+			const value = Reflect.get(target, property, target) as unknown;
+			if (typeof value !== 'function') return value;
+			return (...args: unknown[]) => {
+				const result = (value as (...args: unknown[]) => unknown).apply(target, args);
+				if (property === 'duplicate' && typeof result === 'object' && result !== null) {
+					(result as RedisClient).on('error', ignore);
+					return neverUnhandled(result);
+				}
+				if (isThenable(result)) (result as Promise<unknown>).then(undefined, ignore);
+				return result;
+			};
+		}
+	});
+}
+
+function ignore(): void {}
+
+/**
+ * A scaled-out process: its writer (its events and presence changes, in order, to Redis),
+ * its subscriber (the rooms it has members in), the room logs read from Redis, presence
+ * kept in Redis, and the state of the link.
+ */
+export class RedisCluster {
+	/** Names this process's connections in presence; new at every start. */
+	readonly processId = randomBytes(6).toString('base64url');
+	readonly logs: RedisRoomLogs;
+	readonly presences: RoomPresences;
+	readonly link = new RedisLink();
+	#redis: RedisClient;
+	#subscriber: RedisClient;
+	#writer: RedisWriter;
+	#refresher: ReturnType<typeof setInterval>;
+
+	constructor(io: Server, redis: RedisClient, parts: { settings: () => BufferSettings; deliver: DeliverEvent; hasMembers: (key: string) => boolean }) {
+		this.#redis = redis;
+		this.#subscriber = redis.duplicate();
+		this.link.watch(redis);
+		this.link.watch(this.#subscriber);
+		this.#writer = new RedisWriter(redis, this.processId, parts.settings);
+		const writer = this.#writer;
+		this.presences = new RoomPresences(io, this.processId, {
+			tracked: (room, connection, id, entry) => writer.track(room, connection, JSON.stringify([id, entry])),
+			untracked: (room, connection) => writer.untrack(room, connection)
+		});
+		const connected = this.#subscriber.connect();
+		connected.catch((problem: unknown) => console.error('[liverpc] could not connect to Redis for room events:', (problem as Error).message));
+		this.logs = new RedisRoomLogs({
+			redis,
+			subscriber: this.#subscriber,
+			connected,
+			writer,
+			link: this.link,
+			io,
+			presences: this.presences,
+			settings: parts.settings(),
+			deliver: parts.deliver,
+			hasMembers: parts.hasMembers
+		});
+		// Redis may have come back empty: this process's presence entries are written again
+		// (the others see no change when Redis still had them).
+		this.link.onReconnect((client) => {
+			if (client !== redis) return;
+			for (const [room, connection, id, entry] of this.presences.ownEntries()) writer.track(room, connection, JSON.stringify([id, entry]));
+		});
+		io.of('/').adapter.on('delete-room', (key: unknown) => {
+			if (typeof key === 'string') this.logs.unfollowIfEmpty(key);
+		});
+		this.#refresher = setInterval(() => this.#refreshPresence(), PRESENCE_TTL_MS / 3);
+		this.#refresher.unref();
+		// Revocations made on the other processes: this one ends its own matching connections.
+		const onRevoked = (message: string) => {
+			const space = message.indexOf(' ');
+			if (message.slice(0, space) === this.processId) return; // ended here already
+			try {
+				const keys = JSON.parse(message.slice(space + 1)) as unknown;
+				if (Array.isArray(keys) && keys.every(isKey)) revokedElsewhere(keys);
+			} catch (problem) {
+				console.error('[liverpc] a revocation from Redis could not be read:', problem);
+			}
+		};
+		// A subscription sent just as the connection dropped is not renewed by node-redis:
+		// made again after each reconnect until it holds.
+		let revocationsHeard = false;
+		const hearRevocations = () => {
+			if (revocationsHeard) return;
+			this.#subscriber.subscribe(REVOKE_CHANNEL, onRevoked).then(() => (revocationsHeard = true), ignore);
+		};
+		connected.then(hearRevocations, ignore);
+		this.link.onReconnect((client) => {
+			if (client === this.#subscriber) hearRevocations();
+		});
+	}
+
+	/** Tells the other processes to end their connections with one of `keys`. */
+	revoke(keys: readonly string[]): void {
+		this.#writer.revoke(`${this.processId} ${JSON.stringify(keys)}`);
+	}
+
+	/** Whether every event and presence change of this process has reached Redis. */
+	get flushed(): boolean {
+		return this.#writer.idle;
+	}
+
+	/** Stops following rooms; what is still waiting for Redis is dropped. */
+	async stop(): Promise<void> {
+		clearInterval(this.#refresher);
+		this.#writer.stop();
+		this.logs.stop();
+		this.link.stop();
+		const subscriber = this.#subscriber;
+		await Promise.resolve(subscriber.close?.() ?? subscriber.quit?.()).catch(ignore);
+	}
+
+	/**
+	 * Keeps this process's presence entries alive in Redis and drops those of processes that
+	 * stopped refreshing theirs (a crash, a long outage), in the rooms this process has
+	 * entries in. Nothing here while Redis is away: the next round does it.
+	 */
+	#refreshPresence(): void {
+		if (!this.link.up) return;
+		const byRoom = new Map<string, string[]>();
+		for (const [room, connection] of this.presences.ownEntries()) {
+			const connections = byRoom.get(room);
+			if (connections) connections.push(connection);
+			else byRoom.set(room, [connection]);
+		}
+		const now = Date.now();
+		for (const [room, connections] of byRoom) {
+			const keys = roomKeys(room);
+			REFRESH.run(this.#redis, [keys.presence, keys.expiry], [keys.channel, String(now), String(now + PRESENCE_TTL_MS), String(24 * 60 * 60 * 1000), ...connections]).catch(ignore);
+		}
+	}
+}

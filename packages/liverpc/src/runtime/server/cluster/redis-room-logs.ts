@@ -1,0 +1,356 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'socket.io';
+import { RESYNC } from '../../shared/protocol.js';
+import { RoomLog, type BufferSettings, type DeliverEvent, type LoggedEvent, type LogPosition, type RoomEventLog } from '../room-log.js';
+import type { RoomPresences } from '../room-presence.js';
+import type { RedisClient } from './redis-client.js';
+import type { RedisLink } from './redis-link.js';
+import { OPEN_LOG, RedisScript, roomKeys, type RoomKeys } from './redis-scripts.js';
+import type { RedisWriter } from './redis-writer.js';
+
+/** How long a join waits for this process to follow its room before it goes on without (Redis slow or away). */
+const FOLLOW_WAIT_MS = 2_000;
+
+const OPEN = new RedisScript(OPEN_LOG);
+
+/**
+ * One room this process follows because it has members there (or a join in progress): its
+ * subscription, the tail of its log, and the messages that came while it was catching up.
+ */
+interface RoomFeed {
+	key: string;
+	redis: RoomKeys;
+	log: RoomLog;
+	/** Whether the log's epoch and offset are Redis's (false until read, and after Redis was lost). */
+	synced: boolean;
+	/** Whether the subscription to its channel is in place (node-redis renews it after a reconnect). */
+	subscribed: boolean;
+	/** Set while the feed reads Redis: messages wait here, in order, and are handled after. */
+	held: string[] | undefined;
+	/** Joins of this room in progress here: the feed stays while one runs. */
+	joins: number;
+	/** Resolves once the first read of Redis is over, whether it worked or not. */
+	ready: Promise<void>;
+	closed: boolean;
+}
+
+/**
+ * The room logs of a scaled-out process: Redis holds each room's order and bounded log (an
+ * offset and an epoch, as Centrifugo's Redis engine does), and each process follows only
+ * the rooms it has members in — subscribed to the room's channel, keeping the tail of its
+ * log for its members' quick resumes. A member's position is the room's epoch and offset,
+ * the same on every process, so a re-join on any process resumes from Redis.
+ *
+ * Emits go to Redis first (through the writer, in this process's order) and come back on
+ * the channel like everyone else's, so every process delivers one order. While Redis is
+ * away, emits wait in the writer, and members see them, in Redis's order, when it is back.
+ */
+export class RedisRoomLogs implements RoomEventLog {
+	#feeds = new Map<string, RoomFeed>();
+	#byChannel = new Map<string, RoomFeed>();
+	#redis: RedisClient;
+	#subscriber: RedisClient;
+	#writer: RedisWriter;
+	#link: RedisLink;
+	#io: Server;
+	#presences: RoomPresences;
+	#settings: BufferSettings;
+	#deliver: DeliverEvent;
+	#hasMembers: (key: string) => boolean;
+	#stopped = false;
+	/** Resolves once the subscriber has connected for the first time. */
+	#connected: Promise<unknown>;
+	readonly #onMessage = (message: string, channel: string) => {
+		const feed = this.#byChannel.get(channel);
+		if (!feed || feed.closed) return;
+		if (feed.held) feed.held.push(message);
+		else this.#handle(feed, message);
+	};
+
+	constructor(parts: {
+		redis: RedisClient;
+		subscriber: RedisClient;
+		/** The subscriber's first connection. */
+		connected: Promise<unknown>;
+		writer: RedisWriter;
+		link: RedisLink;
+		io: Server;
+		presences: RoomPresences;
+		settings: BufferSettings;
+		deliver: DeliverEvent;
+		hasMembers: (key: string) => boolean;
+	}) {
+		this.#redis = parts.redis;
+		this.#subscriber = parts.subscriber;
+		this.#connected = parts.connected;
+		this.#writer = parts.writer;
+		this.#link = parts.link;
+		this.#io = parts.io;
+		this.#presences = parts.presences;
+		this.#settings = parts.settings;
+		this.#deliver = parts.deliver;
+		this.#hasMembers = parts.hasMembers;
+		// Back from an outage: what was published meanwhile never reached this process's
+		// subscriber, and Redis may have come back empty. Every followed room reads Redis again.
+		parts.link.onReconnect(() => {
+			for (const feed of this.#feeds.values()) {
+				feed.synced = false;
+				void this.#sync(feed);
+			}
+			this.#writer.kick();
+		});
+	}
+
+	reconfigure(settings: BufferSettings): void {
+		this.#settings = settings;
+	}
+
+	/** The rooms this process follows now. */
+	get followed(): number {
+		return this.#feeds.size;
+	}
+
+	emit(key: string, name: string, payload: unknown, id: string | number | undefined): void {
+		this.#writer.event(key, JSON.stringify(id === undefined ? [name, payload] : [name, payload, id]));
+	}
+
+	current(key: string): RoomLog | undefined {
+		return this.#feeds.get(key)?.log;
+	}
+
+	open(key: string, position: LogPosition | undefined): RoomLog | Promise<RoomLog> {
+		const feed = this.#follow(key);
+		feed.joins++;
+		if (feed.synced && (!position || position[0] !== feed.log.epoch || feed.log.covers(position[1]))) return feed.log;
+		return this.#whenFollowed(feed).then(async () => {
+			if (position && feed.synced && position[0] === feed.log.epoch && !feed.log.covers(position[1])) await this.#readBack(feed, position[1]);
+			return feed.log;
+		});
+	}
+
+	release(key: string): void {
+		const feed = this.#feeds.get(key);
+		if (!feed) return;
+		feed.joins--;
+		this.unfollowIfEmpty(key);
+	}
+
+	/** The room has no member here any more (its Socket.IO room was deleted): stop following it. */
+	unfollowIfEmpty(key: string): void {
+		const feed = this.#feeds.get(key);
+		if (!feed || feed.joins > 0 || this.#hasMembers(key)) return;
+		feed.closed = true;
+		this.#feeds.delete(key);
+		this.#byChannel.delete(feed.redis.channel);
+		this.#presences.forgetRemote(key);
+		this.#subscriber.unsubscribe(feed.redis.channel, this.#onMessage).catch(() => {});
+	}
+
+	stop(): void {
+		this.#stopped = true;
+		for (const feed of this.#feeds.values()) feed.closed = true;
+		this.#feeds.clear();
+		this.#byChannel.clear();
+	}
+
+	#follow(key: string): RoomFeed {
+		let feed = this.#feeds.get(key);
+		if (feed) return feed;
+		const redis = roomKeys(key);
+		// Until Redis says which log this is, positions handed out here belong to a log of no
+		// epoch of Redis's: a member that joined meanwhile is sent to re-join once it is known.
+		feed = { key, redis, log: new RoomLog(unknownEpoch()), synced: false, subscribed: false, held: [], joins: 0, ready: Promise.resolve(), closed: false };
+		this.#feeds.set(key, feed);
+		this.#byChannel.set(redis.channel, feed);
+		feed.ready = this.#sync(feed);
+		return feed;
+	}
+
+	/** Waits for the first read of Redis, at most {@link FOLLOW_WAIT_MS}, and not at all while Redis is away. */
+	#whenFollowed(feed: RoomFeed): Promise<void> {
+		if (feed.synced || !this.#link.up) return Promise.resolve();
+		return new Promise((resolve) => {
+			const timer = setTimeout(resolve, FOLLOW_WAIT_MS);
+			void feed.ready.then(() => {
+				clearTimeout(timer);
+				resolve();
+			});
+		});
+	}
+
+	/** Reads where the room's log is in Redis (and its presence), and catches up with it. */
+	async #sync(feed: RoomFeed): Promise<void> {
+		feed.held ??= [];
+		try {
+			if (!feed.subscribed) {
+				await this.#connected;
+				await this.#subscriber.subscribe(feed.redis.channel, this.#onMessage);
+				feed.subscribed = true;
+			}
+			const [epoch, offset] = parseOpen(await OPEN.run(this.#redis, [feed.redis.meta, feed.redis.stream], [freshEpoch(), String(24 * 60 * 60 * 1000)]));
+			const rows = await this.#readPresence(feed);
+			if (feed.closed) return;
+			if (epoch !== feed.log.epoch || offset < feed.log.seq) this.#restart(feed, epoch, offset);
+			else if (offset > feed.log.seq) await this.#catchUp(feed, offset);
+			feed.synced = true;
+			this.#presences.remoteSnapshot(feed.key, rows);
+		} catch {
+			// Redis went away again: the next reconnect reads it once more.
+		}
+		this.#release(feed);
+	}
+
+	async #readPresence(feed: RoomFeed): Promise<Array<[string, string, unknown]>> {
+		const flat = await this.#redis.sendCommand(['HGETALL', feed.redis.presence]);
+		const rows: Array<[string, string, unknown]> = [];
+		const pairs = Array.isArray(flat) ? flat : flat && typeof flat === 'object' ? Object.entries(flat).flat() : [];
+		for (let index = 0; index + 1 < pairs.length; index += 2) {
+			const row = parsePresence(String(pairs[index]), String(pairs[index + 1]));
+			if (row) rows.push(row);
+		}
+		return rows;
+	}
+
+	/** Handles what waited while the feed read Redis, in order; a new wait keeps the rest. */
+	#release(feed: RoomFeed): void {
+		const held = feed.held ?? [];
+		feed.held = undefined;
+		for (let index = 0; index < held.length; index++) {
+			if (feed.closed) return;
+			if (feed.held) {
+				(feed.held as string[]).push(...held.slice(index));
+				return;
+			}
+			this.#handle(feed, held[index]!);
+		}
+	}
+
+	#handle(feed: RoomFeed, message: string): void {
+		try {
+			const kind = message[0];
+			if (kind === 'e') this.#onEvent(feed, message);
+			else if (kind === '+') {
+				const space = message.indexOf(' ', 2);
+				const row = parsePresence(message.slice(2, space), message.slice(space + 1));
+				if (row) this.#presences.remoteTracked(feed.key, ...row);
+			} else if (kind === '-') this.#presences.remoteUntracked(feed.key, message.slice(2));
+			else if (kind === 'r') {
+				const [, epoch, offset] = message.split(' ');
+				if (epoch && epoch !== feed.log.epoch) this.#restart(feed, epoch, Number(offset) || 0);
+			}
+		} catch (problem) {
+			// From Redis, written by LiveRPC: trusted, but never allowed to throw out of the subscriber.
+			console.error('[liverpc] a message from Redis could not be handled:', problem);
+		}
+	}
+
+	#onEvent(feed: RoomFeed, message: string): void {
+		const first = message.indexOf(' ', 2);
+		const second = message.indexOf(' ', first + 1);
+		const epoch = message.slice(2, first);
+		const offset = Number(message.slice(first + 1, second));
+		if (!Number.isSafeInteger(offset)) return;
+		const log = feed.log;
+		if (epoch !== log.epoch) {
+			// The log restarted in Redis (it came back empty, or expired): members fill their gap
+			// from history by a re-join; this event is part of what they get then.
+			this.#restart(feed, epoch, offset);
+			return;
+		}
+		if (offset <= log.seq) return; // heard already (read back while catching up)
+		if (offset > log.seq + 1) {
+			// Some were published while this process was not listening: read them back first.
+			feed.held = [message];
+			void this.#catchUp(feed, offset - 1)
+				.catch(() => this.#restart(feed, log.epoch, offset - 1))
+				.finally(() => this.#release(feed));
+			return;
+		}
+		this.#append(feed, offset, message.slice(second + 1));
+	}
+
+	#append(feed: RoomFeed, offset: number, encoded: string): void {
+		const [name, payload, id] = JSON.parse(encoded) as [string, unknown, string | number | undefined];
+		const log = feed.log;
+		log.push(offset, name, payload, id, this.#settings.size);
+		this.#deliver(feed.key, log.entries[log.entries.length - 1] ?? { seq: offset, name, payload, id, at: 0 });
+	}
+
+	/** Reads the events after the log's newest up to `offset` from Redis and delivers them. */
+	async #catchUp(feed: RoomFeed, offset: number): Promise<void> {
+		const start = feed.log.seq + 1;
+		const events = await this.#range(feed, start, offset);
+		if (feed.closed || feed.log.seq + 1 !== start) return;
+		if (events.length === 0 || events[0]!.seq !== start) {
+			// Redis no longer has them (trimmed or expired): the members fill the gap from history.
+			this.#restart(feed, feed.log.epoch, offset);
+			return;
+		}
+		for (const event of events) {
+			if (event.seq !== feed.log.seq + 1) break;
+			feed.log.push(event.seq, event.name, event.payload, event.id, this.#settings.size);
+			this.#deliver(feed.key, event);
+		}
+		if (feed.log.seq < offset) this.#restart(feed, feed.log.epoch, offset);
+	}
+
+	/** Puts what a re-joining member lacks in front of the tail, read back from Redis's stream. */
+	async #readBack(feed: RoomFeed, after: number): Promise<void> {
+		const log = feed.log;
+		const end = (log.entries[0]?.seq ?? log.seq + 1) - 1;
+		if (end <= after) return;
+		try {
+			log.prepend(await this.#range(feed, after + 1, end));
+		} catch {
+			// Redis away: the join fills the gap from history instead.
+		}
+	}
+
+	async #range(feed: RoomFeed, from: number, to: number): Promise<LoggedEvent[]> {
+		const count = Math.max(0, Math.min(to - from + 1, this.#settings.size));
+		if (count === 0) return [];
+		const reply = await this.#redis.sendCommand(['XRANGE', feed.redis.stream, `${from}-1`, `${to}-1`, 'COUNT', String(count)]);
+		const events: LoggedEvent[] = [];
+		for (const entry of Array.isArray(reply) ? reply : []) {
+			const [id, fields] = entry as [string, unknown];
+			const seq = Number(String(id).split('-')[0]);
+			const values = Array.isArray(fields) ? fields : Object.entries(fields as object).flat();
+			const encoded = values[1];
+			if (!Number.isSafeInteger(seq) || typeof encoded !== 'string') continue;
+			const [name, payload, eventId] = JSON.parse(encoded) as [string, unknown, string | number | undefined];
+			events.push({ seq, name, payload, id: eventId, at: Date.now() });
+		}
+		return events;
+	}
+
+	/**
+	 * The room's log is another one now (or lost events): a new tail from `offset`, and every
+	 * member here re-joins from its position, which the new log does not cover, so its join
+	 * fills the gap from the events' `history` (or says it could not).
+	 */
+	#restart(feed: RoomFeed, epoch: string, offset: number): void {
+		feed.log = new RoomLog(epoch, offset);
+		if (!this.#stopped) this.#io.local.to(feed.key).emit(RESYNC, feed.key);
+	}
+}
+
+/** An epoch no Redis log has: a placeholder until the room's own is read. */
+function unknownEpoch(): string {
+	return `?${randomBytes(6).toString('base64url')}`;
+}
+
+function freshEpoch(): string {
+	return randomBytes(6).toString('base64url');
+}
+
+function parseOpen(reply: unknown): [epoch: string, offset: number] {
+	if (!Array.isArray(reply) || typeof reply[0] !== 'string') throw new TypeError('unexpected reply to the log script');
+	const offset = Number(reply[1]);
+	return [reply[0], Number.isSafeInteger(offset) ? offset : 0];
+}
+
+function parsePresence(connection: string, encoded: string): [string, string, unknown] | undefined {
+	const parsed = JSON.parse(encoded) as unknown;
+	if (!Array.isArray(parsed) || typeof parsed[0] !== 'string') return undefined;
+	return [connection, parsed[0], parsed[1]];
+}

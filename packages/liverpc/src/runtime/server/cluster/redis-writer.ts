@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import type { BufferSettings } from '../room-log.js';
+import { isReplyError, type RedisClient } from './redis-client.js';
+import { roomKeys, RedisScript, WRITE_BATCH, writerKey } from './redis-scripts.js';
+
+/** One write of this process, in the order it was made: an event, a presence change, a log restart. */
+type WriteOp = [kind: 'e' | '+' | '-' | 'r' | 'k', key: string, first: string, second: string];
+
+/** The channel revocations travel on, between the processes of one app. */
+export const REVOKE_CHANNEL = 'liverpc:revoke';
+
+/** How long a presence entry lives in Redis without its process refreshing it. */
+export const PRESENCE_TTL_MS = 15_000;
+/** How long a room's epoch and offset outlive its last event or join. */
+const META_TTL_MS = 24 * 60 * 60 * 1000;
+/** Operations and bytes one script call takes at most. */
+const BATCH_OPS = 256;
+const BATCH_BYTES = 512 * 1024;
+/**
+ * What a process holds while Redis cannot take its writes. Past it, the oldest waiting event
+ * of a room is dropped and that room's log restarts once Redis is back, so its members fill
+ * the gap from the events' `history` instead of missing it silently.
+ */
+const HELD_OPS = 20_000;
+const HELD_BYTES = 32 * 1024 * 1024;
+const RETRY_MS = [50, 200, 500, 1000, 2000];
+
+const WRITE = new RedisScript(WRITE_BATCH);
+
+/**
+ * Writes this process's room events and presence changes to Redis in the order they were
+ * made, a batch per script call. The script decides each event's offset and publishes it,
+ * so every process hears a room's events in one order, this one included: an event is
+ * delivered here only when Redis has it.
+ *
+ * While Redis is down the writes wait here, in order, and go out when it is back (the
+ * batch numbers let Redis skip a batch it had already written when its reply was lost).
+ */
+export class RedisWriter {
+	readonly #redis: RedisClient;
+	readonly #processId: string;
+	readonly #settings: () => BufferSettings;
+	#waiting: WriteOp[] = [];
+	#waitingBytes = 0;
+	#batch = 0;
+	#writing = false;
+	#scheduled = false;
+	#failures = 0;
+	#stopped = false;
+	#restart = new Set<string>();
+	#dropped = 0;
+
+	constructor(redis: RedisClient, processId: string, settings: () => BufferSettings) {
+		this.#redis = redis;
+		this.#processId = processId;
+		this.#settings = settings;
+	}
+
+	/** Events and presence changes written so far are all in Redis. */
+	get idle(): boolean {
+		return this.#waiting.length === 0 && !this.#writing;
+	}
+
+	/** How many writes wait for Redis. */
+	get held(): number {
+		return this.#waiting.length;
+	}
+
+	event(key: string, encoded: string): void {
+		this.#push(['e', key, encoded, '']);
+	}
+
+	track(key: string, connection: string, encoded: string): void {
+		this.#push(['+', key, connection, encoded]);
+	}
+
+	untrack(key: string, connection: string): void {
+		this.#push(['-', key, connection, '']);
+	}
+
+	/** A revocation, for every process: `encoded` is what they hear on {@link REVOKE_CHANNEL}. */
+	revoke(encoded: string): void {
+		this.#push(['k', REVOKE_CHANNEL, encoded, '']);
+	}
+
+	/** Writes what waits now: after Redis came back, without waiting for the retry timer. */
+	kick(): void {
+		this.#failures = 0;
+		this.#schedule(0);
+	}
+
+	stop(): void {
+		this.#stopped = true;
+	}
+
+	#push(op: WriteOp): void {
+		if (this.#stopped) return;
+		const bytes = op[1].length + op[2].length + op[3].length;
+		if (this.#waiting.length >= HELD_OPS || this.#waitingBytes + bytes > HELD_BYTES) this.#dropOldestEvent();
+		this.#waiting.push(op);
+		this.#waitingBytes += bytes;
+		if (!this.#writing) this.#schedule(0);
+	}
+
+	/** Makes room by dropping the oldest waiting event; its room's log restarts when Redis is back. */
+	#dropOldestEvent(): void {
+		const index = this.#waiting.findIndex((op) => op[0] === 'e');
+		if (index < 0) return;
+		const [op] = this.#waiting.splice(index, 1);
+		this.#waitingBytes -= op![1].length + op![2].length + op![3].length;
+		this.#restart.add(op![1]);
+		if (this.#dropped++ === 0) console.error('[liverpc] Redis has been away too long: the oldest waiting room events are dropped, and their rooms fill the gap from history once it is back.');
+	}
+
+	#schedule(delay: number): void {
+		if (this.#scheduled || this.#stopped) return;
+		this.#scheduled = true;
+		const run = () => {
+			this.#scheduled = false;
+			void this.#write();
+		};
+		if (delay === 0) setImmediate(run);
+		else setTimeout(run, delay).unref();
+	}
+
+	async #write(): Promise<void> {
+		if (this.#writing || this.#stopped) return;
+		if (this.#waiting.length === 0 && this.#restart.size > 0) {
+			for (const key of this.#restart) this.#waiting.push(['r', key, '', '']);
+			this.#restart.clear();
+			this.#dropped = 0;
+		}
+		if (this.#waiting.length === 0) return;
+		this.#writing = true;
+		const batch = this.#take();
+		const number = ++this.#batch;
+		// Sent again, with the same number, until Redis has it: the order of this process's
+		// writes is kept, and a batch whose reply was lost is skipped by the script.
+		for (;;) {
+			try {
+				await this.#send(batch, number);
+				this.#failures = 0;
+				break;
+			} catch (problem) {
+				if (this.#stopped) return;
+				if (isReplyError(problem)) {
+					// Redis refused the script itself: sending it again would fail the same way.
+					console.error('[liverpc] Redis refused a batch of room events:', (problem as Error).message);
+					break;
+				}
+				const delay = RETRY_MS[Math.min(this.#failures++, RETRY_MS.length - 1)]!;
+				await new Promise((resolve) => setTimeout(resolve, delay).unref());
+			}
+		}
+		this.#writing = false;
+		if (this.#waiting.length > 0 || this.#restart.size > 0) this.#schedule(0);
+	}
+
+	#take(): WriteOp[] {
+		let bytes = 0;
+		let count = 0;
+		while (count < this.#waiting.length && count < BATCH_OPS && bytes < BATCH_BYTES) {
+			const op = this.#waiting[count]!;
+			bytes += op[1].length + op[2].length + op[3].length;
+			count++;
+		}
+		this.#waitingBytes -= bytes;
+		return this.#waiting.splice(0, count);
+	}
+
+	#send(batch: WriteOp[], number: number): Promise<unknown> {
+		const { size, age } = this.#settings();
+		const keys: string[] = [];
+		const args: string[] = [String(number), String(size), String(Math.max(age, 1000)), String(META_TTL_MS), String(Date.now() + PRESENCE_TTL_MS), randomBytes(6).toString('base64url')];
+		for (const [kind, key, first, second] of batch) {
+			if (kind === 'k') {
+				keys.push(REVOKE_CHANNEL, REVOKE_CHANNEL);
+				args.push(kind, REVOKE_CHANNEL, first, second);
+				continue;
+			}
+			const room = roomKeys(key);
+			if (kind === 'e' || kind === 'r') keys.push(room.meta, room.stream);
+			else keys.push(room.presence, room.expiry);
+			args.push(kind, room.channel, first, second);
+		}
+		keys.push(writerKey(this.#processId));
+		return WRITE.run(this.#redis, keys, args);
+	}
+}
