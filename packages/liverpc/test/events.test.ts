@@ -52,6 +52,25 @@ describe('room events', () => {
 		expect(() => chat.notice.to({ room: '2' } as never)).toThrow(/an unknown param \(the route takes 'roomId'\)/);
 	});
 
+	it('go to the connections the hook named by a key with toKey(), every tab of theirs, and to nobody else', async () => {
+		const { url } = await startServer();
+		const aliceOne = connect(url, 'session=s-alice').live(chat, { roomId: '1' });
+		const aliceTwo = connect(url, 'session=s-alice').live(chat, { roomId: '1' });
+		const bob = connect(url, 'session=s-bob').live(chat, { roomId: '1' });
+		await eventually(() => expect([aliceOne.status, aliceTwo.status, bob.status]).toEqual(['joined', 'joined', 'joined']));
+		const heard = { aliceOne: [] as string[], aliceTwo: [] as string[], bob: [] as string[] };
+		aliceOne.on('notice', (n) => heard.aliceOne.push(n.text));
+		aliceTwo.on('notice', (n) => heard.aliceTwo.push(n.text));
+		bob.on('notice', (n) => heard.bob.push(n.text));
+		chat.notice.toKey('user:u-alice').emit({ text: 'for alice' });
+		await eventually(() => expect([heard.aliceOne, heard.aliceTwo]).toEqual([['for alice'], ['for alice']]));
+		// Not logged: a room event after it is still the next in the room's order for everyone.
+		chat.notice.to({ roomId: '1' }).emit({ text: 'for room 1' });
+		await eventually(() => expect(heard.bob).toEqual(['for room 1']));
+		expect(heard.aliceOne).toEqual(['for alice', 'for room 1']);
+		expect(() => chat.notice.toKey('' as string)).toThrow(/toKey\(\) takes a key/);
+	});
+
 	it('refuse emit() outside a handler, pointing at to(params)', () => {
 		expect(() => chat.message.emit({ seq: 0, roomId: '1', userId: 'x', text: 'x' })).toThrow(/message\.to\(params\)\.emit/);
 	});

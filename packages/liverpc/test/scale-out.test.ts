@@ -106,14 +106,27 @@ describe('two processes on Redis', () => {
 		await eventually(() => expect(heardByBob.at(-1)).toMatchObject({ by: 'server' }), 10_000, 50);
 		expect(heardByAlice.at(-1)).toEqual(heardByBob.at(-1));
 
+		// A push to bob's key, from process a: his tabs on both processes, in whichever room of
+		// the contract, and nobody else.
+		const bobOnA = user(a, 'bob').live(team, { team: 'red-2' });
+		const heardByBobOnA: Said[] = [];
+		bobOnA.on('said', (message) => heardByBobOnA.push(message));
+		await eventually(() => expect(bobOnA.status).toBe('joined'), 10_000, 20);
+		const aliceHeard = heardByAlice.length;
+		await fetch(`${a.url}/push?user=bob`);
+		await eventually(() => expect(heardByBob.at(-1)).toMatchObject({ by: 'push' }), 10_000, 20);
+		await eventually(() => expect(heardByBobOnA).toEqual([heardByBob.at(-1)]), 10_000, 20);
+		await new Promise((resolve) => setTimeout(resolve, 200));
+		expect(heardByAlice).toHaveLength(aliceHeard);
+
 		// A logout on process a ends bob's connection on process b at once, by his key.
-		const bobClient = clients[1]!;
+		const bobClient = clients[1]!; // his client on process b
 		let bobDropped = false;
 		const watch = setInterval(() => {
 			if (bobClient.status !== 'connected') bobDropped = true;
 		}, 2);
 		try {
-			expect(await (await fetch(`${a.url}/revoke?user=bob`)).text()).toBe('0'); // none of them on a
+			expect(await (await fetch(`${a.url}/revoke?user=bob`)).text()).toBe('1'); // his tab on a
 			await eventually(() => expect(bobDropped).toBe(true), 5_000, 10);
 		} finally {
 			clearInterval(watch);

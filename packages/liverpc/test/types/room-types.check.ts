@@ -63,6 +63,12 @@ message.emit({ seq: 1, roomId: '1', userId: 'u', text: 'ok' });
 message.emit({ seq: 1, roomId: '1', userId: 'u', text: 1 });
 // @ts-expect-error missing fields
 message.to({ roomId: '1' }).emit({ text: 'x' });
+// A push to one user's connections is typed like the event.
+message.toKey('user:u').emit({ seq: 1, roomId: '1', userId: 'u', text: 'ok' });
+// @ts-expect-error text must be a string
+message.toKey('user:u').emit({ seq: 1, roomId: '1', userId: 'u', text: 1 });
+// @ts-expect-error a key is a string
+message.toKey(42);
 
 // Handlers receive the schema's output type and the typed event.
 call(v.object({ n: v.number() }), ({ n }, { locals, params }) => {

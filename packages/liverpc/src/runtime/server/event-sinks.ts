@@ -14,3 +14,15 @@ const SINKS = Symbol.for('liverpc.eventSinks');
  * Route ids, not event objects, decide which server delivers.
  */
 export const eventSinks: Set<EventSink> = ((globalThis as { [SINKS]?: Set<EventSink> })[SINKS] ??= new Set());
+
+/**
+ * Delivers one event to the connections a socket hook named `connectionKey`, in their
+ * memberships of the route; see `event().toKey()`. Like {@link EventSink}, one per attached
+ * server, process-wide.
+ */
+export type PushSink = (routeId: string, connectionKey: string, name: string, payload: unknown) => void;
+
+const PUSH_SINKS = Symbol.for('liverpc.pushSinks');
+
+/** Every attached server's push sink, on `globalThis` for the reason {@link eventSinks} is. */
+export const pushSinks: Set<PushSink> = ((globalThis as { [PUSH_SINKS]?: Set<PushSink> })[PUSH_SINKS] ??= new Set());

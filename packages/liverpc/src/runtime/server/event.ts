@@ -1,5 +1,6 @@
 import { MARKER, type ContractIdentity } from '../shared/contract-marker.js';
-import { eventSinks } from './event-sinks.js';
+import { eventSinks, pushSinks } from './event-sinks.js';
+import { isKey } from './revocation.js';
 import { roomKey } from './room-key.js';
 import { compileRoutePattern, type RoutePattern } from './route-pattern.js';
 import { socketEventStorage } from './socket-event-storage.js';
@@ -100,6 +101,13 @@ export interface RoomEvent<Payload = unknown, Params extends object = RoomParams
 	 * Typed from the folder names when the contract imports from `./$socket`.
 	 */
 	to(params: Params): { emit(payload: Payload): void };
+	/**
+	 * Picks the connections the socket hook named `key` (e.g. `user:42`), on every process:
+	 * the event reaches each of their memberships of this event's room contract, whatever
+	 * the params — a notification to one user's tabs. Not logged: a tab that is offline at
+	 * that moment does not get it later.
+	 */
+	toKey(key: string): { emit(payload: Payload): void };
 	/** Type carrier for `liverpc/client`; never set at runtime. */
 	readonly '~types'?: { payload: Payload; params: Params };
 }
@@ -136,6 +144,8 @@ export type EventBuilder<Params extends object = RoomParams> = <Payload = void>(
  * message.emit(saved);
  * // anywhere on the server:
  * message.to({ roomId: '42' }).emit(saved);
+ * // to one user's tabs that are in a room of this contract, on every process:
+ * message.toKey(`user:${userId}`).emit(saved);
  * ```
  */
 export const event: EventBuilder = function event<Payload>(options?: EventOptions<Payload>): RoomEvent<Payload> {
@@ -179,6 +189,15 @@ export const event: EventBuilder = function event<Payload>(options?: EventOption
 			if ('problem' in resolved) throw new TypeError(`${identity.name}.to(): ${resolved.problem} for room '${pattern.id}'`);
 			const key = roomKey(pattern, resolved.room);
 			return { emit: (payload) => deliver(pattern, key, payload) };
+		},
+		toKey(key) {
+			const pattern = registered(identity);
+			if (!isKey(key)) throw new TypeError(`${identity.name}.toKey() takes a key the socket hook returned, e.g. \`user:\${id}\``);
+			return {
+				emit: (payload) => {
+					for (const sink of pushSinks) sink(pattern.id, key, identity.name!, payload);
+				}
+			};
 		}
 	};
 };

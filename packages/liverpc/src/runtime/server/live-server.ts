@@ -7,7 +7,7 @@ import { createCallListener, type CallLifecycle } from './call-dispatch.js';
 import { CallMemory } from './call-memory.js';
 import type { RoomContract } from './contract-registry.js';
 import { replyError, neverThrows } from './error-reply.js';
-import { eventSinks, type EventSink } from './event-sinks.js';
+import { eventSinks, pushSinks, type EventSink, type PushSink } from './event-sinks.js';
 import { createHandshakeMiddleware, refuseHandshake, type HandshakeNext } from './handshake-middleware.js';
 import { trackUpgradeResponses } from './handshake-release.js';
 import type { LiveSettings, ResolvedOptions } from './live-options.js';
@@ -19,7 +19,7 @@ import { shareCallMemory } from './cluster/call-recall.js';
 import type { RedisClient } from './cluster/redis-client.js';
 import { RedisCluster, redisStreamsAdapter } from './cluster/redis-cluster.js';
 import { RoomPresences } from './room-presence.js';
-import { connectionData } from './connection-state.js';
+import { connectionData, membershipsOf } from './connection-state.js';
 import { createMembershipListeners } from './room-membership.js';
 import { SocketError } from './socket-error.js';
 import type { SocketHooks } from './socket-hook.js';
@@ -119,6 +119,7 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 
 	const stopServing = async () => {
 		eventSinks.delete(rooms.sink);
+		pushSinks.delete(rooms.push);
 		unregister();
 		rooms.logs.stop();
 		callMemory.stop();
@@ -229,6 +230,8 @@ interface RoomDelivery {
 	cluster: RedisCluster | undefined;
 	/** Takes the events of this server's routes emitted anywhere in the process. */
 	sink: EventSink;
+	/** Takes the pushes to a key (`event.toKey()`) of this server's routes. */
+	push: PushSink;
 	scaleOut(redis: RedisClient): void;
 }
 
@@ -239,6 +242,19 @@ function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, se
 		if (event.id === undefined) io.local.to(key).emit(EVENT, key, event.name, event.payload, event.seq);
 		else io.local.to(key).emit(EVENT, key, event.name, event.payload, event.seq, event.id);
 	};
+	// A push to a key: each membership of the route held by a connection with that key gets
+	// the event, outside the room's log (no seq: not resumed).
+	const pushLocally = (routeId: string, key: string, name: string, payload: unknown) => {
+		if (!contracts.has(routeId)) return;
+		const namespace = io.of('/');
+		for (const id of namespace.adapter.rooms.get(keyRoom(key)) ?? []) {
+			const socket = namespace.sockets.get(id);
+			if (!socket) continue;
+			for (const membership of membershipsOf(socket)) {
+				if (membership.contract.pattern.id === routeId) socket.emit(EVENT, membership.key, name, payload);
+			}
+		}
+	};
 	const delivery: RoomDelivery = {
 		logs: new RoomLogs(settings.options.buffer, hasMembers, deliver),
 		presences: new RoomPresences(io),
@@ -246,9 +262,14 @@ function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, se
 		sink: (routeId, key, name, payload, id) => {
 			if (contracts.has(routeId)) delivery.logs.emit(key, name, payload, id);
 		},
+		push: (routeId, key, name, payload) => {
+			if (!contracts.has(routeId)) return;
+			pushLocally(routeId, key, name, payload);
+			delivery.cluster?.push(routeId, key, name, payload);
+		},
 		scaleOut(redis) {
 			delivery.logs.stop();
-			const cluster = new RedisCluster(io, redis, { settings: () => settings.options.buffer, deliver, hasMembers });
+			const cluster = new RedisCluster(io, redis, { settings: () => settings.options.buffer, deliver, hasMembers, pushLocally });
 			delivery.cluster = cluster;
 			delivery.logs = cluster.logs;
 			delivery.presences = cluster.presences;
@@ -256,6 +277,7 @@ function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, se
 	};
 	if (settings.options.redis) delivery.scaleOut(settings.options.redis);
 	eventSinks.add(delivery.sink);
+	pushSinks.add(delivery.push);
 	return delivery;
 }
 

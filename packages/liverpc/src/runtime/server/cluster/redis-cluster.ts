@@ -8,7 +8,7 @@ import type { RedisClient } from './redis-client.js';
 import { RedisLink } from './redis-link.js';
 import { RedisRoomLogs } from './redis-room-logs.js';
 import { REFRESH_PRESENCE, RedisScript, roomKeys } from './redis-scripts.js';
-import { PRESENCE_TTL_MS, RedisWriter, REVOKE_CHANNEL } from './redis-writer.js';
+import { PRESENCE_TTL_MS, PUSH_CHANNEL, RedisWriter, REVOKE_CHANNEL } from './redis-writer.js';
 import { isKey, revokedElsewhere } from '../revocation.js';
 
 // The cluster folder: what a process does differently when several serve one app through
@@ -76,7 +76,17 @@ export class RedisCluster {
 	#writer: RedisWriter;
 	#refresher: ReturnType<typeof setInterval>;
 
-	constructor(io: Server, redis: RedisClient, parts: { settings: () => BufferSettings; deliver: DeliverEvent; hasMembers: (key: string) => boolean }) {
+	constructor(
+		io: Server,
+		redis: RedisClient,
+		parts: {
+			settings: () => BufferSettings;
+			deliver: DeliverEvent;
+			hasMembers: (key: string) => boolean;
+			/** Delivers a push to a key to this process's connections with that key. */
+			pushLocally: (routeId: string, key: string, name: string, payload: unknown) => void;
+		}
+	) {
 		this.#redis = redis;
 		this.#subscriber = redis.duplicate();
 		this.link.watch(redis);
@@ -123,22 +133,42 @@ export class RedisCluster {
 				console.error('[liverpc] a revocation from Redis could not be read:', problem);
 			}
 		};
+		// Pushes to a key made on the other processes: delivered to this one's connections.
+		const onPushed = (message: string) => {
+			const space = message.indexOf(' ');
+			if (message.slice(0, space) === this.processId) return; // delivered here already
+			try {
+				const [routeId, key, name, payload] = JSON.parse(message.slice(space + 1)) as unknown[];
+				if (typeof routeId === 'string' && isKey(key) && typeof name === 'string') parts.pushLocally(routeId, key, name, payload);
+			} catch (problem) {
+				console.error('[liverpc] a push from Redis could not be read:', problem);
+			}
+		};
 		// A subscription sent just as the connection dropped is not renewed by node-redis:
 		// made again after each reconnect until it holds.
-		let revocationsHeard = false;
-		const hearRevocations = () => {
-			if (revocationsHeard) return;
-			this.#subscriber.subscribe(REVOKE_CHANNEL, onRevoked).then(() => (revocationsHeard = true), ignore);
+		const heard = new Set<string>();
+		const hear = () => {
+			for (const [channel, listener] of [
+				[REVOKE_CHANNEL, onRevoked],
+				[PUSH_CHANNEL, onPushed]
+			] as const) {
+				if (!heard.has(channel)) this.#subscriber.subscribe(channel, listener).then(() => heard.add(channel), ignore);
+			}
 		};
-		connected.then(hearRevocations, ignore);
+		connected.then(hear, ignore);
 		this.link.onReconnect((client) => {
-			if (client === this.#subscriber) hearRevocations();
+			if (client === this.#subscriber) hear();
 		});
 	}
 
 	/** Tells the other processes to end their connections with one of `keys`. */
 	revoke(keys: readonly string[]): void {
-		this.#writer.revoke(`${this.processId} ${JSON.stringify(keys)}`);
+		this.#writer.broadcast(REVOKE_CHANNEL, `${this.processId} ${JSON.stringify(keys)}`);
+	}
+
+	/** Tells the other processes to deliver an event to their connections with `key`. */
+	push(routeId: string, key: string, name: string, payload: unknown): void {
+		this.#writer.broadcast(PUSH_CHANNEL, `${this.processId} ${JSON.stringify([routeId, key, name, payload])}`);
 	}
 
 	/** Whether every event and presence change of this process has reached Redis. */

@@ -6,8 +6,9 @@ import { roomKeys, RedisScript, WRITE_BATCH, writerKey } from './redis-scripts.j
 /** One write of this process, in the order it was made: an event, a presence change, a log restart. */
 type WriteOp = [kind: 'e' | '+' | '-' | 'r' | 'k', key: string, first: string, second: string];
 
-/** The channel revocations travel on, between the processes of one app. */
+/** The channels revocations and pushes to keys travel on, between the processes of one app. */
 export const REVOKE_CHANNEL = 'liverpc:revoke';
+export const PUSH_CHANNEL = 'liverpc:push';
 
 /** How long a presence entry lives in Redis without its process refreshing it. */
 export const PRESENCE_TTL_MS = 15_000;
@@ -78,9 +79,9 @@ export class RedisWriter {
 		this.#push(['-', key, connection, '']);
 	}
 
-	/** A revocation, for every process: `encoded` is what they hear on {@link REVOKE_CHANNEL}. */
-	revoke(encoded: string): void {
-		this.#push(['k', REVOKE_CHANNEL, encoded, '']);
+	/** A message for every process on `channel` (a revocation, a push to a key), in this process's order. */
+	broadcast(channel: string, encoded: string): void {
+		this.#push(['k', channel, encoded, '']);
 	}
 
 	/** Writes what waits now: after Redis came back, without waiting for the retry timer. */
@@ -174,8 +175,8 @@ export class RedisWriter {
 		const args: string[] = [String(number), String(size), String(Math.max(age, 1000)), String(META_TTL_MS), String(Date.now() + PRESENCE_TTL_MS), randomBytes(6).toString('base64url')];
 		for (const [kind, key, first, second] of batch) {
 			if (kind === 'k') {
-				keys.push(REVOKE_CHANNEL, REVOKE_CHANNEL);
-				args.push(kind, REVOKE_CHANNEL, first, second);
+				keys.push(key, key);
+				args.push(kind, key, first, second);
 				continue;
 			}
 			const room = roomKeys(key);
