@@ -54,7 +54,7 @@ const config = {
 		{ attackers: 2, lanes: 5, durationMs: 300, paceMs: 20 }
 	),
 	// The scale-out scenario: members of one room, half on each of two processes (#12).
-	scaleOut: { members: pick(1000, 1000, 40) },
+	scaleOut: { members: pick(1000, 1000, 40), paced: pick({ count: 200, paceMs: 10 }, { count: 100, paceMs: 10 }, { count: 5, paceMs: 5 }), rooms: pick(1000, 1000, 20) },
 	// --profile writes a V8 CPU profile of every server process to results/profiles/.
 	profile: flag('profile')
 };
@@ -272,26 +272,37 @@ const scenarioRuns = {
 		);
 	},
 
-	// Fan-out in a scaled-out app (#12): one room, its members split over two server processes
-	// sharing a redis-server through @socket.io/redis-streams-adapter, every message emitted on
-	// the first; against the same room on one process, and raw Socket.IO with the same adapter.
+	// Fan-out in a scaled-out app: one room, its members split over two server processes
+	// sharing a redis-server (LiveRPC's `redis` option; raw Socket.IO with
+	// @socket.io/redis-streams-adapter), every message emitted on the first; against the same
+	// room on one process. Then emit-to-delivery latency of paced messages, and the memory of
+	// each process when the first emits into 1,000 rooms of which the second has members in 10.
 	async scaleout(impl) {
 		if (impl === 'raw-ws') return {};
-		const size = config.scaleOut.members;
+		const { members: size, paced, rooms } = config.scaleOut;
 		const figures = {};
-		await session(impl, async ({ url, askServer, askLoad }) => {
-			await askLoad('connect', { url, n: size, concurrency: 100 });
+		const measure = async ({ askServer, askLoad }, label) => {
 			await askLoad('arm', { perClient: config.messages });
 			const { started } = await askServer('broadcast', { count: config.messages, message: payload(7) });
 			const { last } = await askLoad('delivered', { timeoutMs: 120_000 });
 			const seconds = Number(BigInt(last) - BigInt(started)) / 1e9;
-			figures[`scale-out ${size}: one process deliveries/s`] = (size * config.messages) / seconds;
+			figures[`scale-out ${size}: ${label} deliveries/s`] = (size * config.messages) / seconds;
+			await askLoad('armLatency', { perClient: paced.count });
+			await askServer('paced', paced);
+			const latency = await askLoad('latencies', { timeoutMs: 60_000 });
+			figures[`scale-out ${size}: ${label} emit-to-delivery p50 ms`] = latency.p50 / 1000;
+			figures[`scale-out ${size}: ${label} emit-to-delivery p99 ms`] = latency.p99 / 1000;
+		};
+		await session(impl, async (run) => {
+			await run.askLoad('connect', { url: run.url, n: size, concurrency: 100 });
+			await measure(run, 'one process');
 		});
 		const redis = await startRedis();
 		try {
 			await session(
 				impl,
-				async ({ url, askServer, askLoad, env }) => {
+				async (run) => {
+					const { url, askServer, askLoad, env } = run;
 					const second = fork(`${here}server/main.mjs`, [IMPLS[impl].code], {
 						execPath: node.path,
 						execArgv: [...node.flags, '--expose-gc'],
@@ -305,12 +316,18 @@ const scenarioRuns = {
 						await askLoad('connect', { url: secondUrl, n: size / 2, concurrency: 100 });
 						// Both processes know each other before the clock starts.
 						await new Promise((resolve) => setTimeout(resolve, 2500));
-						await askLoad('arm', { perClient: config.messages });
-						const { started } = await askServer('broadcast', { count: config.messages, message: payload(7) });
-						const { last } = await askLoad('delivered', { timeoutMs: 120_000 });
-						const seconds = Number(BigInt(last) - BigInt(started)) / 1e9;
-						figures[`scale-out ${size}: two processes on Redis deliveries/s`] = (size * config.messages) / seconds;
-						figures[`scale-out ${size}: two processes on Redis ms until last member has all`] = seconds * 1000;
+						await measure(run, 'two processes on Redis');
+						figures[`scale-out ${size}: two processes ÷ one process deliveries`] =
+							figures[`scale-out ${size}: two processes on Redis deliveries/s`] / figures[`scale-out ${size}: one process deliveries/s`];
+
+						// Memory: members of 10 rooms on the second process only, events in `rooms` rooms from the first.
+						await askLoad('closeAll');
+						await askLoad('connect', { url: secondUrl, n: 10, concurrency: 10, rooms: 10 });
+						const before = [await askServer('memory'), await askSecond('memory')];
+						await askServer('rooms', { rooms, message: payload(3) });
+						const after = [await askServer('memory'), await askSecond('memory')];
+						figures[`scale-out: heap KB of the emitting process, ${rooms} rooms, no members`] = (after[0].heapUsed - before[0].heapUsed) / 1024;
+						figures[`scale-out: heap KB of a process with members in 10 of ${rooms} rooms`] = (after[1].heapUsed - before[1].heapUsed) / 1024;
 					} finally {
 						await askSecond('exit').catch(() => {});
 						second.kill();

@@ -18,11 +18,11 @@ function once(emitter, event) {
 
 export const adapters = {
 	'raw-socketio': {
-		async connect(url) {
+		async connect(url, { room } = {}) {
 			const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { cookie: COOKIE } });
 			await once(socket, 'connect');
 			return {
-				join: () => new Promise((resolve) => socket.emit('join', RAW_ROOM, resolve)),
+				join: () => new Promise((resolve) => socket.emit('join', room ? `room:${room}` : RAW_ROOM, resolve)),
 				call: (name, input) =>
 					new Promise((resolve, reject) => socket.emit(name, input, (error, output) => (error ? reject(error) : resolve(output)))),
 				onEvent: (listener) => socket.on('msg', listener),
@@ -33,7 +33,7 @@ export const adapters = {
 
 	liverpc: {
 		// `reconnect`: for the flood's attackers, which come back when the server closes them.
-		async connect(url, { reconnect = false } = {}) {
+		async connect(url, { reconnect = false, room: roomId = ROOM_ID } = {}) {
 			const client = createClient({
 				url,
 				headers: { cookie: COOKIE },
@@ -42,7 +42,7 @@ export const adapters = {
 			let room;
 			return {
 				async join() {
-					room = client.live(benchStub, { id: ROOM_ID });
+					room = client.live(benchStub, { id: roomId });
 					while (room.status !== 'joined') {
 						if (room.status === 'rejected') throw new Error(room.error.message);
 						await new Promise((resolve) => setTimeout(resolve, 2));

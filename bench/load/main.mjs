@@ -8,6 +8,7 @@ const impl = process.argv[2];
 const adapter = adapters[impl];
 let clients = [];
 let deliveries;
+let latencies;
 let flood;
 
 const mark = (label) => process.send({ type: 'mark', label });
@@ -29,10 +30,11 @@ async function pool(total, concurrency, task) {
 }
 
 serveRequests({
-	async connect({ url, n, concurrency = 100, join = true }) {
+	async connect({ url, n, concurrency = 100, join = true, rooms }) {
 		const started = now();
-		const fresh = await pool(n, concurrency, async () => {
-			const client = await adapter.connect(url);
+		const fresh = await pool(n, concurrency, async (i) => {
+			// `rooms`: client i joins room r<i mod rooms> instead of the bench room.
+			const client = await adapter.connect(url, rooms ? { room: `r${i % rooms}` } : {});
 			if (join) await client.join();
 			return client;
 		});
@@ -98,6 +100,30 @@ serveRequests({
 		}
 		deliveries = { done, last: () => last, remaining: () => remaining };
 		return { armed: clients.length };
+	},
+
+	/** Records, for every member, how long each paced message took from its emit (its `t`). */
+	armLatency({ perClient }) {
+		const samples = [];
+		let remaining = clients.length;
+		let resolve;
+		const done = new Promise((r) => (resolve = r));
+		for (const client of clients) {
+			let seen = 0;
+			client.onEvent((message) => {
+				samples.push(Number(now() - BigInt(message.t)) / 1000);
+				if (++seen === perClient && --remaining === 0) resolve();
+			});
+		}
+		latencies = { done, samples, remaining: () => remaining };
+		return { armed: clients.length };
+	},
+
+	async latencies({ timeoutMs }) {
+		const timeout = new Promise((resolve) => setTimeout(resolve, timeoutMs, 'timeout'));
+		if ((await Promise.race([latencies.done, timeout])) === 'timeout') throw new Error(`${latencies.remaining()} members still short of paced messages after ${timeoutMs} ms`);
+		const sorted = Float64Array.from(latencies.samples).sort();
+		return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
 	},
 
 	async delivered({ timeoutMs }) {

@@ -21,12 +21,12 @@ const handle = handleSocket(({ cookies }) => ({ locals: { session: cookies.get('
 // The flood scenario runs with the defaults (BENCH_LIMITS=default), as an app would.
 const limits = process.env.BENCH_LIMITS === 'default' ? undefined : { callsPerSecond: 1e9, callBurst: 1e9 };
 
-export function start(httpServer, { wsEngine, adapter }) {
+export function start(httpServer, { wsEngine, redis }) {
 	const live = attach(httpServer, {
 		handle,
 		contracts: { 'bench/[id]': contract },
 		limits,
-		...(adapter ? { adapter } : {}),
+		...(redis ? { redis } : {}),
 		socket: wsEngine ? { wsEngine } : {}
 	});
 	const room = msg.to({ id: ROOM_ID });
@@ -34,6 +34,7 @@ export function start(httpServer, { wsEngine, adapter }) {
 		broadcast(count, message) {
 			for (let i = 0; i < count; i++) room.emit(message);
 		},
+		emitTo: (id, message) => msg.to({ id }).emit(message),
 		connections: () => live.io.of('/').sockets.size
 	};
 }

@@ -5,26 +5,27 @@ import v8 from 'node:v8';
 import { serveRequests, now } from '../lib/ipc.mjs';
 import { loadEngine } from '../lib/ws-engine.mjs';
 
-async function redisAdapter(url) {
+async function redisClient(url) {
 	const { createClient } = await import('redis');
-	const { createAdapter } = await import('@socket.io/redis-streams-adapter');
 	const redis = createClient({ url });
 	redis.on('error', () => {});
 	await redis.connect();
-	return createAdapter(redis);
+	return redis;
 }
 
 const impl = process.argv[2];
 // The file of a Socket.IO wsEngine (eiows) that run.mjs found loadable by this Node.
 const wsEngineFile = process.argv[3];
-const { start } = await import(`./${impl}.mjs`);
+const { start, adapterFor } = await import(`./${impl}.mjs`);
 const wsEngine = wsEngineFile ? loadEngine(wsEngineFile) : undefined;
 
-// The scale-out scenario (#12): processes sharing one Redis through Socket.IO's adapter.
-const adapter = process.env.BENCH_REDIS_URL ? await redisAdapter(process.env.BENCH_REDIS_URL) : undefined;
+// The scale-out scenario: processes sharing one Redis (LiveRPC's `redis` option; raw
+// Socket.IO with @socket.io/redis-streams-adapter on the same client).
+const redis = process.env.BENCH_REDIS_URL ? await redisClient(process.env.BENCH_REDIS_URL) : undefined;
 
 const httpServer = http.createServer((req, res) => res.writeHead(404).end());
-const server = start(httpServer, { wsEngine, adapter });
+const adapter = redis && adapterFor ? await adapterFor(redis) : undefined;
+const server = start(httpServer, { wsEngine, redis, adapter });
 await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
 
 async function collect() {
@@ -47,6 +48,20 @@ serveRequests({
 		return { heapUsed, heapTotal, rss, external, arrayBuffers, newSpace };
 	},
 	connections: () => server.connections(),
+	/** One message every `paceMs`, each carrying when it was emitted, for emit-to-delivery latency. */
+	paced: async ({ count, paceMs }) => {
+		for (let i = 0; i < count; i++) {
+			server.broadcast(1, { t: String(now()), n: i });
+			await new Promise((resolve) => setTimeout(resolve, paceMs));
+		}
+		return { sent: count };
+	},
+	/** One message to each of `rooms` rooms (ids r0…), none of which need have members here. */
+	rooms: async ({ rooms, message }) => {
+		for (let i = 0; i < rooms; i++) server.emitTo(`r${i}`, message);
+		await new Promise((resolve) => setTimeout(resolve, 500));
+		return { rooms };
+	},
 	broadcast: ({ count, message }) => {
 		const started = now();
 		server.broadcast(count, message);

@@ -16,7 +16,12 @@ function checked(input, ack) {
 	else ack({ status: 400, message: 'Invalid input' });
 }
 
-export function start(httpServer, { wsEngine, adapter }) {
+export async function adapterFor(redis) {
+	const { createAdapter } = await import('@socket.io/redis-streams-adapter');
+	return createAdapter(redis);
+}
+
+export function start(httpServer, { wsEngine, redis, adapter }) {
 	const io = new Server(httpServer, {
 		serveClient: false,
 		transports: ['websocket', 'polling'],
@@ -42,6 +47,7 @@ export function start(httpServer, { wsEngine, adapter }) {
 		broadcast(count, message) {
 			for (let i = 0; i < count; i++) io.to(RAW_ROOM).emit('msg', message);
 		},
+		emitTo: (id, message) => io.to(`room:${id}`).emit('msg', message),
 		connections: () => io.of('/').sockets.size
 	};
 }

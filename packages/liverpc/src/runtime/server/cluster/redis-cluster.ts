@@ -97,8 +97,9 @@ export class RedisCluster {
 			tracked: (room, connection, id, entry) => writer.track(room, connection, JSON.stringify([id, entry])),
 			untracked: (room, connection) => writer.untrack(room, connection)
 		});
-		const connected = this.#subscriber.connect();
-		connected.catch((problem: unknown) => console.error('[liverpc] could not connect to Redis for room events:', (problem as Error).message));
+		// Never rejects: a subscriber that could not connect yet is retried by node-redis, and
+		// every subscription is made again at its 'ready'.
+		const connected = this.#subscriber.connect().catch((problem: unknown) => console.error('[liverpc] could not connect to Redis for room events:', (problem as Error).message));
 		this.logs = new RedisRoomLogs({
 			redis,
 			subscriber: this.#subscriber,

@@ -35,6 +35,11 @@ export class RedisLink {
 		return true;
 	}
 
+	/** Whether Redis was reachable and is not now (an outage, not a start that is still connecting). */
+	get lost(): boolean {
+		return this.#lostAt !== undefined;
+	}
+
 	/** Called each time a client is connected again after it was lost. */
 	onReconnect(listener: (client: RedisClient) => void): void {
 		this.#onBack.add(listener);

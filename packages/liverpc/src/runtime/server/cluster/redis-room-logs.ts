@@ -168,7 +168,7 @@ export class RedisRoomLogs implements RoomEventLog {
 
 	/** Waits for the first read of Redis, at most {@link FOLLOW_WAIT_MS}, and not at all while Redis is away. */
 	#whenFollowed(feed: RoomFeed): Promise<void> {
-		if (feed.synced || !this.#link.up) return Promise.resolve();
+		if (feed.synced || this.#link.lost) return Promise.resolve();
 		return new Promise((resolve) => {
 			const timer = setTimeout(resolve, FOLLOW_WAIT_MS);
 			void feed.ready.then(() => {
