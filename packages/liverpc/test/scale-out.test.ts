@@ -142,6 +142,20 @@ describe('two processes on Redis', () => {
 		console.log(`[scale-out] presence dropped the killed process's entries after ${dropped} ms`);
 	}, 60_000);
 
+	it('takes the presence of a process stopped with SIGTERM off the others at once, not when it expires', async () => {
+		const s1 = await startNode('sigterm-1');
+		const s2 = await startNode('sigterm-2');
+		user(s1, 'alice').live(team, { team: 'brown' });
+		const bob = user(s2, 'bob').live(team, { team: 'brown' });
+		await eventually(() => expect(who(bob)).toEqual(['alice×1', 'bob×1']), 10_000, 50);
+		const stoppedAt = Date.now();
+		const exited = new Promise((resolve) => s1.child.once('exit', resolve));
+		s1.child.kill('SIGTERM');
+		expect(await exited).toBe(0);
+		await eventually(() => expect(who(bob)).toEqual(['bob×1']), 5_000, 20);
+		expect(Date.now() - stoppedAt).toBeLessThan(PRESENCE_TTL_MS / 3);
+	}, 30_000);
+
 	it('delivers one order to every member of every process, even for events emitted at the same moment', async () => {
 		const a = await startNode('order-a');
 		const b = await startNode('order-b');

@@ -152,13 +152,20 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 			// the next one reaches the next process.
 			httpServer.prependListener('request', closeAfterResponse);
 			const deadline = Date.now() + timeout;
-			// Scaled out, the events those calls emitted must reach Redis too, or the other
-			// processes' members would never hear of them.
-			while ((calls.pendingCalls() > 0 || rooms.cluster?.flushed === false) && Date.now() < deadline) {
+			while (calls.pendingCalls() > 0 && Date.now() < deadline) {
+				await new Promise((resolve) => setTimeout(resolve, 20));
+			}
+			// This process's connections only, and now: scaled out, the adapter's own
+			// disconnectSockets() would first publish to every process and disconnect after.
+			io.local.disconnectSockets(true);
+			// Scaled out, the events those calls emitted, and the presence entries the
+			// disconnects just removed, must reach Redis before this process stops writing, or
+			// the other processes' members would hear of them late (presence) or never.
+			const flushBy = Math.max(deadline, Date.now() + 1_000);
+			while (rooms.cluster?.flushed === false && Date.now() < flushBy) {
 				await new Promise((resolve) => setTimeout(resolve, 20));
 			}
 			await stopServing();
-			io.disconnectSockets(true);
 			// And the Engine.IO sessions that hold no LiveRPC connection yet (one that never sent
 			// its handshake): adapter-node's server only closes once the last of its
 			// connections has, upgraded ones included, and the process only exits then.

@@ -12,7 +12,7 @@ import type { ChatMessage } from '$lib/types';
  * A message someone posted, pushed to every member (the sender too). Its `history` is the
  * only way the page gets older messages: they arrive as `message` events when the room is
  * joined (the 50 latest), and whatever the member missed when it comes back after a
- * reconnect or a restart, so the page keeps one list and only ever appends to it.
+ * reconnect or a restart, so the page keeps one list, in id order, each message once.
  */
 export const message = event<ChatMessage>({
 	id: 'id',
