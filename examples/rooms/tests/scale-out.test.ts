@@ -1,10 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startRedis, type RedisServer } from '../../../packages/liverpc/test/support/redis-server.js';
-import { freshDatabase, startApp, type RunningApp } from './support/app.js';
+import { freshDatabase, startAll, startApp, type RunningApp } from './support/app.js';
 import { launchBrowser, messageTexts, openRoom, sendMessage, signIn } from './support/browser.js';
 import { proxyHeaders } from './support/generation.js';
+import { sessionCookie } from './support/session.js';
+
+/** The resident memory of a process, from /proc. */
+function rssKilobytes(pid: number): number {
+	return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+}
+
+/** Sends a message through the page's form and waits for its answer (the input empties). */
+async function sendAndWait(page: Page, text: string): Promise<void> {
+	await sendMessage(page, text);
+	await page.waitForFunction(() => (document.querySelector('[data-testid="message-input"]') as HTMLInputElement | null)?.value === '', undefined, { timeout: 10_000 });
+}
 
 // #12, must-show 1: two `node build` processes of this app on one redis-server (REDIS_URL),
 // sharing one SQLite file, each on its own port; a tab on each.
@@ -17,10 +32,10 @@ describe('two node build processes on Redis', () => {
 	beforeAll(async () => {
 		redis = await startRedis();
 		const env = { REDIS_URL: redis.url };
-		[one, two, browser] = await Promise.all([
-			startApp('build', { databasePath: database.databasePath, env }),
-			startApp('build', { databasePath: database.databasePath, env }),
-			launchBrowser()
+		await startAll([
+			startApp('build', { databasePath: database.databasePath, env }).then((app) => (one = app)),
+			startApp('build', { databasePath: database.databasePath, env }).then((app) => (two = app)),
+			launchBrowser().then((launched) => (browser = launched))
 		]);
 	});
 	afterAll(async () => {
@@ -72,51 +87,125 @@ describe('two node build processes on Redis', () => {
 		await alice.getByTestId('presence').filter({ hasText: /^Alice$/ }).waitFor();
 	});
 
-	// Must-show 3: Redis restarts while both processes chat.
-	it('keeps delivering on each process while Redis restarts, then across again, losing no acknowledged message', async () => {
+	// Must-show 3: Redis restarts, empty, while both processes chat. Redis decides each room's
+	// order, so while it is away no tab sees a new message live, not even a tab on the
+	// process that stored it; the sends still succeed (SQLite first), their events wait in
+	// order in each process, and once Redis is back every tab shows what the database has.
+	it('delivers nothing live while Redis is down, then every tab shows what the database has', async () => {
 		const carolOne = await signIn(await browser.newContext(), one.url, 'carol');
 		const carolTwo = await signIn(await browser.newContext(), two.url, 'carol');
 		await openRoom(carolOne, one.url, 'globex-general');
 		await openRoom(carolTwo, two.url, 'globex-general');
 		const secondTabOnOne = await carolOne.context().newPage();
 		await openRoom(secondTabOnOne, one.url, 'globex-general');
+		const tabs = [carolOne, secondTabOnOne, carolTwo];
 		await sendMessage(carolTwo, 'before the restart');
-		await carolOne.getByTestId('message').filter({ hasText: 'before the restart' }).waitFor();
+		for (const tab of tabs) await tab.getByTestId('message').filter({ hasText: 'before the restart' }).waitFor();
 
 		await redis.stop();
-		// Local delivery goes on: process one's members get what is sent on process one.
-		await sendMessage(carolOne, 'while Redis is down');
-		await secondTabOnOne.getByTestId('message').filter({ hasText: 'while Redis is down' }).waitFor();
-		await new Promise((resolve) => setTimeout(resolve, 1000));
+		// Both sends are answered (stored in SQLite) though Redis is down...
+		await sendAndWait(carolOne, 'sent on one while Redis is down');
+		await sendAndWait(carolTwo, 'sent on two while Redis is down');
+		// ...and no tab sees either, the other tab on the sender's own process included.
+		await new Promise((resolve) => setTimeout(resolve, 1500));
+		for (const tab of tabs) expect(await messageTexts(tab)).toEqual(['Carol: before the restart']);
 		await redis.start();
 
 		// Across again once it is back, both ways.
 		await sendMessage(carolTwo, 'after the restart');
-		await carolOne.getByTestId('message').filter({ hasText: 'after the restart' }).waitFor({ timeout: 20_000 });
 		await sendMessage(carolOne, 'and back');
-		await carolTwo.getByTestId('message').filter({ hasText: 'and back' }).waitFor({ timeout: 20_000 }).catch((problem) => {
-			console.log('ONE', one.output(), 'TWO', two.output());
-			throw problem;
-		});
-		expect(one.running() && two.running()).toBe(true);
-
+		const stored = () => {
+			const db = new Database(database.databasePath, { readonly: true });
+			try {
+				const rows = db.prepare("SELECT text FROM messages WHERE room_id = 'globex-general' ORDER BY id").all() as Array<{ text: string }>;
+				return rows.map((row) => `Carol: ${row.text}`);
+			} finally {
+				db.close();
+			}
+		};
 		// Every message acknowledged to a sender is in SQLite, once.
-		const db = new Database(database.databasePath, { readonly: true });
-		try {
-			const stored = db.prepare("SELECT text FROM messages WHERE room_id = 'globex-general' ORDER BY id").all() as Array<{ text: string }>;
-			expect(stored.map((row) => row.text)).toEqual(['before the restart', 'while Redis is down', 'after the restart', 'and back']);
-		} finally {
-			db.close();
+		await expect.poll(() => stored().length, { timeout: 10_000 }).toBe(5);
+		expect(stored().slice(0, 3)).toEqual(['Carol: before the restart', 'Carol: sent on one while Redis is down', 'Carol: sent on two while Redis is down']);
+		expect(stored().slice(3).sort()).toEqual(['Carol: after the restart', 'Carol: and back'].sort());
+		// Every tab shows the database's list, in its order: what waited in a process went to
+		// Redis when it was back, and Redis came back empty, so each room's log got a new epoch
+		// and its members filled the gap from the `history` of the event.
+		for (const tab of tabs) {
+			await expect
+				.poll(() => messageTexts(tab), { timeout: 20_000 })
+				.toEqual(stored())
+				.catch((problem) => {
+					console.log('ONE', one.output(), 'TWO', two.output());
+					throw problem;
+				});
 		}
-		// Every tab has every message once. Process two gets the outage's message late, from
-		// Redis once it is back, or, when Redis lost it, from the store: a process that sees
-		// a message of another go missing has its members re-join from their positions.
-		const all = ['Carol: before the restart', 'Carol: while Redis is down', 'Carol: after the restart', 'Carol: and back'];
-		await carolTwo.getByTestId('message').filter({ hasText: 'while Redis is down' }).waitFor({ timeout: 20_000 });
-		for (const tab of [carolOne, secondTabOnOne]) expect(await messageTexts(tab)).toEqual(all);
-		// Once, though not always in the store's order: what arrives late from the other
-		// process follows what was sent meanwhile on this one.
-		expect((await messageTexts(carolTwo)).sort()).toEqual([...all].sort());
+		expect(one.running() && two.running()).toBe(true);
+	});
+
+	// Revocation by key (#18): a sign-out on process one reaches process two through Redis, and
+	// there it ends the user's connections by their key, whatever else is connected: here 1,000
+	// idle connections, each with a 60 kB `auth` (released after the hook), half of them bob's.
+	it('cuts a signed-out tab on the other process within a second, with 1,000 idle connections carrying a 60 kB auth there', async () => {
+		const aliceContext = await browser.newContext();
+		const aliceOne = await signIn(aliceContext, one.url, 'alice');
+		const aliceTwo = await aliceContext.newPage();
+		await openRoom(aliceTwo, two.url, 'acme-general');
+
+		const bobCookie = await sessionCookie(two.url, 'bob');
+		const padding = 'x'.repeat(60_000);
+		const idle: Socket[] = [];
+		const rssBefore = rssKilobytes(two.pid);
+		const openedAt = Date.now();
+		try {
+			for (let batch = 0; batch < 1000; batch += 100) {
+				const opened = Array.from({ length: 100 }, (_, i) => {
+					const socket = io(two.url, {
+						path: '/_liverpc',
+						transports: ['websocket'],
+						reconnection: false,
+						forceNew: true,
+						extraHeaders: { origin: two.url, ...((batch + i) % 2 === 0 ? { cookie: bobCookie } : {}) },
+						auth: { k: randomBytes(16).toString('base64url'), padding }
+					});
+					idle.push(socket);
+					return new Promise<void>((resolve, reject) => {
+						socket.once('connect', () => resolve());
+						socket.once('connect_error', (problem) => reject(problem));
+					});
+				});
+				await Promise.all(opened);
+			}
+			console.log(`[sign-out] 1,000 idle connections with a 60 kB auth opened on process two in ${Date.now() - openedAt} ms; its RSS ${rssBefore} kB -> ${rssKilobytes(two.pid)} kB`);
+
+			// Alice's tab on two notes, in the page, when its room stops being joined (the cut)
+			// and when it shows the refusal.
+			await aliceTwo.evaluate(() => {
+				const marks: { cut?: number; rejected?: number } = {};
+				(window as unknown as { marks: typeof marks }).marks = marks;
+				const room = document.querySelector('[data-testid="room-status"]')!;
+				const connection = document.querySelector('[data-testid="connection-status"]')!;
+				const check = () => {
+					const now = Date.now();
+					if (marks.cut === undefined && (room.textContent !== 'joined' || connection.textContent !== 'connected')) marks.cut = now;
+					if (marks.rejected === undefined && room.textContent === 'rejected') marks.rejected = now;
+				};
+				new MutationObserver(check).observe(document.body, { subtree: true, childList: true, characterData: true });
+			});
+			const clickedAt = Date.now();
+			await Promise.all([aliceOne.waitForURL(`${one.url}/`), aliceOne.click('form[action="/logout"] button')]);
+			await aliceTwo.getByTestId('room-status').filter({ hasText: 'rejected' }).waitFor({ timeout: 5000 });
+			const marks = await aliceTwo.evaluate(() => (window as unknown as { marks: { cut?: number; rejected?: number } }).marks);
+			const cut = marks.cut! - clickedAt;
+			const rejected = marks.rejected! - clickedAt;
+			console.log(`[sign-out] alice's tab on process two cut ${cut} ms and showing 'rejected' ${rejected} ms after the click on process one`);
+			expect(cut).toBeLessThan(1000);
+			expect(await aliceTwo.getByTestId('room-error').innerText()).toBe('401 Sign in to chat');
+			// Only hers: the 1,000 others are still connected.
+			expect(idle.filter((socket) => !socket.connected)).toHaveLength(0);
+			expect(one.running() && two.running()).toBe(true);
+		} finally {
+			for (const socket of idle) socket.close();
+		}
 	});
 
 	// A deploy stops each process with SIGTERM: scaled out too, it must end by itself, or a

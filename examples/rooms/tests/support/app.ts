@@ -127,6 +127,16 @@ async function stopProcess(child: ChildProcess, exited: Promise<number | null>, 
 	}
 }
 
+/**
+ * Waits for every one of `starts` (each assigning what it started), then throws the first
+ * failure. Unlike Promise.all, a failure (no Chromium, say) does not leave a process that
+ * did start unassigned, so the file's afterAll still stops it.
+ */
+export async function startAll(starts: Array<Promise<unknown>>): Promise<void> {
+	const failed = (await Promise.allSettled(starts)).find((result) => result.status === 'rejected');
+	if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
 /** What {@link useApp} gives a test file: its app, its database and a browser. */
 export interface AppFixture {
 	/** Reassign to a restarted process; the fixture stops whichever runs at the end. */
@@ -143,7 +153,7 @@ export function useApp(mode: AppMode): AppFixture {
 	const database = freshDatabase();
 	const fixture = { databasePath: database.databasePath } as AppFixture;
 	beforeAll(async () => {
-		[fixture.app, fixture.browser] = await Promise.all([startApp(mode, database), launchBrowser()]);
+		await startAll([startApp(mode, database).then((app) => (fixture.app = app)), launchBrowser().then((browser) => (fixture.browser = browser))]);
 	});
 	afterAll(async () => {
 		await fixture.browser?.close();

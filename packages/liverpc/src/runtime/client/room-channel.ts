@@ -4,6 +4,7 @@ import type { CallNumbers } from './call-numbers.js';
 import { CLIENT_ERRORS, LiveError } from './live-error.js';
 import type { MakeState } from './reactive-state.js';
 import type { RoomStatus } from './room-types.js';
+import { RecentEventIds } from './recent-event-ids.js';
 
 /** What a channel needs from the client that owns it. */
 export interface ChannelHost {
@@ -87,8 +88,8 @@ export class RoomChannel {
 	#held: PendingCall[] = [];
 	/** Where this room's events stand in the server's log: sent back on a re-join (#9). */
 	#position: [epoch: string, seq: number] | undefined;
-	/** Per event declared with `id`: the id of the last one delivered, for its `history`. */
-	#lastEventIds: Record<string, string | number> | undefined;
+	/** Per event declared with `id`: the latest ids delivered, for its `history` and to drop repeats. */
+	#recentIds = new RecentEventIds();
 	#host: ChannelHost;
 	/** `state.presence` by entry id, in arrival order. */
 	#presence = new Map<string, PresenceListEntry>();
@@ -132,7 +133,7 @@ export class RoomChannel {
 		const generation = ++this.#generation;
 		if (this.state.status !== 'joining') this.state.status = this.#key ? 'reconnecting' : 'joining';
 
-		const resume = this.#position ? [...this.#position, this.#lastEventIds ?? null] : null;
+		const resume = this.#position ? [...this.#position, this.#recentIds.floors() ?? null] : null;
 		socket.emit(JOIN, this.route, this.params, resume, (error: unknown, ack?: JoinAck) => {
 			if (generation !== this.#generation) {
 				// Answer to a join we no longer want: if we left meanwhile, leave for real.
@@ -160,7 +161,12 @@ export class RoomChannel {
 		this.state.status = 'joined';
 		// What the member missed, or the room's history on a first join, before any live
 		// event: the server sent them in the ack so that none is lost or doubled.
-		for (const [name, payload, , id] of ack.events) this.#deliver(name, payload, id);
+		for (const [name, payload, , id] of ack.events) {
+			// The history may return events this room has already: it is asked from a little
+			// before the last one (see RecentEventIds).
+			if ((typeof id === 'string' || typeof id === 'number') && this.#recentIds.has(name, id)) continue;
+			this.#deliver(name, payload, id);
+		}
 		for (const call of this.#held.splice(0)) {
 			clearTimeout(call.timer);
 			if (!this.#send(call)) this.#hold(call);
@@ -232,7 +238,7 @@ export class RoomChannel {
 	}
 
 	#deliver(name: string, payload: unknown, id: unknown): void {
-		if (typeof id === 'string' || typeof id === 'number') (this.#lastEventIds ??= {})[name] = id;
+		if (typeof id === 'string' || typeof id === 'number') this.#recentIds.add(name, id);
 		for (const listener of this.#listeners) listener(name, payload);
 	}
 

@@ -22,10 +22,12 @@ type IdKeys<Payload> = {
 
 /**
  * What an event's `history` function is given: the join being served (its params and
- * `locals`, after the join guard admitted it), and the id of the last event of this kind
- * the member says it has. That id comes from the client: LiveRPC checks that it is a
- * string or a finite number, nothing more, so check which before use, and pass it to the
- * store as a query parameter.
+ * `locals`, after the join guard admitted it), and the id after which the member wants
+ * every event of this kind: the oldest of the latest ids it received, so that an event
+ * announced after later ones (scaled out, the room's order need not be the store's) is
+ * found again; the client drops the ones it has. That id comes from the client: LiveRPC
+ * checks that it is a string or a finite number, nothing more, so check which before use,
+ * and pass it to the store as a query parameter.
  *
  * @example
  * ```ts

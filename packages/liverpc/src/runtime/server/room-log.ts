@@ -36,6 +36,12 @@ export interface BufferSettings {
  */
 export class RoomLog {
 	readonly epoch: string;
+	/**
+	 * The seq this log started after: 0 for a new room, or where a scaled-out process began
+	 * following the room again after its log restarted. A member whose position is from
+	 * before it has none of this log's events.
+	 */
+	readonly start: number;
 	/** Seq of the newest event; 0 before any. */
 	seq: number;
 	entries: LoggedEvent[] = [];
@@ -44,7 +50,16 @@ export class RoomLog {
 
 	constructor(epoch: string, seq = 0) {
 		this.epoch = epoch;
+		this.start = seq;
 		this.seq = seq;
+	}
+
+	/**
+	 * Whether a member at `position` has none of this log's events: its position is in
+	 * another log (another epoch), or in this epoch from before this log started.
+	 */
+	predates(position: LogPosition): boolean {
+		return position[0] !== this.epoch || position[1] <= this.start;
 	}
 
 	/** Whether every event after `seq` of this log is still here. */

@@ -156,6 +156,14 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 				// A re-join the log covers: everything after the member's own position.
 				missed = log.after(position[1]);
 				resumed = true;
+			} else if (position && log.predates(position) && log.covers(log.start)) {
+				// A re-join from before this log (a restart, a log Redis lost): the member has
+				// none of its events, so it gets all of them besides the history. Scaled out,
+				// the room's order need not be the store's: an event stored earlier but logged
+				// late (held while Redis was away) has a lower id than the member's last, and
+				// only this log still has it for the member.
+				missed = log.after(log.start);
+				resumed = history?.complete === true;
 			} else {
 				// A first join, or a gap the log cannot fill: everything since the guard started,
 				// if the log still has it (the same log, not restarted meanwhile).

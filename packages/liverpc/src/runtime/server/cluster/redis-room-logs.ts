@@ -6,6 +6,7 @@ import type { RoomPresences } from '../room-presence.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisLink } from './redis-link.js';
 import { OPEN_LOG, RedisScript, roomKeys, type RoomKeys } from './redis-scripts.js';
+import { streamLength } from './redis-writer.js';
 import type { RedisWriter } from './redis-writer.js';
 
 /** How long a join waits for this process to follow its room before it goes on without (Redis slow or away). */
@@ -121,9 +122,16 @@ export class RedisRoomLogs implements RoomEventLog {
 	open(key: string, position: LogPosition | undefined): RoomLog | Promise<RoomLog> {
 		const feed = this.#follow(key);
 		feed.joins++;
-		if (feed.synced && (!position || position[0] !== feed.log.epoch || feed.log.covers(position[1]))) return feed.log;
+		// While Redis is away a join reads nothing from it: a command would wait in the
+		// client's queue for seconds and hold the join (and the calls waiting for it).
+		if ((feed.synced && !this.#wantsReadBack(feed.log, position)) || this.#link.lost) return feed.log;
 		return this.#whenFollowed(feed).then(async () => {
-			if (position && feed.synced && position[0] === feed.log.epoch && !feed.log.covers(position[1])) await this.#readBack(feed, position[1]);
+			const log = feed.log;
+			if (feed.synced && position && this.#wantsReadBack(log, position)) {
+				// What the member lacks that this tail no longer has: from its position, or, from
+				// before this log started, every event of this log (the join gives it all of them).
+				await this.#readBack(feed, log.predates(position) ? log.start : position[1]);
+			}
 			return feed.log;
 		});
 	}
@@ -166,6 +174,11 @@ export class RedisRoomLogs implements RoomEventLog {
 		return feed;
 	}
 
+	#wantsReadBack(log: RoomLog, position: LogPosition | undefined): boolean {
+		if (!position) return false;
+		return log.predates(position) ? !log.covers(log.start) : !log.covers(position[1]);
+	}
+
 	/** Waits for the first read of Redis, at most {@link FOLLOW_WAIT_MS}, and not at all while Redis is away. */
 	#whenFollowed(feed: RoomFeed): Promise<void> {
 		if (feed.synced || this.#link.lost) return Promise.resolve();
@@ -190,8 +203,13 @@ export class RedisRoomLogs implements RoomEventLog {
 			const [epoch, offset] = parseOpen(await OPEN.run(this.#redis, [feed.redis.meta, feed.redis.stream], [freshEpoch(), String(24 * 60 * 60 * 1000)]));
 			const rows = await this.#readPresence(feed);
 			if (feed.closed) return;
-			if (epoch !== feed.log.epoch || offset < feed.log.seq) this.#restart(feed, epoch, offset);
-			else if (offset > feed.log.seq) await this.#catchUp(feed, offset);
+			if (epoch !== feed.log.epoch || offset < feed.log.seq) {
+				// Another log than the one followed (Redis came back empty, or from an older copy):
+				// its events so far, as far as the stream still has them, and the members re-join.
+				const events = await this.#range(feed, Math.max(1, offset - this.#streamLength() + 1), offset);
+				const first = events.length > 0 && events[events.length - 1]!.seq === offset ? events[0]!.seq - 1 : offset;
+				this.#restart(feed, epoch, first, events.filter((event) => event.seq > first));
+			} else if (offset > feed.log.seq) await this.#catchUp(feed, offset);
 			feed.synced = true;
 			this.#presences.remoteSnapshot(feed.key, rows);
 		} catch {
@@ -236,7 +254,7 @@ export class RedisRoomLogs implements RoomEventLog {
 			} else if (kind === '-') this.#presences.remoteUntracked(feed.key, message.slice(2));
 			else if (kind === 'r') {
 				const [, epoch, offset] = message.split(' ');
-				if (epoch && epoch !== feed.log.epoch) this.#restart(feed, epoch, Number(offset) || 0);
+				if (epoch && epoch !== feed.log.epoch) this.#restart(feed, epoch, Number(offset) || 0, []);
 			}
 		} catch (problem) {
 			// From Redis, written by LiveRPC: trusted, but never allowed to throw out of the subscriber.
@@ -252,9 +270,10 @@ export class RedisRoomLogs implements RoomEventLog {
 		if (!Number.isSafeInteger(offset)) return;
 		const log = feed.log;
 		if (epoch !== log.epoch) {
-			// The log restarted in Redis (it came back empty, or expired): members fill their gap
-			// from history by a re-join; this event is part of what they get then.
-			this.#restart(feed, epoch, offset);
+			// The log restarted in Redis (it came back empty, or expired): a new tail from this
+			// event on, which the members get in full when they re-join, with the history.
+			this.#restart(feed, epoch, offset - 1, []);
+			this.#append(feed, offset, message.slice(second + 1));
 			return;
 		}
 		if (offset <= log.seq) return; // heard already (read back while catching up)
@@ -262,7 +281,7 @@ export class RedisRoomLogs implements RoomEventLog {
 			// Some were published while this process was not listening: read them back first.
 			feed.held = [message];
 			void this.#catchUp(feed, offset - 1)
-				.catch(() => this.#restart(feed, log.epoch, offset - 1))
+				.catch(() => this.#restart(feed, log.epoch, offset - 1, []))
 				.finally(() => this.#release(feed));
 			return;
 		}
@@ -279,11 +298,14 @@ export class RedisRoomLogs implements RoomEventLog {
 	/** Reads the events after the log's newest up to `offset` from Redis and delivers them. */
 	async #catchUp(feed: RoomFeed, offset: number): Promise<void> {
 		const start = feed.log.seq + 1;
-		const events = await this.#range(feed, start, offset);
+		const events = await this.#range(feed, Math.max(start, offset - this.#streamLength() + 1), offset);
 		if (feed.closed || feed.log.seq + 1 !== start) return;
 		if (events.length === 0 || events[0]!.seq !== start) {
-			// Redis no longer has them (trimmed or expired): the members fill the gap from history.
-			this.#restart(feed, feed.log.epoch, offset);
+			// Redis no longer has all of them (trimmed or expired): a new tail from what it has,
+			// and the members re-join; the gap comes from history.
+			const last = events[events.length - 1];
+			const first = last?.seq === offset ? events[0]!.seq - 1 : offset;
+			this.#restart(feed, feed.log.epoch, first, events.filter((event) => event.seq > first));
 			return;
 		}
 		for (const event of events) {
@@ -291,7 +313,7 @@ export class RedisRoomLogs implements RoomEventLog {
 			feed.log.push(event.seq, event.name, event.payload, event.id, this.#settings.size);
 			this.#deliver(feed.key, event);
 		}
-		if (feed.log.seq < offset) this.#restart(feed, feed.log.epoch, offset);
+		if (feed.log.seq < offset) this.#restart(feed, feed.log.epoch, offset, []);
 	}
 
 	/** Puts what a re-joining member lacks in front of the tail, read back from Redis's stream. */
@@ -306,8 +328,13 @@ export class RedisRoomLogs implements RoomEventLog {
 		}
 	}
 
+	/** How many events Redis keeps per room (see the writer): more than the tail, for catching up after an outage. */
+	#streamLength(): number {
+		return streamLength(this.#settings);
+	}
+
 	async #range(feed: RoomFeed, from: number, to: number): Promise<LoggedEvent[]> {
-		const count = Math.max(0, Math.min(to - from + 1, this.#settings.size));
+		const count = Math.max(0, Math.min(to - from + 1, this.#streamLength()));
 		if (count === 0) return [];
 		const reply = await this.#redis.sendCommand(['XRANGE', feed.redis.stream, `${from}-1`, `${to}-1`, 'COUNT', String(count)]);
 		const events: LoggedEvent[] = [];
@@ -324,12 +351,15 @@ export class RedisRoomLogs implements RoomEventLog {
 	}
 
 	/**
-	 * The room's log is another one now (or lost events): a new tail from `offset`, and every
-	 * member here re-joins from its position, which the new log does not cover, so its join
-	 * fills the gap from the events' `history` (or says it could not).
+	 * The room's log is another one now (or lost events): a new tail after `offset`, with the
+	 * `events` after it that Redis still had, and every member here re-joins from its
+	 * position. The new log does not cover it, so its join gets every event of the new tail
+	 * and fills the rest of its gap from the events' `history` (or says it could not).
 	 */
-	#restart(feed: RoomFeed, epoch: string, offset: number): void {
-		feed.log = new RoomLog(epoch, offset);
+	#restart(feed: RoomFeed, epoch: string, offset: number, events: LoggedEvent[]): void {
+		const log = new RoomLog(epoch, offset);
+		for (const event of events) if (event.seq === log.seq + 1) log.push(event.seq, event.name, event.payload, event.id, this.#streamLength());
+		feed.log = log;
 		if (!this.#stopped) this.#io.local.to(feed.key).emit(RESYNC, feed.key);
 	}
 }

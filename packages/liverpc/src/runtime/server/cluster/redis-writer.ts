@@ -25,6 +25,18 @@ const BATCH_BYTES = 512 * 1024;
 const HELD_OPS = 20_000;
 const HELD_BYTES = 32 * 1024 * 1024;
 const RETRY_MS = [50, 200, 500, 1000, 2000];
+/**
+ * Events Redis keeps per room at least (when the buffer keeps any): more than a process's
+ * tail, so that a process that was not listening during an outage, while the others wrote
+ * what they had held, can still read all of it back instead of sending its members to
+ * their events' history.
+ */
+const STREAM_MIN_LENGTH = 1000;
+
+/** How many events Redis keeps of each room: none when the buffer keeps none. */
+export function streamLength(settings: BufferSettings): number {
+	return settings.size > 0 ? Math.max(settings.size, STREAM_MIN_LENGTH) : 0;
+}
 
 const WRITE = new RedisScript(WRITE_BATCH);
 
@@ -172,7 +184,7 @@ export class RedisWriter {
 	#send(batch: WriteOp[], number: number): Promise<unknown> {
 		const { size, age } = this.#settings();
 		const keys: string[] = [];
-		const args: string[] = [String(number), String(size), String(Math.max(age, 1000)), String(META_TTL_MS), String(Date.now() + PRESENCE_TTL_MS), randomBytes(6).toString('base64url')];
+		const args: string[] = [String(number), String(streamLength({ size, age })), String(Math.max(age, 1000)), String(META_TTL_MS), String(Date.now() + PRESENCE_TTL_MS), randomBytes(6).toString('base64url')];
 		for (const [kind, key, first, second] of batch) {
 			if (kind === 'k') {
 				keys.push(key, key);
