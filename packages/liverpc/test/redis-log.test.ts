@@ -73,6 +73,21 @@ describe('the room log scripts', () => {
 		expect(await open.run(redis, [keys.meta, keys.stream], ['e2', '60000'])).toEqual(['e2', '0']);
 		expect(await redis.sendCommand(['EXISTS', keys.stream])).toBe(0);
 	});
+
+	it('restart a log only while it is in the epoch named: two processes asking give it one new epoch', async () => {
+		const keys = roomKeys('e#1');
+		await eventBatch('p6', 1, 'e#1', ['one', 'two']);
+		const epoch = (await redis.sendCommand(['HGET', keys.meta, 'e'])) as string;
+		const restart = (batch: number, named: string) => write.run(redis, [keys.meta, keys.stream, writerKey(`p${batch}`)], ['1', '3', '60000', '60000', '0', `again${batch}`, 'r', keys.channel, named, '']);
+		await restart(7, epoch);
+		const renewed = (await redis.sendCommand(['HGET', keys.meta, 'e'])) as string;
+		expect(renewed).not.toBe(epoch);
+		expect(await redis.sendCommand(['EXISTS', keys.stream])).toBe(0);
+		expect(await redis.sendCommand(['HGET', keys.meta, 'o'])).toBe('2');
+		// The second process asks for the epoch it saw, which is gone: nothing changes.
+		await restart(8, epoch);
+		expect(await redis.sendCommand(['HGET', keys.meta, 'e'])).toBe(renewed);
+	});
 });
 
 describe('a process writer', () => {
@@ -88,7 +103,13 @@ describe('a process writer', () => {
 		expect(writer.held + (writer.idle ? 0 : 1)).toBeGreaterThan(0);
 		await server.start();
 		writer.kick();
-		await eventually(() => expect(heard).toEqual(['before', 'during 1', 'during 2', 'during 3']), 20_000, 50);
+		// Read from the stream, not the channel: the subscriber may subscribe again only after
+		// the writer's first batch was published.
+		const texts = async () => {
+			const stream = (await redis.sendCommand(['XRANGE', roomKeys('d#1').stream, '-', '+'])) as Array<[string, string[]]>;
+			return stream.map(([, fields]) => JSON.parse(fields[1]!)[1] as string);
+		};
+		await eventually(async () => expect(await texts()).toEqual(['before', 'during 1', 'during 2', 'during 3']), 20_000, 50);
 		expect(writer.idle).toBe(true);
 		writer.stop();
 	}, 40_000);

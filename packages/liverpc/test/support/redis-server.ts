@@ -14,6 +14,10 @@ export interface RedisServer {
 	stop(hard?: boolean): Promise<void>;
 	/** Stops it after writing its data to disk: the next start() comes back with everything. */
 	stopKeepingData(): Promise<void>;
+	/** Writes a snapshot of its data now (SAVE). */
+	save(): Promise<void>;
+	/** Stops it without saving: the next start() comes back with the last snapshot, an older copy. */
+	stopBackToSnapshot(): Promise<void>;
 	/** Starts it again on the same port. */
 	start(): Promise<void>;
 	/** Stops it for good and removes its temp dir. */
@@ -65,7 +69,7 @@ export async function startRedis(): Promise<RedisServer> {
 		await waitForPort(port);
 	};
 	await start();
-	const stop = async (hard = false) => {
+	const kill = async (hard: boolean) => {
 		const running = child;
 		if (!running || running.exitCode !== null) return;
 		await new Promise<void>((resolve) => {
@@ -73,6 +77,21 @@ export async function startRedis(): Promise<RedisServer> {
 			running.kill(hard ? 'SIGKILL' : 'SIGTERM');
 		});
 	};
+	const stop = async (hard = false) => {
+		await kill(hard);
+		// A snapshot an earlier stopKeepingData() or save() left would be loaded at the next
+		// start: "comes back empty" would be "comes back from an older copy".
+		rmSync(path.join(dir, 'dump.rdb'), { force: true });
+	};
+	const command = (line: string) =>
+		new Promise<string>((resolve, reject) => {
+			const socket = net.connect(port, '127.0.0.1', () => socket.write(`${line}\r\n`));
+			socket.once('data', (data) => {
+				socket.destroy();
+				resolve(data.toString());
+			});
+			socket.once('error', reject);
+		});
 	const stopKeepingData = async () => {
 		const running = child;
 		if (!running || running.exitCode !== null) return;
@@ -91,6 +110,11 @@ export async function startRedis(): Promise<RedisServer> {
 		start,
 		stop,
 		stopKeepingData,
+		async save() {
+			const reply = await command('SAVE');
+			if (!reply.startsWith('+OK')) throw new Error(`redis-server did not save: ${reply.trim()}`);
+		},
+		stopBackToSnapshot: () => kill(false),
 		async close() {
 			await stop(true);
 			rmSync(dir, { recursive: true, force: true });

@@ -28,6 +28,16 @@ interface RoomFeed {
 	subscribed: boolean;
 	/** Set while the feed reads Redis: messages wait here, in order, and are handled after. */
 	held: string[] | undefined;
+	/**
+	 * The feed's reads of Redis, one after the other: a read compares what Redis says with
+	 * the tail, so two at once could each act on what the other changed (a stale read
+	 * restarting a tail the first had caught up).
+	 */
+	reads: Promise<void>;
+	/** Reads queued or running; messages are held until none is left. */
+	pendingReads: number;
+	/** Whether a sync is queued and not started yet (one more would read the same). */
+	syncQueued: boolean;
 	/** Joins of this room in progress here: the feed stays while one runs. */
 	joins: number;
 	/** Resolves once the first read of Redis is over, whether it worked or not. */
@@ -167,7 +177,7 @@ export class RedisRoomLogs implements RoomEventLog {
 		const redis = roomKeys(key);
 		// Until Redis says which log this is, positions handed out here belong to a log of no
 		// epoch of Redis's: a member that joined meanwhile is sent to re-join once it is known.
-		feed = { key, redis, log: new RoomLog(unknownEpoch()), synced: false, subscribed: false, held: [], joins: 0, ready: Promise.resolve(), closed: false };
+		feed = { key, redis, log: new RoomLog(unknownEpoch()), synced: false, subscribed: false, held: undefined, reads: Promise.resolve(), pendingReads: 0, syncQueued: false, joins: 0, ready: Promise.resolve(), closed: false };
 		this.#feeds.set(key, feed);
 		this.#byChannel.set(redis.channel, feed);
 		feed.ready = this.#sync(feed);
@@ -191,9 +201,37 @@ export class RedisRoomLogs implements RoomEventLog {
 		});
 	}
 
-	/** Reads where the room's log is in Redis (and its presence), and catches up with it. */
-	async #sync(feed: RoomFeed): Promise<void> {
+	/**
+	 * Runs `read` once the feed's earlier reads of Redis are over; messages that arrive
+	 * meanwhile wait, in order, until the last read is.
+	 */
+	#read(feed: RoomFeed, read: () => Promise<void>): Promise<void> {
 		feed.held ??= [];
+		feed.pendingReads++;
+		const done = feed.reads.then(read).then(
+			() => this.#readDone(feed),
+			() => this.#readDone(feed)
+		);
+		feed.reads = done;
+		return done;
+	}
+
+	#readDone(feed: RoomFeed): void {
+		if (--feed.pendingReads === 0) this.#release(feed);
+	}
+
+	/** Reads where the room's log is in Redis (and its presence), and catches up with it. */
+	#sync(feed: RoomFeed): Promise<void> {
+		if (feed.syncQueued) return feed.reads;
+		feed.syncQueued = true;
+		return this.#read(feed, () => {
+			feed.syncQueued = false;
+			return this.#syncNow(feed);
+		});
+	}
+
+	async #syncNow(feed: RoomFeed): Promise<void> {
+		if (feed.closed) return;
 		try {
 			if (!feed.subscribed) {
 				await this.#connected;
@@ -206,6 +244,9 @@ export class RedisRoomLogs implements RoomEventLog {
 			if (epoch !== feed.log.epoch || offset < feed.log.seq) {
 				// Another log than the one followed (Redis came back empty, or from an older copy):
 				// its events so far, as far as the stream still has them, and the members re-join.
+				// An older copy keeps the epoch but would number other events with offsets members
+				// here have seen: the log gets a new epoch in Redis too (once, whoever asks first).
+				if (epoch === feed.log.epoch) this.#writer.restartLog(feed.key, epoch);
 				const events = await this.#range(feed, Math.max(1, offset - this.#streamLength() + 1), offset);
 				const first = events.length > 0 && events[events.length - 1]!.seq === offset ? events[0]!.seq - 1 : offset;
 				this.#restart(feed, epoch, first, events.filter((event) => event.seq > first));
@@ -215,7 +256,6 @@ export class RedisRoomLogs implements RoomEventLog {
 		} catch {
 			// Redis went away again: the next reconnect reads it once more.
 		}
-		this.#release(feed);
 	}
 
 	async #readPresence(feed: RoomFeed): Promise<Array<[string, string, unknown]>> {
@@ -279,10 +319,13 @@ export class RedisRoomLogs implements RoomEventLog {
 		if (offset <= log.seq) return; // heard already (read back while catching up)
 		if (offset > log.seq + 1) {
 			// Some were published while this process was not listening: read them back first.
-			feed.held = [message];
-			void this.#catchUp(feed, offset - 1)
-				.catch(() => this.#restart(feed, log.epoch, offset - 1, []))
-				.finally(() => this.#release(feed));
+			// Queued behind any read in progress; by its turn that read may have caught up already.
+			void this.#read(feed, () =>
+				this.#catchUp(feed, offset - 1).catch(() => {
+					if (feed.log === log) this.#restart(feed, log.epoch, offset - 1, []);
+				})
+			);
+			feed.held!.unshift(message);
 			return;
 		}
 		this.#append(feed, offset, message.slice(second + 1));
@@ -297,6 +340,7 @@ export class RedisRoomLogs implements RoomEventLog {
 
 	/** Reads the events after the log's newest up to `offset` from Redis and delivers them. */
 	async #catchUp(feed: RoomFeed, offset: number): Promise<void> {
+		if (feed.closed || offset <= feed.log.seq) return;
 		const start = feed.log.seq + 1;
 		const events = await this.#range(feed, Math.max(start, offset - this.#streamLength() + 1), offset);
 		if (feed.closed || feed.log.seq + 1 !== start) return;

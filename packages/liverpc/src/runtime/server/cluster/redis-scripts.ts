@@ -12,6 +12,8 @@ import type { RedisClient } from './redis-client.js';
 // Messages on the channel `liverpc:{key}`:
 //   `e <epoch> <offset> <json>`  an event          `+ <connection> <json>`  presence entry
 //   `- <connection>`             entry removed     `r <epoch> <offset>`     the log restarted
+// A restart (`r`) names the epoch it replaces, or none: when another process restarted the
+// log first, the epoch differs and nothing happens, so the members re-join once.
 
 /** Redis keys and the channel of one room. */
 export interface RoomKeys {
@@ -69,7 +71,7 @@ for i = 1, count do
     if redis.call('HDEL', a, x) == 1 then redis.call('PUBLISH', channel, '- ' .. x) end
   elseif kind == 'k' then
     redis.call('PUBLISH', channel, x)
-  elseif kind == 'r' then
+  elseif kind == 'r' and (x == '' or redis.call('HGET', a, 'e') == x) then
     redis.call('DEL', b)
     redis.call('HSET', a, 'e', fresh .. '.' .. i)
     local offset = redis.call('HINCRBY', a, 'o', 0)

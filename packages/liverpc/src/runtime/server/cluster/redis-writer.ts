@@ -91,6 +91,14 @@ export class RedisWriter {
 		this.#push(['-', key, connection, '']);
 	}
 
+	/**
+	 * Starts the room's log again in Redis with a new epoch, if it is still in `epoch`: Redis
+	 * came back from an older copy, and would give offsets this process has seen to other events.
+	 */
+	restartLog(key: string, epoch: string): void {
+		this.#push(['r', key, epoch, '']);
+	}
+
 	/** A message for every process on `channel` (a revocation, a push to a key), in this process's order. */
 	broadcast(channel: string, encoded: string): void {
 		this.#push(['k', channel, encoded, '']);
