@@ -45,6 +45,8 @@ export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSett
 	};
 
 	return (socket: Socket, next: HandshakeNext): void => {
+		// Refused before the hook runs: the packet gate let the oversized auth go unparsed (#19).
+		if (guardOf(socket).authTooLarge) return refuseHandshake(socket, next, AUTH_TOO_LARGE, 'handshake', hooks);
 		const hook = hooks.handle;
 		const ticket = revocationTicket();
 		if (!hook) return accept(socket, next, { locals: {} }, ticket);
@@ -65,6 +67,8 @@ export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSett
 		}
 	};
 }
+
+const AUTH_TOO_LARGE = new SocketError(413, 'Handshake auth too large');
 
 // 503, so the client tries again at once with a fresh hook run.
 const SESSION_CHANGED = new SocketError(503, 'The session changed while connecting; connecting again');

@@ -10,7 +10,13 @@ it('fills in the documented defaults', () => {
 		maxCallsInFlight: 100,
 		joinsPerSecond: 10,
 		joinBurst: 50,
-		maxRooms: 50
+		maxRooms: 50,
+		maxJoinEvents: 500,
+		maxJoinBytes: 1_048_576,
+		maxBufferedBytes: 4_194_304,
+		leavesPerSecond: 10,
+		leaveBurst: 50,
+		maxAuthBytes: 4096
 	});
 	expect(resolved.limits).toBe(DEFAULT_LIMITS);
 	expect(resolved.allowMissingOrigin).toBe(true);

@@ -123,6 +123,32 @@ export interface LiveLimits {
 	joinBurst: number;
 	/** Rooms one connection may be a member of at the same time; one more gets 429. Default 50. */
 	maxRooms: number;
+	/**
+	 * Events one join delivers at most (the buffer's and `history`'s together), whatever its
+	 * `resume` asks for: past it the member gets the newest that fit and `room.resumed ===
+	 * false`. Also handed to `history` as `limit`, so the store reads no more. Default 500.
+	 */
+	maxJoinEvents: number;
+	/**
+	 * Bytes of events one join delivers at most (their JSON), with the same effect as
+	 * `maxJoinEvents`: a join costs the server a bounded amount of work. Default 1,048,576 (1 MiB).
+	 */
+	maxJoinBytes: number;
+	/**
+	 * Bytes the server may hold for one connection that it has not yet sent (a client that
+	 * stops reading): past it the connection is closed, and the client reconnects and
+	 * resumes from its position. Default 4,194,304 (4 MiB).
+	 */
+	maxBufferedBytes: number;
+	/** Leaves per second a connection may send on average; one over it is dropped and counts as refused. Default 10. */
+	leavesPerSecond: number;
+	/** Leaves a connection may send at once, e.g. a page closing all its rooms. Default 50. */
+	leaveBurst: number;
+	/**
+	 * Largest handshake `auth` (the CONNECT packet's data) in bytes: a larger one is refused
+	 * with 413 before it is parsed. LiveRPC's client sends under 100. Default 4,096.
+	 */
+	maxAuthBytes: number;
 }
 
 /** The defaults, written out in `docs/security.md`. */
@@ -133,7 +159,14 @@ export const DEFAULT_LIMITS: Readonly<LiveLimits> = Object.freeze({
 	maxCallsInFlight: 100,
 	joinsPerSecond: 10,
 	joinBurst: 50,
-	maxRooms: 50
+	maxRooms: 50,
+	// Round 2 of hardening (#19): bounded join replies, slow readers, leaves, auth.
+	maxJoinEvents: 500,
+	maxJoinBytes: 1_048_576,
+	maxBufferedBytes: 4_194_304,
+	leavesPerSecond: 10,
+	leaveBurst: 50,
+	maxAuthBytes: 4096
 });
 
 /** Options checked once and in the shape the hot paths read. */
