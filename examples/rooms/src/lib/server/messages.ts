@@ -18,11 +18,12 @@ function prepare() {
 			ORDER BY messages.id DESC
 			LIMIT ?`
 		),
-		after: connection.prepare<[string, number, number], MessageRow>(
+		// The newest `?` after an id, newest first: since() turns them around.
+		newestAfter: connection.prepare<[string, number, number], MessageRow>(
 			`SELECT messages.id, messages.room_id, messages.user_id, users.name AS user_name, messages.text, messages.created_at
 			FROM messages JOIN users ON users.id = messages.user_id
 			WHERE messages.room_id = ? AND messages.id > ?
-			ORDER BY messages.id
+			ORDER BY messages.id DESC
 			LIMIT ?`
 		),
 		// A second copy of a keyed message changes nothing (0 changes), and is then found.
@@ -42,9 +43,8 @@ function sql() {
 }
 
 /**
- * How many messages a member that comes back is sent at most (about 40 s of a busy room):
- * a larger gap (a laptop that slept) is reported to the page instead, which then offers a
- * reload, so a join never makes the server send a whole room's past.
+ * How many messages a member that comes back is sent at most when LiveRPC's own cap
+ * (`limits.maxJoinEvents`, handed to `history` as `limit`, 500 by default) is turned off.
  */
 const MAX_MISSED = 2000;
 
@@ -60,15 +60,18 @@ export function latest(roomId: string, n: number): ChatMessage[] {
 /**
  * What a member of a room should be given when it joins, as the `history` of the `message`
  * event: the 50 latest on a first join, and everything after the last message it has when
- * it comes back (from a restart of the server too) — or, past MAX_MISSED, nothing and
- * `complete: false`, which the page shows as a gap. `lastId` came from the browser, so it
- * is only used if it is a number, as a query parameter.
+ * it comes back (from a restart of the server too). A gap of more than `limit` (what one
+ * join delivers at most, from LiveRPC) gives the newest `limit` and `complete: false`, which
+ * the page shows as a gap: the query reads `limit + 1` rows at most, whatever the gap.
+ * `lastId` came from the browser, so it is only used if it is a number, as a query parameter.
  */
-export function since(roomId: string, lastId: unknown): ChatMessage[] | { events: ChatMessage[]; complete: false } {
-	if (typeof lastId !== 'number') return latest(roomId, 50);
-	const missed = sql().after.all(roomId, lastId, MAX_MISSED + 1);
-	if (missed.length > MAX_MISSED) return { events: [], complete: false };
-	return missed.map(toMessage);
+export function since(roomId: string, lastId: unknown, limit: number): ChatMessage[] | { events: ChatMessage[]; complete: false } {
+	const max = Math.min(limit, MAX_MISSED);
+	if (typeof lastId !== 'number') return latest(roomId, Math.min(50, max));
+	const missed = sql().newestAfter.all(roomId, lastId, max + 1);
+	// Newest first: past `max`, the oldest row read is the one left out.
+	const events = missed.slice(0, max).reverse().map(toMessage);
+	return missed.length > max ? { events, complete: false } : events;
 }
 
 /**

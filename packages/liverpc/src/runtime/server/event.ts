@@ -27,17 +27,25 @@ type IdKeys<Payload> = {
  * announced after later ones (scaled out, the room's order need not be the store's) is
  * found again; the client drops the ones it has. That id comes from the client: LiveRPC
  * checks that it is a string or a finite number, nothing more, so check which before use,
- * and pass it to the store as a query parameter.
+ * and pass it to the store as a query parameter. `limit` is how many events the join
+ * delivers at most: read no more than that from the store.
  *
  * @example
  * ```ts
- * const history = ({ params, lastEventId }: HistoryEvent) =>
- *   typeof lastEventId === 'number' ? messages.after(params.roomId, lastEventId) : messages.latest(params.roomId, 50);
+ * const history = ({ params, lastEventId, limit }: HistoryEvent) =>
+ *   typeof lastEventId === 'number' ? messages.after(params.roomId, lastEventId, limit) : messages.latest(params.roomId, Math.min(50, limit));
  * ```
  */
 export interface HistoryEvent<Params extends object = RoomParams> extends SocketEvent<Params> {
 	/** Undefined on a first join, or when the member has received none of these events yet. */
 	lastEventId: EventId | undefined;
+	/**
+	 * The most events one join delivers (`limits.maxJoinEvents`, default 500; `Infinity` when
+	 * turned off): of more, the member gets the newest and `room.resumed === false`. A store
+	 * that reads the newest `limit` (and one more, to tell whether there were more) never
+	 * reads rows the join would drop (#19).
+	 */
+	limit: number;
 }
 
 /**
@@ -70,13 +78,14 @@ export type EventOptions<Payload, Params extends object = RoomParams> = {
 /**
  * What an event's `history` returns: the payloads, oldest first, or `{ events, complete:
  * false }` when they are not everything the member missed (the store keeps less, or the gap
- * is larger than the app wants to send at once). The member then gets those events and
+ * is larger than the join's `limit`). The member then gets those events and
  * `room.resumed === false`, so the page can say that some are missing.
  *
  * @example
  * ```ts
- * const missed = messages.after(roomId, lastEventId, 1001);
- * return missed.length > 1000 ? { events: [], complete: false } : missed;
+ * // the newest limit + 1 after lastEventId, oldest first
+ * const missed = messages.newestAfter(roomId, lastEventId, limit + 1);
+ * return missed.length > limit ? { events: missed.slice(1), complete: false } : missed;
  * ```
  */
 export type HistoryResult<Payload> = Payload[] | { events: Payload[]; complete: boolean };

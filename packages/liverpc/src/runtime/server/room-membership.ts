@@ -14,6 +14,7 @@ import { SocketError } from './socket-error.js';
 import { socketEventStorage } from './socket-event-storage.js';
 import type { SocketHooks } from './socket-hook.js';
 import { isAdmission } from './join.js';
+import { newestJoinEvents } from './join-reply-cap.js';
 import { entryIdOf } from './presence.js';
 import type { RoomPresences } from './room-presence.js';
 import type { MemberEvent, SocketEvent } from './types.js';
@@ -141,7 +142,7 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			const position = request.position;
 			const log = logs.current(key) ?? startLog;
 			if (!contract.histories || (position && bufferCovers(log, position))) return start(joinReply, undefined);
-			readHistories(contract, event, request).then((history) => start(joinReply, history), fail);
+			readHistories(contract, event, request, guard.limits.maxJoinEvents).then((history) => start(joinReply, history), fail);
 		};
 
 		// 5. The membership starts in one synchronous step: the ack with every event the member
@@ -171,11 +172,20 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 				resumed = missed !== undefined && (position === undefined || history?.complete === true);
 			}
 
-			const events: JoinEvent[] = history ? history.events : [];
+			const all: JoinEvent[] = history ? history.events : [];
 			for (const logged of missed ?? []) {
 				// An event the store read already returned: the member gets it once.
 				if (logged.id !== undefined && history?.ids.get(logged.name)?.has(logged.id)) continue;
-				events.push(logged.id === undefined ? [logged.name, logged.payload, logged.seq] : [logged.name, logged.payload, logged.seq, logged.id]);
+				all.push(logged.id === undefined ? [logged.name, logged.payload, logged.seq] : [logged.name, logged.payload, logged.seq, logged.id]);
+			}
+			// Bounded whatever `resume` asked (#19): the newest that fit, and `resumed: false` if cut.
+			let events: JoinEvent[];
+			try {
+				const capped = newestJoinEvents(all, guard.limits.maxJoinEvents, guard.limits.maxJoinBytes);
+				events = capped.events;
+				if (capped.capped) resumed = false;
+			} catch (thrown) {
+				return fail(thrown);
 			}
 			const membership = addMembership(socket, event, key, contract);
 			// Published before the socket joins the room: the others get the change, the joiner
@@ -229,13 +239,13 @@ function bufferCovers(log: RoomLog, position: LogPosition): boolean {
  * Runs the `history` of every event of the room that has one, in the join's event, and
  * collects what they return as join events with their ids.
  */
-async function readHistories(contract: RoomContract, event: SocketEvent, request: ResumeRequest): Promise<HistoryRead> {
+async function readHistories(contract: RoomContract, event: SocketEvent, request: ResumeRequest, limit: number): Promise<HistoryRead> {
 	const result: HistoryRead = { events: [], ids: new Map(), complete: true };
 	for (const [name, roomEvent] of contract.events) {
 		const history = roomEvent.history;
 		const idKey = roomEvent[MARKER].idKey;
 		if (!history || idKey === undefined) continue;
-		const input: HistoryEvent = { ...event, lastEventId: request.lastEventIds?.[name] };
+		const input: HistoryEvent = { ...event, lastEventId: request.lastEventIds?.[name], limit };
 		const returned = await socketEventStorage.run(event, history, input);
 		const payloads = Array.isArray(returned) ? returned : (returned as { events?: unknown } | null)?.events;
 		if (!Array.isArray(payloads)) {

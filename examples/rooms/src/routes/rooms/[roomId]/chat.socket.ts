@@ -16,7 +16,7 @@ import type { ChatMessage } from '$lib/types';
  */
 export const message = event<ChatMessage>({
 	id: 'id',
-	history: ({ params, lastEventId }) => messages.since(params.roomId, lastEventId)
+	history: ({ params, lastEventId, limit }) => messages.since(params.roomId, lastEventId, limit)
 });
 
 // Runs on every join and on every re-join after a reconnect, so a user who signed out or
