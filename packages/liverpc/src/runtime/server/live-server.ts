@@ -21,6 +21,7 @@ import { RedisCluster, redisStreamsAdapter } from './cluster/redis-cluster.js';
 import { RoomPresences } from './room-presence.js';
 import { connectionData, membershipsOf } from './connection-state.js';
 import { createMembershipListeners } from './room-membership.js';
+import { capSendBacklog } from './send-backlog.js';
 import { SocketError } from './socket-error.js';
 import type { SocketHooks } from './socket-hook.js';
 
@@ -103,6 +104,7 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	} as Listener);
 
 	trackUpgradeResponses(io);
+	capSendBacklog(io, () => settings.options.limits.maxBufferedBytes);
 	io.use(listeners.middleware);
 	io.on('connection', (socket) => {
 		socket.on('error', ignoreGateViolation);
