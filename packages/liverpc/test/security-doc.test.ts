@@ -39,7 +39,7 @@ it('cites only tests that exist', () => {
 it('has a row for every test of the security test files', () => {
 	const byFile = cited();
 	const files = [
-		...['packet-gate', 'origin', 'limits', 'revocation', 'safe-errors', 'hostile-input'].map((name) => `${folders.library}${name}.test.ts`),
+		...['packet-gate', 'origin', 'limits', 'revocation', 'safe-errors', 'hostile-input', 'join-reply-cap', 'slow-reader', 'leave-rate', 'auth-size'].map((name) => `${folders.library}${name}.test.ts`),
 		...['attacks', 'cross-origin', 'revocation', 'tenant-isolation', 'options'].map((name) => `${folders.example}${name}.test.ts`)
 	];
 	for (const file of files) {
