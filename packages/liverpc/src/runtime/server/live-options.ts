@@ -123,6 +123,13 @@ export interface LiveLimits {
 	joinBurst: number;
 	/** Rooms one connection may be a member of at the same time; one more gets 429. Default 50. */
 	maxRooms: number;
+	/**
+	 * How long, in ms, a connection's `locals` hold at most before the socket hook runs again
+	 * with the handshake's cookies (sooner when the hook returns `expires`), so that a session
+	 * deleted or expired on the server stops acting within this bound even without `revoke()`.
+	 * Default 300,000 (5 minutes); `Infinity` leaves only the hook's `expires` (#19).
+	 */
+	localsMaxAge: number;
 }
 
 /** The defaults, written out in `docs/security.md`. */
@@ -133,7 +140,8 @@ export const DEFAULT_LIMITS: Readonly<LiveLimits> = Object.freeze({
 	maxCallsInFlight: 100,
 	joinsPerSecond: 10,
 	joinBurst: 50,
-	maxRooms: 50
+	maxRooms: 50,
+	localsMaxAge: 300_000
 });
 
 /** Options checked once and in the shape the hot paths read. */

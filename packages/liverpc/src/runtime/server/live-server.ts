@@ -21,6 +21,7 @@ import { RedisCluster, redisStreamsAdapter } from './cluster/redis-cluster.js';
 import { RoomPresences } from './room-presence.js';
 import { connectionData, membershipsOf } from './connection-state.js';
 import { createMembershipListeners } from './room-membership.js';
+import { createConnectionLifetimes } from './connection-lifetime.js';
 import { SocketError } from './socket-error.js';
 import type { SocketHooks } from './socket-hook.js';
 
@@ -87,19 +88,26 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	const callMemory = new CallMemory();
 	const calls = createCallListener(hooks, callMemory, lifecycle, rooms.cluster ? shareCallMemory(io, callMemory) : undefined);
 	const membership = createMembershipListeners(contracts, hooks, rooms);
+	// Past a connection's deadline its joins and calls wait for the hook to run again (#19).
+	const lifetimes = createConnectionLifetimes(hooks, settings, rooms);
 	const unregister = registerForRevocation({
 		endLocal: (keys) => endConnectionsWithKeys(io, keys),
 		broadcast: (keys) => rooms.cluster?.revoke(keys)
 	});
 
 	const listeners = serveListeners(
-		{ onJoin: membership.onJoin as Listener, onLeave: membership.onLeave as Listener, onCall: calls.onCall as Listener },
+		{
+			onJoin: lifetimes.holdWhileStale(membership.onJoin as Listener),
+			onLeave: membership.onLeave as Listener,
+			onCall: lifetimes.holdWhileStale(calls.onCall as Listener)
+		},
 		handshakeMiddleware(hooks, settings, lifecycle, parts.inspectLocals),
 		hooks,
 		refresh
 	);
 	const onDisconnect = neverThrows('disconnect listener', function (this: Socket) {
 		rooms.presences.disconnected(this);
+		lifetimes.end(this);
 	} as Listener);
 
 	trackUpgradeResponses(io);
@@ -115,12 +123,14 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		// The hook's keys are rooms of the connection: revoke() ends them by room.
 		const keys = connectionData(socket).keys;
 		if (keys) void socket.join(keys.map(keyRoom));
+		lifetimes.start(socket);
 	});
 
 	const stopServing = async () => {
 		eventSinks.delete(rooms.sink);
 		pushSinks.delete(rooms.push);
 		unregister();
+		lifetimes.stop();
 		rooms.logs.stop();
 		callMemory.stop();
 		await rooms.cluster?.stop();
