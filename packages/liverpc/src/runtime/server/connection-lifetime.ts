@@ -17,7 +17,7 @@ import type { MemberEvent, SocketEvent } from './types.js';
 // expired on the server without `revoke()` used to leave the open socket acting as its user
 // for as long as it stayed up (6/6 events received, 6/6 sends stored, re-joins accepted).
 // Now every connection's locals hold until a deadline: the `expires` its hook returned,
-// capped by `limits.localsMaxAge`. Then the hook runs again with the handshake's cookies:
+// capped by `localsMaxAge`. Then the hook runs again with the handshake's cookies:
 // - still valid: new locals and keys, every join guard run again with them; a membership
 //   whose guard now refuses ends with that refusal (an ENDED packet: the page's room shows
 //   'rejected' with the error), the others carry on unseen;
@@ -114,7 +114,7 @@ export function lifetimeDeadline(expires: number | undefined, maxAge: number, no
  * and the address (and any configured proxy header), plus about 200 bytes of objects.
  */
 export function keepForRecheck(socket: Socket, expires: number | undefined, options: ResolvedOptions): void {
-	const lifetime = lifetimeDeadline(expires, options.limits.localsMaxAge, Date.now());
+	const lifetime = lifetimeDeadline(expires, options.localsMaxAge, Date.now());
 	if (!lifetime) return;
 	const handshake = socket.handshake;
 	const headers: IncomingHttpHeaders = {};
@@ -233,7 +233,7 @@ export function createConnectionLifetimes(hooks: SocketHooks, settings: LiveSett
 		if (joining.length > 0) void socket.join(joining);
 		await Promise.all(membershipsOf(socket).map((membership) => guardAgain(socket, membership, outcome.result.locals, budgetEnd)));
 		if (!socket.connected) return;
-		const next = lifetimeDeadline(outcome.expires, settings.options.limits.localsMaxAge, Date.now());
+		const next = lifetimeDeadline(outcome.expires, settings.options.localsMaxAge, Date.now());
 		if (!next) {
 			lifetime.deadline = Infinity;
 			return;

@@ -10,8 +10,7 @@ it('fills in the documented defaults', () => {
 		maxCallsInFlight: 100,
 		joinsPerSecond: 10,
 		joinBurst: 50,
-		maxRooms: 50,
-		localsMaxAge: 300_000
+		maxRooms: 50
 	});
 	expect(resolved.limits).toBe(DEFAULT_LIMITS);
 	expect(resolved.allowMissingOrigin).toBe(true);
@@ -40,4 +39,13 @@ it("reads adapter-node's environment over the options in code", () => {
 		limits: { maxRooms: 5 }
 	});
 	expect(() => resolveOptions(optionsFromEnv({}, (name) => (name === 'XFF_DEPTH' ? 'two' : undefined)))).toThrow('proxy.xffDepth must be a positive integer');
+});
+
+it('checks localsMaxAge: 5 minutes by default, at least 1 s, Infinity allowed (#19)', () => {
+	expect(resolveOptions(undefined).localsMaxAge).toBe(300_000);
+	expect(resolveOptions({ localsMaxAge: 60_000 }).localsMaxAge).toBe(60_000);
+	expect(resolveOptions({ localsMaxAge: Infinity }).localsMaxAge).toBe(Infinity);
+	for (const wrong of [0, 999, Number.NaN, '60000']) {
+		expect(() => resolveOptions({ localsMaxAge: wrong as never })).toThrow(/localsMaxAge must be a number of ms of at least 1000/);
+	}
 });

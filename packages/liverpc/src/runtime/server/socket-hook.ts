@@ -54,7 +54,7 @@ export interface SocketHookResult {
 	/**
 	 * Until when these locals hold, as a `Date` or epoch ms: usually the session's expiry.
 	 * Then LiveRPC runs the hook again with the handshake's cookies, at the latest after
-	 * `limits.localsMaxAge` (default 5 minutes) when this is left out: still valid, the
+	 * the `localsMaxAge` option (default 5 minutes) when this is left out: still valid, the
 	 * connection carries on with the new locals, unseen; refused, its rooms end with the
 	 * refusal (the page shows it) and the connection closes.
 	 *
