@@ -50,32 +50,46 @@ const MAX_LATE_MS = 1_000;
 const RECHECK_TIMED_OUT = new SocketError(503, 'The session could not be checked in time');
 const SESSION_CHANGED = new SocketError(503, 'The session changed while it was checked');
 
-/**
- * The part of the handshake a re-check gives the hook, kept after the rest is released
- * (handshake-release.ts): the URL, the client's address, whether it came over TLS, and only
- * the headers the hook's input reads or authenticates with (see {@link KEPT_HEADERS}).
- */
-interface KeptHandshake {
-	url: string;
-	secure: boolean;
-	address: string;
-	headers: IncomingHttpHeaders;
-}
-
 /** The headers a re-check gives the hook: its credentials, and what `url` is built from. */
 const KEPT_HEADERS = ['cookie', 'authorization', 'host'] as const;
 
-/** One connection's lifetime. */
-interface Lifetime {
+/**
+ * One connection's lifetime, and the part of its handshake a re-check gives the hook, kept
+ * after the rest is released (handshake-release.ts): the URL, the client's address, whether
+ * it came over TLS, and only the headers the hook's input reads or authenticates with (see
+ * {@link KEPT_HEADERS}), as a flat array. A class with fixed fields: one is kept per
+ * connection for its whole life, so it is one compact object, not several (#4).
+ */
+class Lifetime {
 	/** Epoch ms until which the locals hold; packets after it wait for the re-check. */
 	deadline: number;
 	/** When the schedule re-checks an idle connection: the deadline, spread (see SPREAD). */
 	checkAt: number;
 	/** Its slot in the schedule, or -1 while not filed. */
-	slot: number;
-	handshake: KeptHandshake;
+	slot = -1;
 	/** The re-check under way, if any. */
-	recheck: Promise<void> | undefined;
+	recheck: Promise<void> | undefined = undefined;
+	readonly url: string;
+	readonly secure: boolean;
+	readonly address: string;
+	/** name, value, name, value… */
+	readonly headers: string[];
+
+	constructor(when: { deadline: number; checkAt: number }, handshake: Socket['handshake'], headers: string[]) {
+		this.deadline = when.deadline;
+		this.checkAt = when.checkAt;
+		this.url = handshake.url;
+		this.secure = handshake.secure;
+		this.address = handshake.address;
+		this.headers = headers;
+	}
+
+	/** What HandshakeInput reads of a handshake, rebuilt for one re-check. */
+	handshake(): Socket['handshake'] {
+		const headers: IncomingHttpHeaders = {};
+		for (let i = 0; i < this.headers.length; i += 2) headers[this.headers[i]!] = this.headers[i + 1]!;
+		return { url: this.url, secure: this.secure, address: this.address, headers } as Socket['handshake'];
+	}
 }
 
 // On the socket under a symbol: out of `socket.data`, which adapters serialise.
@@ -114,22 +128,18 @@ export function lifetimeDeadline(expires: number | undefined, maxAge: number, no
  * and the address (and any configured proxy header), plus about 200 bytes of objects.
  */
 export function keepForRecheck(socket: Socket, expires: number | undefined, options: ResolvedOptions): void {
-	const lifetime = lifetimeDeadline(expires, options.localsMaxAge, Date.now());
-	if (!lifetime) return;
+	const when = lifetimeDeadline(expires, options.localsMaxAge, Date.now());
+	if (!when) return;
 	const handshake = socket.handshake;
-	const headers: IncomingHttpHeaders = {};
+	const headers: string[] = [];
 	const proxy = options.proxy;
 	for (const name of [...KEPT_HEADERS, proxy.protocolHeader, proxy.hostHeader, proxy.portHeader, proxy.addressHeader]) {
 		if (name === undefined) continue;
 		const value = handshake.headers[name];
-		if (value !== undefined) headers[name] = value as string;
+		// Node joins repeated headers into one string, but for set-cookie; none of these is that.
+		if (typeof value === 'string') headers.push(name, value);
 	}
-	(socket as LivingSocket)[LIFETIME] = {
-		...lifetime,
-		slot: -1,
-		handshake: { url: handshake.url, secure: handshake.secure, address: handshake.address, headers },
-		recheck: undefined
-	};
+	(socket as LivingSocket)[LIFETIME] = new Lifetime(when, handshake, headers);
 }
 
 /** What a server does with its connections' lifetimes; made once per server. */
@@ -207,7 +217,7 @@ export function createConnectionLifetimes(hooks: SocketHooks, settings: LiveSett
 		const hook = hooks.handle;
 		const ticket = revocationTicket();
 		try {
-			const input = new HandshakeInput(lifetime.handshake as Socket['handshake'], settings.options);
+			const input = new HandshakeInput(lifetime.handshake(), settings.options);
 			const result: unknown = await withinBudget(Promise.resolve().then(() => (hook ? hook(input) : { locals: {} })), budgetEnd);
 			assertHookResult(result);
 			const keys = readHookKeys(result.keys ?? settings.options.keys?.(result.locals));
