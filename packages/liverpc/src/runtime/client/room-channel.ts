@@ -189,7 +189,7 @@ export class RoomChannel {
 
 	/**
 	 * The server ended the membership: the connection's locals, checked again, no longer
-	 * pass the room's guard (#19). A 4xx leaves the room refused, as a refused join does; a
+	 * pass the room's guard. A 4xx leaves the room refused, as a refused join does; a
 	 * server error is retried as a failed join is.
 	 */
 	ended(body: ErrorBody): void {

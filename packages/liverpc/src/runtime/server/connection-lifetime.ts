@@ -58,7 +58,7 @@ const KEPT_HEADERS = ['cookie', 'authorization', 'host'] as const;
  * after the rest is released (handshake-release.ts): the URL, the client's address, whether
  * it came over TLS, and only the headers the hook's input reads or authenticates with (see
  * {@link KEPT_HEADERS}), as a flat array. A class with fixed fields: one is kept per
- * connection for its whole life, so it is one compact object, not several (#4).
+ * connection for its whole life, so it is one compact object, not several.
  */
 class Lifetime {
 	/** Epoch ms until which the locals hold; packets after it wait for the re-check. */

@@ -42,7 +42,7 @@ export const RESYNC = 'r';
 
 /**
  * Server → client, with a room key and an error body: the connection's locals were checked
- * again (their `expires` or `localsMaxAge` came, #19) and the room's join guard, or
+ * again (their `expires` or `localsMaxAge` came) and the room's join guard, or
  * the socket hook, now refuses them. The membership has ended on the server; the room shows
  * the refusal as a refused join would.
  */
