@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { error, handleSocket, type SocketHook } from 'liverpc/server';
+import { createClient } from 'liverpc/client';
 import { chat, connect, eventually, lobby, rawConnected, rejection, startServer } from './harness.js';
 import { messages, sessions, users } from './fixtures/store.js';
 
@@ -10,7 +11,7 @@ import { messages, sessions, users } from './fixtures/store.js';
 
 /** The fixtures' hook, with locals that hold for `lifetime` ms and a switch to refuse or fail. */
 function lifetimeHook(lifetime: number) {
-	const state = { runs: 0, refuse: new Set<string>(), failures: 0, delay: 0, ranAt: [] as number[] };
+	const state = { runs: 0, refuse: new Set<string>(), failures: 0, delay: 0, ranAt: [] as number[], refusedRuns: [] as number[] };
 	const handle: SocketHook = handleSocket(async ({ cookies }) => {
 		const handshake = ++state.runs;
 		state.ranAt.push(Date.now());
@@ -20,7 +21,11 @@ function lifetimeHook(lifetime: number) {
 			throw new Error('session store is down');
 		}
 		const sessionId = cookies.get('session') ?? '';
-		if (state.refuse.has(sessionId)) error(401, 'Your session has ended');
+		if (state.refuse.has(sessionId)) {
+			// Numbered, so a test tells the re-check's refusal from a later handshake's.
+			state.refusedRuns.push(handshake);
+			error(401, `Your session has ended (run ${handshake})`);
+		}
 		const user = sessions.get(sessionId);
 		return { locals: { user, handshake }, keys: user ? [`user:${user.id}`] : [], expires: new Date(Date.now() + lifetime) };
 	});
@@ -62,15 +67,17 @@ describe('connection lifetime', () => {
 
 		state.refuse.add('s-alice-lifetime'); // the session store says no, and nobody called revoke()
 		await eventually(() => expect([chatRoom.status, lobbyRoom.status]).toEqual(['rejected', 'rejected']), 3000);
-		expect(chatRoom.error).toEqual({ status: 401, message: 'Your session has ended' });
-		expect(lobbyRoom.error).toEqual({ status: 401, message: 'Your session has ended' });
+		// Told by the re-check itself (ENDED), not by a later handshake.
+		const refusal = { status: 401, message: `Your session has ended (run ${state.refusedRuns[0]})` };
+		expect(chatRoom.error).toEqual(refusal);
+		expect(lobbyRoom.error).toEqual(refusal);
 		const refused = await rejection(chatRoom.send({ text: 'after the end' }));
 		expect(refused.status).toBe(401);
 		expect(messages.some((message) => message.text === 'after the end')).toBe(false);
 		// That connection is gone; the client came back through the handshake and was refused there.
 		expect(server.io.of('/').sockets.has(connection)).toBe(false);
 		await eventually(() => expect(client.status).toBe('rejected'));
-		expect(client.error).toEqual({ status: 401, message: 'Your session has ended' });
+		expect(client.error).toEqual({ status: 401, message: `Your session has ended (run ${state.refusedRuns[1]})` });
 	});
 
 	it('ends only the memberships whose join guard refuses the new locals', async () => {
@@ -203,9 +210,35 @@ describe('connection lifetime', () => {
 		await new Promise((resolve) => setTimeout(resolve, 450));
 		raw.send(`4299${JSON.stringify(['c', ref, 'send', { text: 'sent past the deadline' }, 1, 0])}`);
 		const ended = await raw.next((frame) => frame.startsWith('42["x"'), 3000);
-		expect(JSON.parse(ended.slice(2))).toEqual(['x', room, { status: 401, message: 'Your session has ended' }]);
+		expect(JSON.parse(ended.slice(2))).toEqual(['x', room, { status: 401, message: `Your session has ended (run ${state.refusedRuns[0]})` }]);
 		expect(await raw.closed).toBeGreaterThan(0);
 		expect(raw.frames.some((frame) => frame.startsWith('4399'))).toBe(false);
 		expect(messages.some((message) => message.text === 'sent past the deadline')).toBe(false);
+	});
+
+	it('tells a long-polling client too: the room shows the refusal, then the connection closes', async () => {
+		const { handle, state } = lifetimeHook(300);
+		sessions.set('s-alice-polling', users.alice);
+		const { url, server } = await startServer({ handle });
+		const client = createClient({
+			url,
+			headers: { cookie: 'session=s-alice-polling' },
+			backoff: { base: 20, max: 100 },
+			socket: { transports: ['polling'], reconnectionDelay: 20, reconnectionDelayMax: 100 }
+		});
+		try {
+			const room = client.live(chat, { roomId: '1' });
+			await eventually(() => expect(room.status).toBe('joined'));
+			const connection = [...server.io.of('/').sockets.keys()][0]!;
+			expect(server.io.of('/').sockets.get(connection)!.conn.transport.name).toBe('polling');
+			state.refuse.add('s-alice-polling');
+			await eventually(() => expect(room.status).toBe('rejected'), 3000);
+			// Told by the re-check over polling before the connection closed, not by the next handshake.
+			expect(room.error).toEqual({ status: 401, message: `Your session has ended (run ${state.refusedRuns[0]})` });
+			expect(server.io.of('/').sockets.has(connection)).toBe(false);
+			await eventually(() => expect(client.status).toBe('rejected'));
+		} finally {
+			client.close();
+		}
 	});
 });

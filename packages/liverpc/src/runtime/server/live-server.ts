@@ -106,8 +106,8 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		refresh
 	);
 	const onDisconnect = neverThrows('disconnect listener', function (this: Socket) {
-		rooms.presences.disconnected(this);
 		lifetimes.end(this);
+		rooms.presences.disconnected(this);
 	} as Listener);
 
 	trackUpgradeResponses(io);
