@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { error, handleSocket, type SocketHook } from 'liverpc/server';
 import { createClient } from 'liverpc/client';
-import { chat, connect, eventually, lobby, rawConnected, rejection, startServer } from './harness.js';
-import { messages, sessions, users } from './fixtures/store.js';
+import { chat, connect, eventually, feed, lobby, rawConnected, rejection, startServer } from './harness.js';
+import { feed as feedStore, messages, sessions, users } from './fixtures/store.js';
 
 // Connection lifetime (#19): a session deleted or expired on the server without revoke()
 // used to leave the open socket acting as its user for as long as it stayed up. The hook
@@ -10,8 +10,8 @@ import { messages, sessions, users } from './fixtures/store.js';
 // again with the handshake's cookies, over the same connection.
 
 /** The fixtures' hook, with locals that hold for `lifetime` ms and a switch to refuse or fail. */
-function lifetimeHook(lifetime: number) {
-	const state = { runs: 0, refuse: new Set<string>(), failures: 0, delay: 0, ranAt: [] as number[], refusedRuns: [] as number[] };
+function lifetimeHook(firstLifetime: number) {
+	const state = { lifetime: firstLifetime, runs: 0, refuse: new Set<string>(), failures: 0, delay: 0, ranAt: [] as number[], refusedRuns: [] as number[] };
 	const handle: SocketHook = handleSocket(async ({ cookies }) => {
 		const handshake = ++state.runs;
 		state.ranAt.push(Date.now());
@@ -27,7 +27,7 @@ function lifetimeHook(lifetime: number) {
 			error(401, `Your session has ended (run ${handshake})`);
 		}
 		const user = sessions.get(sessionId);
-		return { locals: { user, handshake }, keys: user ? [`user:${user.id}`] : [], expires: new Date(Date.now() + lifetime) };
+		return { locals: { user, handshake }, keys: user ? [`user:${user.id}`] : [], expires: new Date(Date.now() + state.lifetime) };
 	});
 	return { handle, state };
 }
@@ -160,10 +160,13 @@ describe('connection lifetime', () => {
 		console.error = () => {};
 		try {
 			state.failures = Infinity;
+			const runsBefore = state.runs;
 			const down = Date.now();
 			await eventually(() => expect(server.io.of('/').sockets.has(first.connection)).toBe(false), 15_000, 50);
 			const closedAfter = Date.now() - down;
-			expect(closedAfter).toBeGreaterThan(5_000); // retried meanwhile: an outage logs nobody out at once
+			// Retried meanwhile with backoff (0.5 s, 1 s, 2 s…): an outage logs nobody out at once.
+			expect(state.runs - runsBefore).toBeGreaterThanOrEqual(4);
+			expect(closedAfter).toBeGreaterThan(2_000);
 			expect(closedAfter).toBeLessThan(12_000); // the 10 s budget, plus the deadline
 			state.failures = 0; // the store is back: the handshake admits the client again
 			await eventually(async () => expect((await room.echo()).connection).not.toBe(first.connection), 5000, 200);
@@ -239,6 +242,33 @@ describe('connection lifetime', () => {
 			await eventually(() => expect(client.status).toBe('rejected'));
 		} finally {
 			client.close();
+		}
+	});
+
+	it('waits for a join whose guard was running with the old locals at the deadline, and checks that membership too', async () => {
+		const { handle, state } = lifetimeHook(400);
+		sessions.set('s-alice-joining', users.alice);
+		const { url } = await startServer({ handle });
+		const client = connect(url, 'session=s-alice-joining');
+		const lobbyRoom = client.live(lobby, {});
+		await eventually(() => expect(lobbyRoom.status).toBe('joined'));
+		expect((await lobbyRoom.echo()).handshake).toBe(1);
+		// The next locals hold for 10 s: only this re-check can catch the join below.
+		state.lifetime = 10_000;
+		// A join whose guard reads the locals now (alice) and answers after the deadline.
+		feedStore.reset();
+		feedStore.guardDelay = () => (feedStore.joins === 1 ? 600 : 0);
+		const feedRoom = client.live(feed, { feedId: 'lifetime' });
+		await eventually(() => expect(feedStore.joins).toBe(1));
+		sessions.delete('s-alice-joining'); // the re-check at 400 ms finds no session
+		try {
+			await eventually(() => expect(feedRoom.status).toBe('rejected'), 3000);
+			expect(feedRoom.error).toEqual({ status: 401, message: 'Sign in to read the feed' });
+			expect((await rejection(feedRoom.publish({ text: 'as alice, after her session was deleted' }))).status).toBe(401);
+			expect(feedStore.runs.has('as alice, after her session was deleted')).toBe(false);
+			expect((await lobbyRoom.echo()).handshake).toBe(2);
+		} finally {
+			feedStore.reset();
 		}
 	});
 });

@@ -69,6 +69,10 @@ class Lifetime {
 	slot = -1;
 	/** The re-check under way, if any. */
 	recheck: Promise<void> | undefined = undefined;
+	/** Joins of this connection whose guard is running: a re-check waits for them. */
+	joining = 0;
+	/** Called when `joining` drops to 0 while a re-check waits for it. */
+	joinsSettled: (() => void) | undefined = undefined;
 	readonly url: string;
 	readonly secure: boolean;
 	readonly address: string;
@@ -148,8 +152,12 @@ export interface ConnectionLifetimes {
 	start(socket: Socket): void;
 	/** A connection ended: its re-check is forgotten. */
 	end(socket: Socket): void;
-	/** Wraps a JOIN or CALL listener: past the deadline, the packet waits for the re-check. */
-	holdWhileStale<L extends (this: Socket, ...args: unknown[]) => void>(listener: L): L;
+	/**
+	 * Wraps a JOIN or CALL listener: past the deadline, the packet waits for the re-check.
+	 * A JOIN's guard may still be running with the old locals when the deadline comes: its
+	 * ack is wrapped so the re-check waits for it, then checks that membership too.
+	 */
+	holdWhileStale<L extends (this: Socket, ...args: unknown[]) => void>(listener: L, kind: 'join' | 'call'): L;
 	/** Checks a connection now (as its deadline would); resolves when done. */
 	recheck(socket: Socket): Promise<void>;
 	stop(): void;
@@ -231,6 +239,14 @@ export function createConnectionLifetimes(hooks: SocketHooks, settings: LiveSett
 	}
 
 	async function renew(socket: LivingSocket, lifetime: Lifetime, outcome: Extract<HookOutcome, { result: unknown }>, budgetEnd: number): Promise<void> {
+		// A join admitted with the old locals after this point would escape the guards below.
+		try {
+			await joinsSettled(lifetime, budgetEnd);
+		} catch {
+			socket.disconnect(true); // a guard that never answers: the client reconnects through the handshake
+			return;
+		}
+		if (!socket.connected) return;
 		const data = connectionData(socket);
 		const before = data.keys ?? [];
 		const after = outcome.keys ?? [];
@@ -291,15 +307,22 @@ export function createConnectionLifetimes(hooks: SocketHooks, settings: LiveSett
 			lifetime.slot = -1;
 			(socket as LivingSocket)[LIFETIME] = undefined;
 		},
-		holdWhileStale<L extends (this: Socket, ...args: unknown[]) => void>(listener: L): L {
+		holdWhileStale<L extends (this: Socket, ...args: unknown[]) => void>(listener: L, kind: 'join' | 'call'): L {
 			return function (this: LivingSocket) {
 				const lifetime = this[LIFETIME];
 				// eslint-disable-next-line prefer-rest-params -- a pass-through, no array made on the hot path
 				const args = arguments as unknown as unknown[];
-				if (!lifetime || (lifetime.recheck === undefined && Date.now() < lifetime.deadline)) return listener.apply(this, args);
+				if (!lifetime) return listener.apply(this, args);
+				if (lifetime.recheck === undefined && Date.now() < lifetime.deadline) {
+					if (kind === 'join') countJoin(lifetime, args);
+					return listener.apply(this, args);
+				}
 				const socket = this;
 				void recheck(socket).then(() => {
 					if (!socket.connected) return; // refused or closed: the client's call is lost, and held by it
+					const renewed = socket[LIFETIME];
+					// Counted only once it runs: a re-check waiting for a join it holds would wait in vain.
+					if (renewed && kind === 'join') countJoin(renewed, args);
 					try {
 						listener.apply(socket, args);
 					} catch (thrown) {
@@ -311,6 +334,33 @@ export function createConnectionLifetimes(hooks: SocketHooks, settings: LiveSett
 		recheck: (socket) => recheck(socket),
 		stop: () => schedule.stop()
 	};
+}
+
+/**
+ * Counts a join until it is answered (its ack, the last argument, is called once by the
+ * join listener, whatever the outcome), so that a re-check can wait for the joins whose
+ * guard ran with the old locals. A join without an ack is not answered, and not counted.
+ */
+function countJoin(lifetime: Lifetime, args: unknown[]): void {
+	const last = args.length - 1;
+	const ack = args[last];
+	if (typeof ack !== 'function') return;
+	lifetime.joining++;
+	let answered = false;
+	args[last] = function (this: unknown) {
+		if (!answered) {
+			answered = true;
+			if (--lifetime.joining === 0) lifetime.joinsSettled?.();
+		}
+		// eslint-disable-next-line prefer-rest-params -- a pass-through
+		return (ack as (...reply: unknown[]) => unknown).apply(this, arguments as unknown as unknown[]);
+	};
+}
+
+/** Resolves once no join of the connection is running, or the budget is spent. */
+function joinsSettled(lifetime: Lifetime, budgetEnd: number): Promise<void> {
+	if (lifetime.joining === 0) return Promise.resolve();
+	return withinBudget(new Promise<void>((resolve) => (lifetime.joinsSettled = resolve)), budgetEnd).finally(() => (lifetime.joinsSettled = undefined));
 }
 
 /** Rejects with a 503 once the re-check's budget is spent. */

@@ -97,9 +97,9 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 
 	const listeners = serveListeners(
 		{
-			onJoin: lifetimes.holdWhileStale(membership.onJoin as Listener),
+			onJoin: lifetimes.holdWhileStale(membership.onJoin as Listener, 'join'),
 			onLeave: membership.onLeave as Listener,
-			onCall: lifetimes.holdWhileStale(calls.onCall as Listener)
+			onCall: lifetimes.holdWhileStale(calls.onCall as Listener, 'call')
 		},
 		handshakeMiddleware(hooks, settings, lifecycle, parts.inspectLocals),
 		hooks,
