@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { error, handleSocket, type SocketHook } from 'liverpc/server';
 import { createClient } from 'liverpc/client';
 import { chat, connect, eventually, feed, lobby, rawConnected, rejection, startServer } from './harness.js';
-import { feed as feedStore, messages, sessions, users } from './fixtures/store.js';
+import { failNextJoins } from './fixtures/routes/(public)/lobby.socket.js';
+import { counters, feed as feedStore, messages, sessions, users } from './fixtures/store.js';
 
 // Connection lifetime (#19): a session deleted or expired on the server without revoke()
 // used to leave the open socket acting as its user for as long as it stayed up. The hook
@@ -270,5 +271,24 @@ describe('connection lifetime', () => {
 		} finally {
 			feedStore.reset();
 		}
+	});
+
+	it('lets a room whose guard fails with a 5xx at the re-check join again, as a join that failed is retried', async () => {
+		const { handle, state } = lifetimeHook(300);
+		const { url } = await startServer({ handle });
+		const client = connect(url, 'session=s-alice');
+		const room = client.live(lobby, {});
+		await eventually(() => expect(room.status).toBe('joined'));
+		const first = await room.echo();
+		state.lifetime = 10_000; // one re-check only
+		const failures = counters.flakyJoinFailures;
+		failNextJoins(1); // the guard's run at the re-check answers 503
+		await eventually(() => expect(counters.flakyJoinFailures).toBe(failures + 1), 3000);
+		// Joined again through the normal join (its reply is new), over the same connection, with the new locals.
+		await eventually(() => expect([room.status, room.joined?.handshake]).toEqual(['joined', 2]), 3000);
+		const later = await room.echo();
+		expect(later.connection).toBe(first.connection);
+		expect(later.handshake).toBe(2);
+		expect(room.error).toBeUndefined();
 	});
 });
