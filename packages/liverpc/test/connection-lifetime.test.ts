@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { error, handleSocket, type SocketHook } from 'liverpc/server';
+import { error, handleSocket, revoke, type SocketHook } from 'liverpc/server';
 import { createClient } from 'liverpc/client';
 import { chat, connect, eventually, feed, lobby, rawConnected, rejection, startServer } from './harness.js';
 import { failNextJoins } from './fixtures/routes/(public)/lobby.socket.js';
@@ -290,5 +290,20 @@ describe('connection lifetime', () => {
 		expect(later.connection).toBe(first.connection);
 		expect(later.handshake).toBe(2);
 		expect(room.error).toBeUndefined();
+	});
+
+	it('moves the connection to the keys the hook returns at the re-check: revoke() of the new key ends it, of the old one nothing', async () => {
+		let runs = 0;
+		const handle = handleSocket(() => {
+			runs++;
+			return { locals: { handshake: runs }, keys: [`lifetime-run:${runs}`], expires: Date.now() + (runs === 1 ? 300 : 10_000) };
+		});
+		const { url } = await startServer({ handle });
+		const room = connect(url).live(lobby, {});
+		await eventually(() => expect(room.status).toBe('joined'));
+		await eventually(() => expect(runs).toBe(2), 3000);
+		await eventually(async () => expect((await room.echo()).handshake).toBe(2), 3000, 100);
+		expect(await revoke('lifetime-run:1')).toBe(0);
+		expect(await revoke('lifetime-run:2')).toBe(1);
 	});
 });
