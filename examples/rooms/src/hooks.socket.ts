@@ -11,7 +11,10 @@ export const handle = handleSocket(async ({ cookies }) => {
 		locals: {
 			// Socket handlers read locals.user, never browser-supplied identity.
 			user: session?.user
-		}
+		},
+		// Until when these locals hold: then the hook runs again on the open connection, so a
+		// session that expired or was deleted stops acting without a revoke().
+		expires: session?.expiresAt
 	};
 });
 
@@ -20,6 +23,8 @@ export const handle = handleSocket(async ({ cookies }) => {
 // fewer than the default 50; ORIGIN and the proxy headers come from the environment.
 export const options: LiveOptions = {
 	limits: { maxRooms: 10, joinBurst: 10 },
+	// At the latest this often (ms) the hook checks an open connection's session again.
+	localsMaxAge: Number(process.env.LOCALS_MAX_AGE || 5 * 60_000),
 	// What a sign-out revokes (routes/logout): every connection of that user, on every process.
 	keys: (locals) => (locals.user ? [`user:${locals.user.id}`] : []),
 	// Several processes on one Redis when REDIS_URL is set (docs/scale-out.md).

@@ -17,7 +17,7 @@ const DUMMY_SALT = randomBytes(16).toString('hex');
 const DUMMY_HASH = Buffer.alloc(PASSWORD_KEY_LENGTH);
 
 type UserRow = { id: string; name: string; tenant_id: string; password_hash: string; password_salt: string };
-type SessionRow = { id: string; name: string; tenant_id: string };
+type SessionRow = { id: string; name: string; tenant_id: string; expires_at: number };
 
 let statements: ReturnType<typeof prepare> | undefined;
 
@@ -32,7 +32,7 @@ function prepare() {
 			'INSERT INTO sessions (id_hash, user_id, expires_at) VALUES (?, ?, ?)'
 		),
 		find: connection.prepare<[string, number], SessionRow>(
-			`SELECT users.id, users.name, users.tenant_id
+			`SELECT users.id, users.name, users.tenant_id, sessions.expires_at
 			FROM sessions JOIN users ON users.id = sessions.user_id
 			WHERE sessions.id_hash = ? AND sessions.expires_at > ?`
 		),
@@ -69,10 +69,10 @@ export function createSession(userId: string): string {
 	return sessionId;
 }
 
-/** The session of a cookie value, if it exists and has not expired. */
-export function getSession(sessionId: string): { user: SessionUser } | undefined {
+/** The session of a cookie value, if it exists and has not expired, with its expiry (epoch ms). */
+export function getSession(sessionId: string): { user: SessionUser; expiresAt: number } | undefined {
 	const row = sql().find.get(hashId(sessionId), Date.now());
-	return row ? { user: { id: row.id, name: row.name, tenantId: row.tenant_id } } : undefined;
+	return row ? { user: { id: row.id, name: row.name, tenantId: row.tenant_id }, expiresAt: row.expires_at } : undefined;
 }
 
 /** Ends a session; its cookie stops working at once, for pages and new socket handshakes. */

@@ -1,5 +1,5 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import { CLIENT_KEY, DEFAULT_PATH, EVENT, isErrorBody, PRESENCE, RESYNC, type ErrorBody } from '../shared/protocol.js';
+import { CLIENT_KEY, DEFAULT_PATH, ENDED, EVENT, isErrorBody, PRESENCE, RESYNC, type ErrorBody } from '../shared/protocol.js';
 import { retryDelay, type Backoff } from './backoff.js';
 import { CallNumbers } from './call-numbers.js';
 import type { MakeState } from './reactive-state.js';
@@ -210,6 +210,12 @@ export class LiveClient {
 		// where it is, as after a reconnect, and gets what it missed (#12).
 		socket.on(RESYNC, (key: unknown) => {
 			if (typeof key === 'string') this.#byKey.get(key)?.resync();
+		});
+
+		// The server checked this connection's locals again and the room's guard (or the
+		// hook) refuses them now: the room shows the refusal, as a refused join does (#19).
+		socket.on(ENDED, (key: unknown, body: unknown) => {
+			if (typeof key === 'string' && isErrorBody(body)) this.#byKey.get(key)?.ended(body);
 		});
 	}
 }

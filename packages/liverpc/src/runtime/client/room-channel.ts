@@ -187,6 +187,17 @@ export class RoomChannel {
 		this.join();
 	}
 
+	/**
+	 * The server ended the membership: the connection's locals, checked again, no longer
+	 * pass the room's guard. A 4xx leaves the room refused, as a refused join does; a
+	 * server error is retried as a failed join is.
+	 */
+	ended(body: ErrorBody): void {
+		if (this.state.status !== 'joined') return;
+		this.disconnected();
+		this.#joinFailed(body);
+	}
+
 	/** The socket hook refused the connection with a 4xx: nothing can be joined. */
 	refused(body: ErrorBody): void {
 		if (this.state.status === 'closed') return;

@@ -8,6 +8,7 @@ import { guardOf } from './packet-gate.js';
 import { isThenable } from './promise-or-value.js';
 import { readHookKeys, revocationTicket, revokedSince } from './revocation.js';
 import { clientKeyOf } from './call-memory.js';
+import { keepForRecheck, readHookExpires } from './connection-lifetime.js';
 import { SocketError } from './socket-error.js';
 import { assertHookResult, HandshakeInput, type SocketHooks } from './socket-hook.js';
 
@@ -28,8 +29,10 @@ export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSett
 			return refuseHandshake(socket, next, thrown, 'socket hook', hooks);
 		}
 		let keys: string[] | undefined;
+		let expires: number | undefined;
 		try {
 			keys = readHookKeys(resolved.keys ?? settings.options.keys?.(resolved.locals));
+			expires = readHookExpires(resolved.expires);
 		} catch (thrown) {
 			return refuseHandshake(socket, next, thrown, 'socket hook', hooks);
 		}
@@ -40,6 +43,8 @@ export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSett
 		// The client's key for its call numbers is all LiveRPC reads of `auth`: read now, the
 		// rest let go with the request, so a large `auth` costs nothing past the hook.
 		clientKeyOf(socket);
+		// Until when these locals hold, and the little a re-check needs then (#19).
+		if (hooks.handle) keepForRecheck(socket, expires, settings.options);
 		releaseHandshakeRequest(socket);
 		next();
 	};

@@ -73,7 +73,23 @@ export interface LiveOptions {
 	 * ```
 	 */
 	keys?: (locals: App.SocketLocals) => string[];
+	/**
+	 * How long, in ms, a connection's `locals` hold at most: then the socket hook runs again on
+	 * the open connection with the handshake's cookies (sooner when the hook returns
+	 * `expires`), so a session deleted or expired on the server stops acting within this
+	 * bound even without `revoke()`. Default 300,000 (5 minutes); `Infinity` leaves only the
+	 * hook's `expires`.
+	 *
+	 * @example
+	 * ```ts
+	 * export const options: LiveOptions = { localsMaxAge: 60_000 }; // sessions checked again every minute
+	 * ```
+	 */
+	localsMaxAge?: number;
 }
+
+/** The default of {@link LiveOptions.localsMaxAge}: 5 minutes. */
+export const DEFAULT_LOCALS_MAX_AGE = 300_000;
 
 /** The defaults of {@link LiveOptions.buffer}, written out in `docs/api.md`. */
 export const DEFAULT_BUFFER: Readonly<BufferSettings> = Object.freeze({ size: 100, age: 60_000 });
@@ -182,6 +198,8 @@ export interface ResolvedOptions {
 	/** The Redis client of a scaled-out app, or undefined for one process. */
 	redis: RedisClient | undefined;
 	keys: ((locals: App.SocketLocals) => string[]) | undefined;
+	/** Ms a connection's locals hold at most before the hook runs again; Infinity: only `expires`. */
+	localsMaxAge: number;
 }
 
 /**
@@ -225,6 +243,11 @@ export function resolveOptions(options: LiveOptions | undefined): ResolvedOption
 	if (given.keys !== undefined && typeof given.keys !== 'function') {
 		throw new TypeError('keys must be a function of locals, e.g. (locals) => (locals.user ? [`user:${locals.user.id}`] : [])');
 	}
+	const localsMaxAge = given.localsMaxAge ?? DEFAULT_LOCALS_MAX_AGE;
+	// A connection re-checked every few ms would spend the process on its hook: 1 s at least.
+	if (typeof localsMaxAge !== 'number' || Number.isNaN(localsMaxAge) || localsMaxAge < 1_000) {
+		throw new TypeError('localsMaxAge must be a number of ms of at least 1000, or Infinity (default 300000, 5 minutes)');
+	}
 	if (given.redis !== undefined && !isRedisClient(given.redis)) {
 		throw new TypeError("redis must be a node-redis client, e.g. createClient({ url: process.env.REDIS_URL }) from 'redis'");
 	}
@@ -236,11 +259,12 @@ export function resolveOptions(options: LiveOptions | undefined): ResolvedOption
 		limits: resolveLimits(given.limits),
 		buffer: resolveBuffer(given.buffer),
 		redis: given.redis,
-		keys: given.keys
+		keys: given.keys,
+		localsMaxAge
 	};
 }
 
-const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits', 'buffer', 'redis', 'keys']);
+const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits', 'buffer', 'redis', 'keys', 'localsMaxAge']);
 
 function resolveBuffer(buffer: Partial<BufferSettings> | undefined): Readonly<BufferSettings> {
 	if (buffer === undefined) return DEFAULT_BUFFER;

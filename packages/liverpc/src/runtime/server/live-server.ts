@@ -22,6 +22,7 @@ import { RoomPresences } from './room-presence.js';
 import { connectionData, membershipsOf } from './connection-state.js';
 import { createMembershipListeners } from './room-membership.js';
 import { capSendBacklog } from './send-backlog.js';
+import { createConnectionLifetimes } from './connection-lifetime.js';
 import { SocketError } from './socket-error.js';
 import type { SocketHooks } from './socket-hook.js';
 
@@ -88,18 +89,25 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	const callMemory = new CallMemory();
 	const calls = createCallListener(hooks, callMemory, lifecycle, rooms.cluster ? shareCallMemory(io, callMemory) : undefined);
 	const membership = createMembershipListeners(contracts, hooks, rooms);
+	// Past a connection's deadline its joins and calls wait for the hook to run again (#19).
+	const lifetimes = createConnectionLifetimes(hooks, settings, rooms);
 	const unregister = registerForRevocation({
 		endLocal: (keys) => endConnectionsWithKeys(io, keys),
 		broadcast: (keys) => rooms.cluster?.revoke(keys)
 	});
 
 	const listeners = serveListeners(
-		{ onJoin: membership.onJoin as Listener, onLeave: membership.onLeave as Listener, onCall: calls.onCall as Listener },
+		{
+			onJoin: lifetimes.holdWhileStale(membership.onJoin as Listener, 'join'),
+			onLeave: membership.onLeave as Listener,
+			onCall: lifetimes.holdWhileStale(calls.onCall as Listener, 'call')
+		},
 		handshakeMiddleware(hooks, settings, lifecycle, parts.inspectLocals),
 		hooks,
 		refresh
 	);
 	const onDisconnect = neverThrows('disconnect listener', function (this: Socket) {
+		lifetimes.end(this);
 		rooms.presences.disconnected(this);
 	} as Listener);
 
@@ -117,12 +125,14 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		// The hook's keys are rooms of the connection: revoke() ends them by room.
 		const keys = connectionData(socket).keys;
 		if (keys) void socket.join(keys.map(keyRoom));
+		lifetimes.start(socket);
 	});
 
 	const stopServing = async () => {
 		eventSinks.delete(rooms.sink);
 		pushSinks.delete(rooms.push);
 		unregister();
+		lifetimes.stop();
 		rooms.logs.stop();
 		callMemory.stop();
 		await rooms.cluster?.stop();

@@ -51,6 +51,19 @@ export interface SocketHookResult {
 	 * At most 64 strings of at most 256 characters.
 	 */
 	keys?: string[];
+	/**
+	 * Until when these locals hold, as a `Date` or epoch ms: usually the session's expiry.
+	 * Then LiveRPC runs the hook again with the handshake's cookies, at the latest after
+	 * the `localsMaxAge` option (default 5 minutes) when this is left out: still valid, the
+	 * connection carries on with the new locals, unseen; refused, its rooms end with the
+	 * refusal (the page shows it) and the connection closes.
+	 *
+	 * @example
+	 * ```ts
+	 * return { locals: { user: session.user }, expires: session.expiresAt };
+	 * ```
+	 */
+	expires?: Date | number;
 }
 
 /**

@@ -8,6 +8,7 @@
  * client → server  CALL  (ref, call name, input, call number, answered below[, RESENT], ack)   ack(error) | ack(null, output)
  * server → client  EVENT (room key, event name, payload, seq[, id])
  * server → client  RESYNC (room key)   that room's log restarted: re-join from the position
+ * server → client  ENDED (room key, error body)   the membership ended: its guard refused the re-checked locals
  *
  * `room` is the Socket.IO room key events are addressed with; `ref` is a small number
  * naming the membership on this connection, so a call does not resend the key.
@@ -38,6 +39,14 @@ export const PRESENCE = 'p';
  * does not cover it, so the gap is filled from the events' `history`.
  */
 export const RESYNC = 'r';
+
+/**
+ * Server → client, with a room key and an error body: the connection's locals were checked
+ * again (their `expires` or `localsMaxAge` came) and the room's join guard, or
+ * the socket hook, now refuses them. The membership has ended on the server; the room shows
+ * the refusal as a refused join would.
+ */
+export const ENDED = 'x';
 
 /** Socket.IO mount path shared by the server and the client unless configured. */
 export const DEFAULT_PATH = '/_liverpc';
