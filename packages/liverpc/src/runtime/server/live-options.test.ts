@@ -10,7 +10,8 @@ it('fills in the documented defaults', () => {
 		maxCallsInFlight: 100,
 		joinsPerSecond: 10,
 		joinBurst: 50,
-		maxRooms: 50
+		maxRooms: 50,
+		presenceUpdatesPerSecond: 20
 	});
 	expect(resolved.limits).toBe(DEFAULT_LIMITS);
 	expect(resolved.allowMissingOrigin).toBe(true);

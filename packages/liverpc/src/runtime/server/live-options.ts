@@ -123,6 +123,13 @@ export interface LiveLimits {
 	joinBurst: number;
 	/** Rooms one connection may be a member of at the same time; one more gets 429. Default 50. */
 	maxRooms: number;
+	/**
+	 * PRESENCE packets a member receives per room per second, at most: the changes of each
+	 * `1000 / presenceUpdatesPerSecond` ms window go as one packet with their net effect, so
+	 * join/leave churn costs the members little (#19). `Infinity` sends every change at once.
+	 * Default 20 (a window of 50 ms).
+	 */
+	presenceUpdatesPerSecond: number;
 }
 
 /** The defaults, written out in `docs/security.md`. */
@@ -133,7 +140,8 @@ export const DEFAULT_LIMITS: Readonly<LiveLimits> = Object.freeze({
 	maxCallsInFlight: 100,
 	joinsPerSecond: 10,
 	joinBurst: 50,
-	maxRooms: 50
+	maxRooms: 50,
+	presenceUpdatesPerSecond: 20
 });
 
 /** Options checked once and in the shape the hot paths read. */
