@@ -22,7 +22,8 @@ const LIMITS: LiveLimits = {
 	maxCallsInFlight: 100,
 	joinsPerSecond: 10,
 	joinBurst: 10,
-	maxRooms: 10
+	maxRooms: 10,
+	presenceUpdatesPerSecond: 20
 };
 // A connection is closed once it collects this many refusals faster than it is forgiven them.
 const REFUSAL_BURST = 50;
