@@ -102,8 +102,10 @@ event<ChatMessage>({ id: 'seq', history: () => [{ text: 'x' }] });
 event<ChatMessage>({ history: () => [] });
 const resumed: boolean = chatRoom.resumed;
 void resumed;
-// The client's own limits for calls that wait for a (re-)join.
+// The client's own limits: every call's overall timeout (#19), and the calls that wait for a (re-)join.
 createClient({ url: 'http://127.0.0.1:1', callTimeout: 10_000, maxHeldCalls: 20 });
+// Infinity turns the call timeout off.
+createClient({ url: 'http://127.0.0.1:1', callTimeout: Infinity });
 // @ts-expect-error callTimeout is a number of milliseconds
 createClient({ url: 'http://127.0.0.1:1', callTimeout: '10s' });
 // A history that cannot give everything says so; what it returns is still the payload type.

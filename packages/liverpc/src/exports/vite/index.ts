@@ -16,6 +16,7 @@ import { reloadEditedFiles } from './edited-files.js';
 import { kitServerModuleLoader } from './kit-module-loader.js';
 import { linkSocketTypesOnSync, readKitPluginOptions } from './kit-options.js';
 import { attachPreviewServer } from './preview-server.js';
+import { browserMayLoad, guardServerOnly } from './server-only.js';
 
 /**
  * Options of the {@link liverpc} Vite plugin; every path is relative to Vite's root.
@@ -137,7 +138,10 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 				if (kit && isContractFile(routesDir, file)) writeFolderTypes();
 			};
 			server.watcher.on('add', refreshTypes).on('unlink', refreshTypes);
+			// Socket files never reach a browser, in any form, nor in an error page (#19).
+			const guardErrors = guardServerOnly(server, { root: config.root, routesDir });
 			attachDevServer(server, { routesDir, hooksBase, socketPath }, reloadEditedFiles(server, kitServerModuleLoader(server, kit)));
+			return guardErrors;
 		},
 
 		buildEnd(error) {
@@ -153,8 +157,17 @@ export function liverpc(options: LiveRpcPluginOptions = {}): Plugin {
 			if (id === SOCKETS_ENTRY_ID) return RESOLVED_SOCKETS_ENTRY;
 		},
 
-		load(id) {
-			if (id === RESOLVED_SOCKETS_ENTRY) return socketsEntrySource(findSocketFiles(routesDir, hooksBase));
+		load: {
+			// Before Vite's own loaders, which serve `?raw`, `?url`, `?inline` and `?worker` (#19).
+			order: 'pre',
+			handler(id, loadOptions) {
+				if (id === RESOLVED_SOCKETS_ENTRY) return socketsEntrySource(findSocketFiles(routesDir, hooksBase));
+				const ssr = this.environment ? this.environment.config.consumer === 'server' : Boolean(loadOptions?.ssr);
+				if (ssr || browserMayLoad(id, { root: config.root, routesDir })) return;
+				// The browser's side of the app asked for server code: refused, naming no more than the file.
+				const file = path.relative(config.root, id.replace(/^\0/, '').split('?', 1)[0]!).split(path.sep).join('/');
+				this.error(`[liverpc] ${file} is server code: it is never sent to the browser (only a room contract, imported as a module, becomes a stub of ids)`);
+			}
 		},
 
 		transform(code, id, transformOptions) {

@@ -1,9 +1,10 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { CLIENT_KEY, DEFAULT_PATH, ENDED, EVENT, isErrorBody, PRESENCE, RESYNC, type ErrorBody } from '../shared/protocol.js';
 import { retryDelay, type Backoff } from './backoff.js';
+import { CallDeadlines } from './call-deadlines.js';
 import { CallNumbers } from './call-numbers.js';
 import type { MakeState } from './reactive-state.js';
-import { RoomChannel, type ChannelHost } from './room-channel.js';
+import { RoomChannel, type ChannelHost, type PendingCall } from './room-channel.js';
 import { readContractShape, RoomHandle } from './room-handle.js';
 import type { ContractModuleCheck, LiveParams, Room, RoomStatus } from './room-types.js';
 
@@ -35,8 +36,16 @@ export interface ClientOptions {
 	/** Backoff for retryable handshake refusals (5xx) and joins (5xx, 429): 500 ms doubling to 10 s, 5 join retries. */
 	backoff?: Backoff;
 	/**
-	 * How long a call waits for its room to be joined (or joined again after a reconnect)
-	 * before it rejects with 504, in ms. Default 30,000.
+	 * How long a call may take, in ms, from `room.call()` to its answer, waiting for its room
+	 * to be joined (or joined again after a reconnect) included: past it, the call rejects
+	 * with a 504 `LiveError` (`The server did not answer the call in time`, or, for a call
+	 * still waiting for its room, `The room was not joined in time`). `Infinity` disables it.
+	 * Default 30,000.
+	 *
+	 * @example
+	 * ```ts
+	 * createClient({ url, callTimeout: 10_000 }); // a call not answered within 10 s rejects with 504
+	 * ```
 	 */
 	callTimeout?: number;
 	/** How many calls of one room may wait for its join at once; one more rejects with 429. Default 100. */
@@ -92,7 +101,8 @@ export class LiveClient {
 			connectable: options.connect !== false,
 			backoff: options.backoff,
 			callNumbers: new CallNumbers(),
-			heldCalls: { timeout: options.callTimeout ?? DEFAULT_CALL_TIMEOUT, max: options.maxHeldCalls ?? DEFAULT_MAX_HELD_CALLS }
+			callDeadlines: new CallDeadlines<PendingCall>(options.callTimeout ?? DEFAULT_CALL_TIMEOUT, (call) => call.channel.expire(call)),
+			maxHeldCalls: options.maxHeldCalls ?? DEFAULT_MAX_HELD_CALLS
 		};
 		if (options.connect === false) return;
 

@@ -33,6 +33,7 @@ export class LiveError extends Error {
 export const CLIENT_ERRORS = {
 	notJoinedInTime: { status: 504, message: 'The room was not joined in time; the call was not sent' },
 	noReply: { status: 504, message: 'The connection was lost before the reply and the room was not joined again in time; the call may have run' },
+	noAnswer: { status: 504, message: 'The server did not answer the call in time (callTimeout); the call may have run' },
 	tooManyHeld: { status: 429, message: 'Too many calls waiting for the room to be joined' },
 	closed: { status: 410, message: 'This room handle was left' },
 	serverRendering: { status: 503, message: 'Rooms do not connect during server-side rendering' }

@@ -1,5 +1,6 @@
 import { CALL, JOIN, LEAVE, RESENT, isErrorBody, type ErrorBody, type JoinAck } from '../shared/protocol.js';
 import { retryDelay, type Backoff } from './backoff.js';
+import type { CallDeadlines } from './call-deadlines.js';
 import type { CallNumbers } from './call-numbers.js';
 import { CLIENT_ERRORS, LiveError } from './live-error.js';
 import type { MakeState } from './reactive-state.js';
@@ -20,8 +21,10 @@ export interface ChannelHost {
 	backoff: Backoff | undefined;
 	/** The client's call numbers: a copy of a call sent again keeps its number. */
 	callNumbers: CallNumbers;
-	/** How long a call may wait for its room to be joined, and how many may wait. */
-	heldCalls: { timeout: number; max: number };
+	/** Every call is answered or rejected by its deadline (`callTimeout`), held or sent (#19). */
+	callDeadlines: CallDeadlines<PendingCall>;
+	/** How many calls may wait for the room to be joined. */
+	maxHeldCalls: number;
 }
 
 /** The visible state of one room. */
@@ -42,7 +45,9 @@ type EventListener = (name: string, payload: unknown) => void;
 type AckWithError = ((lost: Error | null, error?: unknown, output?: unknown) => void) & { withError?: boolean };
 
 /** A call not answered yet: what it sends, and how to settle its promise. */
-interface PendingCall {
+export interface PendingCall {
+	/** The room it was made in: the deadline sweep hands the call back to it. */
+	channel: RoomChannel;
 	/** Same on every copy sent, so the server runs it once (#9). */
 	number: number;
 	name: string;
@@ -51,8 +56,10 @@ interface PendingCall {
 	reject: (error: LiveError) => void;
 	/** Sent at least once: its ack was lost, so it may have run (the server knows). */
 	sent: boolean;
-	/** While held: when waiting ends with an error. */
-	timer: ReturnType<typeof setTimeout> | undefined;
+	/** Settled: a late reply, a lost ack or the deadline finds nothing more to do. */
+	done: boolean;
+	/** When it rejects with 504 if not answered: stamped by the host's `callDeadlines`. */
+	deadline: number;
 }
 
 /** Retries of a join that failed with a 5xx or 429 before the room shows `rejected`. */
@@ -167,10 +174,7 @@ export class RoomChannel {
 			if ((typeof id === 'string' || typeof id === 'number') && this.#recentIds.has(name, id)) continue;
 			this.#deliver(name, payload, id);
 		}
-		for (const call of this.#held.splice(0)) {
-			clearTimeout(call.timer);
-			if (!this.#send(call)) this.#hold(call);
-		}
+		for (const call of this.#held.splice(0)) if (!this.#send(call)) this.#hold(call);
 	}
 
 	/** The connection dropped: the server forgot the membership; wait for the re-join. */
@@ -257,7 +261,7 @@ export class RoomChannel {
 	 * Makes a call: now if the room is joined, else once it is (re-)joined. A call whose
 	 * ack is lost in a disconnect is held and sent again after the re-join with the same
 	 * number, so the server runs it once. Rejects with the server's body on failure, or
-	 * with a 504 when the room is not joined within `heldCalls.timeout`.
+	 * with a 504 when it is not answered within `callTimeout` of being made (#19).
 	 */
 	call(name: string, input: unknown): Promise<unknown> {
 		const status = this.state.status;
@@ -266,14 +270,17 @@ export class RoomChannel {
 		if (!this.#host.connectable) return Promise.reject(new LiveError(CLIENT_ERRORS.serverRendering));
 		return new Promise((resolve, reject) => {
 			const call: PendingCall = {
+				channel: this,
 				number: this.#host.callNumbers.next(),
 				name,
 				input: input === undefined ? null : input,
 				resolve,
 				reject,
 				sent: false,
-				timer: undefined
+				done: false,
+				deadline: 0
 			};
+			this.#host.callDeadlines.track(call);
 			if (!this.#send(call)) this.#hold(call);
 		});
 	}
@@ -286,6 +293,8 @@ export class RoomChannel {
 		const resent = call.sent;
 		call.sent = true;
 		const onReply: AckWithError = (lost, error, output) => {
+			// Already rejected by its deadline: the late reply has no one to go to.
+			if (call.done) return;
 			if (lost) {
 				// The connection dropped before the reply: hold it for the re-join.
 				if (this.state.status === 'closed') this.#settle(call, new LiveError(CLIENT_ERRORS.closed));
@@ -296,7 +305,8 @@ export class RoomChannel {
 		};
 		// socket.io-client calls an ack marked `withError` with an Error when the connection
 		// drops before the reply, and with a leading null otherwise: no call hangs forever,
-		// and no timer of our own runs per call on this hot path (#4); only held calls have one.
+		// and no timer of our own runs per call on this hot path (#4): the host's one sweep
+		// rejects a call the server never answers (#19).
 		onReply.withError = true;
 		if (resent) socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, RESENT, onReply);
 		else socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, onReply);
@@ -305,21 +315,32 @@ export class RoomChannel {
 
 	/** Settles a call for good: its number is answered, and its promise resolves or rejects. */
 	#settle(call: PendingCall, error: LiveError | undefined, output?: unknown): void {
+		if (call.done) return;
+		call.done = true;
+		this.#host.callDeadlines.untrack(call);
 		this.#host.callNumbers.answered(call.number);
 		if (error) call.reject(error);
 		else call.resolve(output);
 	}
 
-	/** Keeps a call until the room is joined again, within the count and time allowed. */
+	/** Keeps a call until the room is joined again, within the count allowed; its deadline still runs. */
 	#hold(call: PendingCall): void {
-		const { timeout, max } = this.#host.heldCalls;
-		if (this.#held.length >= max) return this.#settle(call, new LiveError(CLIENT_ERRORS.tooManyHeld));
-		call.timer = setTimeout(() => {
-			const index = this.#held.indexOf(call);
-			if (index >= 0) this.#held.splice(index, 1);
-			this.#settle(call, new LiveError(call.sent ? CLIENT_ERRORS.noReply : CLIENT_ERRORS.notJoinedInTime));
-		}, timeout);
+		if (this.#held.length >= this.#host.maxHeldCalls) return this.#settle(call, new LiveError(CLIENT_ERRORS.tooManyHeld));
 		this.#held.push(call);
+	}
+
+	/**
+	 * The call's deadline passed (called by the host's sweep): it rejects with a 504 that
+	 * says where it was: never sent (the room was not joined), cut off and not re-joined, or
+	 * sent and never answered by the server (#19).
+	 */
+	expire(call: PendingCall): void {
+		const index = this.#held.indexOf(call);
+		if (index >= 0) {
+			this.#held.splice(index, 1);
+			return this.#settle(call, new LiveError(call.sent ? CLIENT_ERRORS.noReply : CLIENT_ERRORS.notJoinedInTime));
+		}
+		this.#settle(call, new LiveError(CLIENT_ERRORS.noAnswer));
 	}
 
 	#joinFailed(body: ErrorBody): void {
@@ -342,10 +363,7 @@ export class RoomChannel {
 	}
 
 	#rejectHeld(error: LiveError): void {
-		for (const call of this.#held.splice(0)) {
-			clearTimeout(call.timer);
-			this.#settle(call, error);
-		}
+		for (const call of this.#held.splice(0)) this.#settle(call, error);
 	}
 
 	/** Ends the room: its last handle left, or the client closed. */

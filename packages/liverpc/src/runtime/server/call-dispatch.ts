@@ -17,6 +17,8 @@ type CallAck = (error: ErrorBody | null, output?: unknown) => void;
 const NOT_A_MEMBER = new SocketError(404, 'Not a member of this room: join it first');
 const NO_SUCH_CALL = new SocketError(404, 'No such call in this room');
 const NUMBER_REUSED = new SocketError(409, 'This call number was used for another call');
+/** A fault in LiveRPC's own handling of a call, not in the app's handler (#19). */
+const DISPATCH_SITE = Object.freeze({ label: 'call dispatch', event: undefined, handleError: undefined });
 
 /** What the call listener needs to know about its server's life. */
 export interface CallLifecycle {
@@ -69,13 +71,24 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 			return fail(reply, thrown, membership, callName, record);
 		}
 		if (isThenable(output)) {
-			output.then(
-				(resolved) => replyValue(reply, resolved, membership, callName, guard, record),
-				(thrown: unknown) => {
-					settled(guard);
-					fail(reply, thrown, membership, callName, record);
-				}
-			);
+			// A handler may return any thenable (#19): one whose `then` throws, or that calls
+			// both callbacks, or one twice. The call is answered, and counted settled, once.
+			let finished = false;
+			const faulted = (thrown: unknown) => {
+				if (finished) return;
+				finished = true;
+				settled(guard);
+				fail(reply, thrown, membership, callName, record);
+			};
+			try {
+				output.then((resolved) => {
+					if (finished) return;
+					finished = true;
+					replyValue(reply, resolved, membership, callName, guard, record);
+				}, faulted);
+			} catch (thrown) {
+				faulted(thrown);
+			}
 		} else {
 			replyValue(reply, output, membership, callName, guard, record);
 		}
@@ -112,16 +125,25 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 		// Shutting down: no answer at all. The client holds the call, and sends it again
 		// with its number once it has re-joined on the next process, where it runs once.
 		if (!lifecycle.accepting) return;
-		const reply = ack as CallAck;
+		try {
+			serve(this, ref, name, input, number, answeredBelow, resent, ack as CallAck);
+		} catch (thrown) {
+			// No call left unanswered (#19): a throw anywhere in LiveRPC's handling answers
+			// 500 with an error id (logged with the stack). Socket.IO sends an ack once: if
+			// the answer already went, this one is dropped, so the caller gets exactly one.
+			replyError(ack as CallAck, thrown, DISPATCH_SITE);
+		}
+	};
 
-		const membership = membershipByRef(this, ref);
+	const serve = (socket: Socket, ref: unknown, name: unknown, input: unknown, number: unknown, answeredBelow: unknown, resent: unknown, reply: CallAck): void => {
+		const membership = membershipByRef(socket, ref);
 		if (!membership) return replyError(reply, NOT_A_MEMBER, REFUSAL_SITE);
 		// Never name the call in the answer: the name came from the client (#8).
 		const call = typeof name === 'string' ? membership.contract.calls.get(name) : undefined;
 		if (!call) return replyError(reply, NO_SUCH_CALL, REFUSAL_SITE);
 		const callName = name as string;
 
-		const calls = typeof number === 'number' && Number.isSafeInteger(number) && number > 0 ? memory.of(this) : undefined;
+		const calls = typeof number === 'number' && Number.isSafeInteger(number) && number > 0 ? memory.of(socket) : undefined;
 		// What the client has every answer below: no copy of those can come any more.
 		if (calls && typeof answeredBelow === 'number' && Number.isSafeInteger(answeredBelow)) calls.forget(Math.min(answeredBelow, number as number));
 		const known = calls?.find(number as number);
@@ -129,7 +151,7 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 			if (known.room !== membership.key || known.name !== callName) return replyError(reply, NUMBER_REUSED, REFUSAL_SITE);
 			return known.answerCopy(reply);
 		}
-		const guard = guardOf(this);
+		const guard = guardOf(socket);
 		const refusal = admitCall(guard);
 		// Refused before it ran, so not remembered: a copy sent later may run.
 		if (refusal) return replyError(reply, refusal, REFUSAL_SITE);
@@ -137,7 +159,7 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 		// A client marks only the copies of calls it had sent on an earlier connection, at most
 		// its calls in flight; a connection that marks more gets no more questions asked for it.
 		if (record && resent === RESENT && recall && guard.recalls < guard.limits.maxCallsInFlight) {
-			const asking = recall(this, record.number);
+			const asking = recall(socket, record.number);
 			if (asking) {
 				guard.recalls++;
 				return runOnce(asking, reply, membership, call, callName, input, guard, record);

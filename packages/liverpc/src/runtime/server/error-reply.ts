@@ -56,12 +56,23 @@ export function replyError(answer: (body: ErrorBody) => void, thrown: unknown, s
 	settle(toErrorBody(thrown, site), (body) => safely(answer, body, site.label), () => {});
 }
 
-/** Calls an acknowledgement, never letting it throw into Socket.IO. */
+/**
+ * Calls an acknowledgement, never letting it throw into Socket.IO. A body that fails to go
+ * (`handleError` shaped it with a value that does not encode, a BigInt, a throwing
+ * `toJSON`) is replaced by the bare `{ status: 500, message, id }`, so the caller is still
+ * answered (#19); only a connection already gone leaves it unanswered.
+ */
 function safely(answer: (body: ErrorBody) => void, body: ErrorBody, label: string): void {
 	try {
 		answer(body);
 	} catch (thrown) {
-		console.error(`[liverpc] ${label}: the error reply could not be sent:`, thrown);
+		const id = typeof body.id === 'string' ? body.id : randomUUID();
+		console.error(`[liverpc] ${label}: the error reply could not be sent, error id ${id}:`, thrown);
+		try {
+			answer({ status: 500, message: 'Internal Error', id });
+		} catch (again) {
+			console.error(`[liverpc] ${label}: not even the bare error reply could be sent, error id ${id}:`, again);
+		}
 	}
 }
 

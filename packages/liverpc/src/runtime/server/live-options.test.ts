@@ -16,7 +16,8 @@ it('fills in the documented defaults', () => {
 		maxBufferedBytes: 4_194_304,
 		leavesPerSecond: 10,
 		leaveBurst: 50,
-		maxAuthBytes: 4096
+		maxAuthBytes: 4096,
+		presenceUpdatesPerSecond: 20
 	});
 	expect(resolved.limits).toBe(DEFAULT_LIMITS);
 	expect(resolved.allowMissingOrigin).toBe(true);

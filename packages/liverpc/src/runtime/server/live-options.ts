@@ -165,6 +165,13 @@ export interface LiveLimits {
 	 * with 413 before it is parsed. LiveRPC's client sends under 100. Default 4,096.
 	 */
 	maxAuthBytes: number;
+	/**
+	 * PRESENCE packets a member receives per room per second, at most: the changes of each
+	 * `1000 / presenceUpdatesPerSecond` ms window go as one packet with their net effect, so
+	 * join/leave churn costs the members little (#19). `Infinity` sends every change at once.
+	 * Default 20 (a window of 50 ms).
+	 */
+	presenceUpdatesPerSecond: number;
 }
 
 /** The defaults, written out in `docs/security.md`. */
@@ -182,7 +189,8 @@ export const DEFAULT_LIMITS: Readonly<LiveLimits> = Object.freeze({
 	maxBufferedBytes: 4_194_304,
 	leavesPerSecond: 10,
 	leaveBurst: 50,
-	maxAuthBytes: 4096
+	maxAuthBytes: 4096,
+	presenceUpdatesPerSecond: 20
 });
 
 /** Options checked once and in the shape the hot paths read. */

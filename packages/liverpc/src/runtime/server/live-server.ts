@@ -276,7 +276,7 @@ function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, se
 	};
 	const delivery: RoomDelivery = {
 		logs: new RoomLogs(settings.options.buffer, hasMembers, deliver),
-		presences: new RoomPresences(io),
+		presences: new RoomPresences(io, '', undefined, () => settings.options.limits.presenceUpdatesPerSecond),
 		cluster: undefined,
 		sink: (routeId, key, name, payload, id) => {
 			if (contracts.has(routeId)) delivery.logs.emit(key, name, payload, id);
@@ -288,7 +288,7 @@ function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, se
 		},
 		scaleOut(redis) {
 			delivery.logs.stop();
-			const cluster = new RedisCluster(io, redis, { settings: () => settings.options.buffer, deliver, hasMembers, pushLocally });
+			const cluster = new RedisCluster(io, redis, { settings: () => settings.options.buffer, presenceRate: () => settings.options.limits.presenceUpdatesPerSecond, deliver, hasMembers, pushLocally });
 			delivery.cluster = cluster;
 			delivery.logs = cluster.logs;
 			delivery.presences = cluster.presences;

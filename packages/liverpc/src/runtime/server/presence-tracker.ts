@@ -59,6 +59,17 @@ export class PresenceTracker {
 		return { upserts: [], removals: [id] };
 	}
 
+	/** One entry's row as it stands, or undefined when nobody holds it. */
+	row(room: string, id: string): PresenceRow | undefined {
+		const tracked = this.#rooms.get(room)?.get(id);
+		return tracked ? [id, tracked.entry, tracked.connections.size] : undefined;
+	}
+
+	/** The entry id a connection holds in a room, if any. */
+	entryOf(room: string, connection: string): string | undefined {
+		return this.#byConnection.get(room)?.get(connection);
+	}
+
 	/** Everyone in a room, in the order they arrived. */
 	list(room: string): PresenceRow[] {
 		const rows: PresenceRow[] = [];

@@ -83,6 +83,8 @@ export class RedisCluster {
 			settings: () => BufferSettings;
 			deliver: DeliverEvent;
 			hasMembers: (key: string) => boolean;
+			/** `limits.presenceUpdatesPerSecond`, read on each presence change (#19). */
+			presenceRate?: () => number;
 			/** Delivers a push to a key to this process's connections with that key. */
 			pushLocally: (routeId: string, key: string, name: string, payload: unknown) => void;
 		}
@@ -96,7 +98,7 @@ export class RedisCluster {
 		this.presences = new RoomPresences(io, this.processId, {
 			tracked: (room, connection, id, entry) => writer.track(room, connection, JSON.stringify([id, entry])),
 			untracked: (room, connection) => writer.untrack(room, connection)
-		});
+		}, parts.presenceRate);
 		// Never rejects: a subscriber that could not connect yet is retried by node-redis, and
 		// every subscription is made again at its 'ready'.
 		const connected = this.#subscriber.connect().catch((problem: unknown) => console.error('[liverpc] could not connect to Redis for room events:', (problem as Error).message));
