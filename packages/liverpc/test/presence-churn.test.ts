@@ -68,8 +68,11 @@ async function churn(sockets: RawSocket[], ms: number, keep: number): Promise<nu
 }
 
 async function measure(limits: Record<string, number>) {
-	// Joins unmetered: the churn runs as fast as the server answers, the worst case for members.
-	const { url } = await startServer({ contracts: { [ROUTE]: room }, limits: { joinsPerSecond: Infinity, joinBurst: Infinity, ...limits } });
+	// Joins and leaves unmetered: the churn runs as fast as the server answers, the worst case for members.
+	const { url } = await startServer({
+		contracts: { [ROUTE]: room },
+		limits: { joinsPerSecond: Infinity, joinBurst: Infinity, leavesPerSecond: Infinity, leaveBurst: Infinity, ...limits }
+	});
 	const bob = await rawConnected(url, 'session=s-bob');
 	const joined = await joinRoom(bob);
 	const member = follow(bob, joined.room, joined.presence);
