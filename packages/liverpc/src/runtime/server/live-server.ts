@@ -3,6 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { CALL, DEFAULT_PATH, EVENT, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
+import { ConnectionAdmission } from './address-admission.js';
 import { createCallListener, type CallLifecycle } from './call-dispatch.js';
 import { CallMemory } from './call-memory.js';
 import type { RoomContract } from './contract-registry.js';
@@ -22,6 +23,7 @@ import { RoomPresences } from './room-presence.js';
 import { connectionData, membershipsOf } from './connection-state.js';
 import { createMembershipListeners } from './room-membership.js';
 import { SocketError } from './socket-error.js';
+import { holdUserBudget, releaseUserBudget, UserBudgets } from './user-budget.js';
 import type { SocketHooks } from './socket-hook.js';
 
 /**
@@ -81,10 +83,14 @@ type Listener = (this: Socket, ...args: unknown[]) => void;
 export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts): ReconfigurableLiveServer {
 	const { hooks, contracts, refresh } = parts;
 	const settings: LiveSettings = { options: parts.options };
-	const io = createSocketServer(httpServer, parts, settings);
+	// Limits beyond one connection (#19): per address and per process at the handshake,
+	// per user (or address) on calls and joins.
+	const admission = new ConnectionAdmission(() => settings.options.limits);
+	const userBudgets = new UserBudgets();
+	const io = createSocketServer(httpServer, parts, settings, admission);
 	const rooms = createRoomDelivery(io, contracts, settings);
 	const lifecycle = { accepting: true };
-	const callMemory = new CallMemory();
+	const callMemory = new CallMemory(() => settings.options.limits);
 	const calls = createCallListener(hooks, callMemory, lifecycle, rooms.cluster ? shareCallMemory(io, callMemory) : undefined);
 	const membership = createMembershipListeners(contracts, hooks, rooms);
 	const unregister = registerForRevocation({
@@ -103,10 +109,13 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	} as Listener);
 
 	trackUpgradeResponses(io);
+	io.engine.on('connection', (conn: Parameters<ConnectionAdmission['track']>[0]) => admission.track(conn));
 	io.use(listeners.middleware);
 	io.on('connection', (socket) => {
 		socket.on('error', ignoreGateViolation);
 		socket.on('disconnect', freeConnection);
+		holdUserBudget(userBudgets, socket);
+		socket.on('disconnect', releaseUserBudget);
 		socket.on('disconnect', onDisconnect);
 		socket.on(JOIN, listeners.onJoin);
 		socket.on(LEAVE, listeners.onLeave);
@@ -123,6 +132,8 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		unregister();
 		rooms.logs.stop();
 		callMemory.stop();
+		admission.stop();
+		userBudgets.stop();
 		await rooms.cluster?.stop();
 	};
 
@@ -184,7 +195,7 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 }
 
 /** The Socket.IO server: LiveRPC's transports, packet gate and Origin check; scaled out, its Redis adapter. */
-function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts, settings: LiveSettings): Server {
+function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts, settings: LiveSettings, admission: ConnectionAdmission): Server {
 	const { parser: customParser, allowRequest: userAllowRequest, ...socketOptions } = parts.socket ?? {};
 	const logRefusal = createRefusalLog();
 	const refresh = parts.refresh;
@@ -203,6 +214,8 @@ function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveSer
 				logRefusal(reason);
 				return callback(ORIGIN_REFUSED, false);
 			}
+			const tooMany = admission.admit(request, settings.options.proxy);
+			if (tooMany !== undefined) return callback(tooMany, false);
 			if (userAllowRequest) return userAllowRequest(request, callback);
 			callback(null, true);
 		};
