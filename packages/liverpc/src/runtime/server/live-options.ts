@@ -35,7 +35,7 @@ export interface LiveOptions {
 	allowMissingOrigin?: boolean;
 	/** Headers set by a trusted reverse proxy, as adapter-node reads them; `node build` takes them from its env. */
 	proxy?: ProxyHeaders;
-	/** How much one connection may ask for; each has a default (see {@link LiveLimits}). */
+	/** How much one connection, one address, one user and the process may ask for; each has a default (see {@link LiveLimits}). */
 	limits?: Partial<LiveLimits>;
 	/**
 	 * The per-room buffer members resume from after a short disconnect: the last `size`
@@ -101,11 +101,14 @@ export interface ProxyHeaders {
 }
 
 /**
- * Per-connection limits. Every one can be raised, or set to `Infinity` to turn it off.
+ * Per-connection limits, and those shared by the connections of one client address or one
+ * user and by the whole process (#19). Every one can be raised, or set to `Infinity` to turn it off.
  *
  * @example
  * ```ts
  * const limits: Partial<LiveLimits> = { maxMessageBytes: 1_000_000, callsPerSecond: 200, callBurst: 400 };
+ * // A kiosk network where 5,000 browsers share one address:
+ * const kiosk: Partial<LiveLimits> = { maxConnectionsPerAddress: 6_000, handshakeBurstPerAddress: 6_000 };
  * ```
  */
 export interface LiveLimits {
