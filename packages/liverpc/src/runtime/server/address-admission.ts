@@ -4,7 +4,7 @@ import { clientAddress } from './client-address.js';
 import type { LiveLimits, ResolvedProxy } from './live-options.js';
 import { SharedBudgets, type SharedBudget } from './shared-budgets.js';
 import { TokenBucket } from './token-bucket.js';
-import { setConnectionAddress } from './user-key.js';
+import { connectionAddress, setConnectionAddress } from './user-key.js';
 
 // Limits beyond one connection (#19): 300 handshakes from one address were accepted at
 // 520/s, and nothing capped connections per address or per process. Every new Engine.IO
@@ -25,7 +25,7 @@ export const ADMISSION_REFUSALS = {
 /** An Engine.IO connection as this module sees it. */
 interface EngineConnection {
 	request: IncomingMessage;
-	once(event: 'close', listener: () => void): unknown;
+	once(event: 'close', listener: (this: EngineConnection) => void): unknown;
 }
 
 /** A place taken by an admitted handshake, given back when its connection (or the attempt) ends. */
@@ -56,9 +56,18 @@ export class ConnectionAdmission {
 	#reservations = new WeakMap<IncomingMessage, Reservation>();
 	/** Connections open or opening in the process. */
 	open = 0;
+	// One listener for every connection's close, reading its address from the connection:
+	// no closure per connection, which an idle connection would keep for its lifetime.
+	readonly #onClose: (this: EngineConnection) => void;
 
 	constructor(limits: () => Readonly<LiveLimits>) {
 		this.#limits = limits;
+		const admission = this;
+		this.#onClose = function (this: EngineConnection) {
+			const address = connectionAddress(this);
+			// Held by this connection, so still kept under its address.
+			if (address !== undefined) admission.#free(admission.#addresses.get(address));
+		};
 	}
 
 	/**
@@ -98,7 +107,7 @@ export class ConnectionAdmission {
 		this.#reservations.delete(conn.request);
 		reservation.until.removeListener('close', reservation.abandoned);
 		setConnectionAddress(conn, reservation.budget.key);
-		conn.once('close', () => this.#free(reservation.budget));
+		conn.once('close', this.#onClose);
 	}
 
 	/** Stops the sweeps (server closed). */
