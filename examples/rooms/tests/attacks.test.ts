@@ -15,7 +15,7 @@ import * as chat from '../src/routes/rooms/[roomId]/chat.socket';
 // that the same process still serves a signed-in client. The limits asserted are the
 // library's defaults (see LiveLimits) with the example's own `options` from
 // src/hooks.socket.ts (maxRooms and joinBurst 10).
-const LIMITS: LiveLimits = {
+const LIMITS = {
 	maxMessageBytes: 65_536,
 	callsPerSecond: 50,
 	callBurst: 100,
@@ -23,7 +23,7 @@ const LIMITS: LiveLimits = {
 	joinsPerSecond: 10,
 	joinBurst: 10,
 	maxRooms: 10
-};
+} satisfies Partial<LiveLimits>;
 // A connection is closed once it collects this many refusals faster than it is forgiven them.
 const REFUSAL_BURST = 50;
 const REFUSALS_FORGIVEN_PER_SECOND = 5;
