@@ -101,9 +101,15 @@ export class AnswerLedger {
 		this.bytes -= entry.ledgerBytes;
 		user.bytes -= entry.ledgerBytes;
 		this.entries--;
-		if (!user.oldest) this.#users.delete(user.key);
+		// A user left with no answer keeps its entry until the next sweep: most calls are
+		// forgotten as the next one starts, and deleting here would re-create it every call.
 		entry.ledgerUser = entry.older = entry.newer = entry.userOlder = entry.userNewer = undefined;
 		entry.ledgerBytes = 0;
+	}
+
+	/** Forgets the users left with no answer (call memory's sweep, every two minutes). */
+	sweep(): void {
+		for (const [key, user] of this.#users) if (!user.oldest) this.#users.delete(key);
 	}
 
 	/** Bytes kept for one user (for tests). */

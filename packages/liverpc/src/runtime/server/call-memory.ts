@@ -208,6 +208,7 @@ export class CallMemory {
 				this.#clients.delete(key);
 			}
 		}
+		this.ledger.sweep();
 		if (this.#clients.size === 0) this.stop();
 	}
 
