@@ -25,7 +25,7 @@ export const ADMISSION_REFUSALS = {
 /** An Engine.IO connection as this module sees it. */
 interface EngineConnection {
 	request: IncomingMessage;
-	once(event: 'close', listener: (this: EngineConnection) => void): unknown;
+	on(event: 'close', listener: (this: EngineConnection) => void): unknown;
 }
 
 /** A place taken by an admitted handshake, given back when its connection (or the attempt) ends. */
@@ -107,7 +107,8 @@ export class ConnectionAdmission {
 		this.#reservations.delete(conn.request);
 		reservation.until.removeListener('close', reservation.abandoned);
 		setConnectionAddress(conn, reservation.budget.key);
-		conn.once('close', this.#onClose);
+		// on, not once: once wraps the listener in a closure per connection; 'close' comes once anyway.
+		conn.on('close', this.#onClose);
 	}
 
 	/** Stops the sweeps (server closed). */
