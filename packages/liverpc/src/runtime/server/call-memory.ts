@@ -1,5 +1,9 @@
 import type { Socket } from 'socket.io';
 import { CLIENT_KEY, type ErrorBody } from '../shared/protocol.js';
+import { AnswerLedger, ANSWER_OVERHEAD_BYTES, type LedgerEntry, type UserAnswers } from './answer-ledger.js';
+import { answerSize } from './answer-size.js';
+import type { LiveLimits } from './live-options.js';
+import { userKeyOf } from './user-key.js';
 
 type CallAck = (error: ErrorBody | null, output?: unknown) => void;
 
@@ -21,7 +25,7 @@ const CLIENT_KEY_FORMAT = /^[A-Za-z0-9_-]{16,64}$/;
  * One call as remembered under its number: which room and call it was (a number reused
  * for another call is refused), and its answer once it has one.
  */
-export class CallRecord {
+export class CallRecord implements LedgerEntry {
 	readonly number: number;
 	readonly room: string;
 	readonly name: string;
@@ -30,11 +34,20 @@ export class CallRecord {
 	output: unknown = undefined;
 	/** Acks of the same call sent again while the first was still running. */
 	waiters: CallAck[] | undefined;
+	/** The client's calls this record is kept among, if any (#19: the caps evict through it). */
+	readonly owner: ClientCalls | undefined;
+	ledgerBytes = 0;
+	ledgerUser: UserAnswers | undefined = undefined;
+	older: LedgerEntry | undefined = undefined;
+	newer: LedgerEntry | undefined = undefined;
+	userOlder: LedgerEntry | undefined = undefined;
+	userNewer: LedgerEntry | undefined = undefined;
 
-	constructor(number: number, room: string, name: string) {
+	constructor(number: number, room: string, name: string, owner?: ClientCalls) {
 		this.number = number;
 		this.room = room;
 		this.name = name;
+		this.owner = owner;
 	}
 
 	/** Records the answer and gives it to every copy of the call that waits for it. */
@@ -45,6 +58,11 @@ export class CallRecord {
 		const waiters = this.waiters;
 		this.waiters = undefined;
 		if (waiters) for (const ack of waiters) answerSafely(ack, error, output);
+		this.owner?.remember(this);
+	}
+
+	evicted(): void {
+		this.owner?.drop(this);
 	}
 
 	/** Answers a copy of this call: now if it has finished, else when it does. */
@@ -64,8 +82,20 @@ class ClientCalls {
 	#ring: Array<CallRecord | undefined> = [];
 	/** Every record below this number is forgotten. */
 	#floor = 0;
+	/** Records in the ring: a client whose last one the caps evicted is forgotten (#19). */
+	#count = 0;
 	/** Set by each call, cleared by each sweep: a client the sweep finds unused goes. */
 	used = true;
+	readonly key: string;
+	/** Whose answers these are, for the per-user cap: the hook's first key, or the address. */
+	readonly userKey: string;
+	readonly memory: CallMemory;
+
+	constructor(key: string, userKey: string, memory: CallMemory) {
+		this.key = key;
+		this.userKey = userKey;
+		this.memory = memory;
+	}
 
 	find(number: number): CallRecord | undefined {
 		const record = this.#ring[number % CALLS_REMEMBERED];
@@ -74,7 +104,37 @@ class ClientCalls {
 
 	start(number: number, room: string, name: string): CallRecord {
 		this.used = true;
-		return (this.#ring[number % CALLS_REMEMBERED] = new CallRecord(number, room, name));
+		const slot = number % CALLS_REMEMBERED;
+		const replaced = this.#ring[slot];
+		if (replaced) this.#release(replaced);
+		this.#count++;
+		return (this.#ring[slot] = new CallRecord(number, room, name, this));
+	}
+
+	/** A record settled: its answer counts against the caps from now on. */
+	remember(record: CallRecord): void {
+		if (this.#ring[record.number % CALLS_REMEMBERED] !== record) return;
+		const limits = this.memory.limits();
+		const size = answerSize(record.error ?? record.output, limits.maxCallMemoryBytesPerUser);
+		this.memory.ledger.add(record, this.userKey, ANSWER_OVERHEAD_BYTES + size);
+	}
+
+	/** Forgets one record the caps evicted; a client left with none goes. */
+	drop(record: CallRecord): void {
+		const slot = record.number % CALLS_REMEMBERED;
+		if (this.#ring[slot] !== record) return;
+		this.#ring[slot] = undefined;
+		if (--this.#count === 0) this.memory.forgetClient(this);
+	}
+
+	/** Takes every record out of the ledger (the client is forgotten). */
+	releaseAll(): void {
+		for (const record of this.#ring) if (record) this.memory.ledger.remove(record);
+	}
+
+	#release(record: CallRecord): void {
+		this.memory.ledger.remove(record);
+		this.#count--;
 	}
 
 	/** Forgets the calls below `below`: the client has all their answers. */
@@ -83,7 +143,11 @@ class ClientCalls {
 		// Past a full ring, every slot is older than `below - CALLS_REMEMBERED`.
 		for (let number = Math.max(this.#floor, below - CALLS_REMEMBERED); number < below; number++) {
 			const slot = number % CALLS_REMEMBERED;
-			if (this.#ring[slot]?.number === number) this.#ring[slot] = undefined;
+			const record = this.#ring[slot];
+			if (record?.number === number) {
+				this.#release(record);
+				this.#ring[slot] = undefined;
+			}
 		}
 		this.#floor = below;
 	}
@@ -106,6 +170,15 @@ const CHECKED_CLIENT_KEY = Symbol('liverpc.clientKey');
 export class CallMemory {
 	#clients = new Map<string, ClientCalls>();
 	#sweeper: ReturnType<typeof setInterval> | undefined;
+	/** Read on every settled call (vite dev may change the caps). */
+	readonly limits: () => Readonly<LiveLimits>;
+	/** The answers kept and their bytes, in the process and per user (#19). */
+	readonly ledger: AnswerLedger;
+
+	constructor(limits: () => Readonly<LiveLimits>) {
+		this.limits = limits;
+		this.ledger = new AnswerLedger(limits);
+	}
 
 	/** The calls of the client behind `socket`, or undefined for a client without a key. */
 	of(socket: Socket): ClientCalls | undefined {
@@ -115,7 +188,7 @@ export class CallMemory {
 		// while connected is filed again, so its later calls are remembered too.
 		let calls = this.#clients.get(key);
 		if (!calls) {
-			this.#clients.set(key, (calls = new ClientCalls()));
+			this.#clients.set(key, (calls = new ClientCalls(key, userKeyOf(socket), this)));
 			this.#sweeper ??= this.#startSweeping();
 		}
 		return calls;
@@ -130,9 +203,23 @@ export class CallMemory {
 	sweep(): void {
 		for (const [key, calls] of this.#clients) {
 			if (calls.used) calls.used = false;
-			else this.#clients.delete(key);
+			else {
+				calls.releaseAll();
+				this.#clients.delete(key);
+			}
 		}
+		this.ledger.sweep();
 		if (this.#clients.size === 0) this.stop();
+	}
+
+	/** Forgets a client whose every record the caps evicted. */
+	forgetClient(calls: ClientCalls): void {
+		if (this.#clients.get(calls.key) === calls) this.#clients.delete(calls.key);
+	}
+
+	/** Clients remembered (for tests). */
+	get clients(): number {
+		return this.#clients.size;
 	}
 
 	stop(): void {

@@ -17,7 +17,18 @@ it('fills in the documented defaults', () => {
 		leavesPerSecond: 10,
 		leaveBurst: 50,
 		maxAuthBytes: 4096,
-		presenceUpdatesPerSecond: 20
+		presenceUpdatesPerSecond: 20,
+		handshakesPerSecondPerAddress: 20,
+		handshakeBurstPerAddress: 1_000,
+		maxConnectionsPerAddress: 2_000,
+		callsPerSecondPerUser: 200,
+		callBurstPerUser: 400,
+		joinsPerSecondPerUser: 40,
+		joinBurstPerUser: 200,
+		handshakesPerSecond: 1_000,
+		maxConnections: 10_000,
+		maxCallMemoryBytes: 67_108_864,
+		maxCallMemoryBytesPerUser: 1_048_576
 	});
 	expect(resolved.limits).toBe(DEFAULT_LIMITS);
 	expect(resolved.allowMissingOrigin).toBe(true);

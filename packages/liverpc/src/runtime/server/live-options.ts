@@ -35,7 +35,7 @@ export interface LiveOptions {
 	allowMissingOrigin?: boolean;
 	/** Headers set by a trusted reverse proxy, as adapter-node reads them; `node build` takes them from its env. */
 	proxy?: ProxyHeaders;
-	/** How much one connection may ask for; each has a default (see {@link LiveLimits}). */
+	/** How much one connection, one address, one user and the process may ask for; each has a default (see {@link LiveLimits}). */
 	limits?: Partial<LiveLimits>;
 	/**
 	 * The per-room buffer members resume from after a short disconnect: the last `size`
@@ -117,11 +117,14 @@ export interface ProxyHeaders {
 }
 
 /**
- * Per-connection limits. Every one can be raised, or set to `Infinity` to turn it off.
+ * Per-connection limits, and those shared by the connections of one client address or one
+ * user and by the whole process (#19). Every one can be raised, or set to `Infinity` to turn it off.
  *
  * @example
  * ```ts
  * const limits: Partial<LiveLimits> = { maxMessageBytes: 1_000_000, callsPerSecond: 200, callBurst: 400 };
+ * // A kiosk network where 5,000 browsers share one address:
+ * const kiosk: Partial<LiveLimits> = { maxConnectionsPerAddress: 6_000, handshakeBurstPerAddress: 6_000 };
  * ```
  */
 export interface LiveLimits {
@@ -172,6 +175,53 @@ export interface LiveLimits {
 	 * Default 20 (a window of 50 ms).
 	 */
 	presenceUpdatesPerSecond: number;
+	// Limits beyond one connection (#19): what 40 fresh connections of one client may do
+	// together, and what the whole process accepts. See address-admission.ts and shared-budgets.ts.
+	/**
+	 * New connections (Engine.IO handshakes) per second one client address may open on
+	 * average, the address as `getClientAddress()` gives it (proxy headers included); over
+	 * it the handshake gets HTTP 429 and the client retries with backoff. Default 20.
+	 */
+	handshakesPerSecondPerAddress: number;
+	/**
+	 * Handshakes one address may make at once before `handshakesPerSecondPerAddress`
+	 * applies. Default 1,000: an office of 200 people behind one NAT, a few tabs each, all
+	 * reconnecting after a deploy.
+	 */
+	handshakeBurstPerAddress: number;
+	/** Connections one address may hold open; one more gets HTTP 429. Default 2,000. */
+	maxConnectionsPerAddress: number;
+	/**
+	 * Calls per second one user may make across all its connections: the user is the first
+	 * of the hook's `keys`, or, without keys, the client address. Over it a call gets 429.
+	 * Default 200.
+	 */
+	callsPerSecondPerUser: number;
+	/** Calls one user may make at once across its connections. Default 400. */
+	callBurstPerUser: number;
+	/** Joins per second one user (as for `callsPerSecondPerUser`) may attempt across its connections. Default 40. */
+	joinsPerSecondPerUser: number;
+	/** Joins one user may attempt at once across its connections. Default 200. */
+	joinBurstPerUser: number;
+	/**
+	 * Handshakes per second the whole process accepts (the burst is as large); over it a
+	 * handshake gets HTTP 429. Default 1,000.
+	 */
+	handshakesPerSecond: number;
+	/**
+	 * Connections the whole process holds open; one more gets HTTP 429. Default 10,000:
+	 * each costs an open file, and the process needs files for its own work too; raise it
+	 * together with the process's open-file limit (`ulimit -n`).
+	 */
+	maxConnections: number;
+	/**
+	 * Bytes of answers remembered for calls sent again after a reconnect, in the whole
+	 * process (each answer counted as its JSON size plus 128 bytes). Past it the oldest
+	 * answers are forgotten: a copy of such a call then runs again. Default 64 MiB.
+	 */
+	maxCallMemoryBytes: number;
+	/** The same, for one user (as for `callsPerSecondPerUser`) over all its clients. Default 1 MiB. */
+	maxCallMemoryBytesPerUser: number;
 }
 
 /** The defaults, written out in `docs/security.md`. */
@@ -190,7 +240,18 @@ export const DEFAULT_LIMITS: Readonly<LiveLimits> = Object.freeze({
 	leavesPerSecond: 10,
 	leaveBurst: 50,
 	maxAuthBytes: 4096,
-	presenceUpdatesPerSecond: 20
+	presenceUpdatesPerSecond: 20,
+	handshakesPerSecondPerAddress: 20,
+	handshakeBurstPerAddress: 1_000,
+	maxConnectionsPerAddress: 2_000,
+	callsPerSecondPerUser: 200,
+	callBurstPerUser: 400,
+	joinsPerSecondPerUser: 40,
+	joinBurstPerUser: 200,
+	handshakesPerSecond: 1_000,
+	maxConnections: 10_000,
+	maxCallMemoryBytes: 64 * 1024 * 1024,
+	maxCallMemoryBytesPerUser: 1024 * 1024
 });
 
 /** Options checked once and in the shape the hot paths read. */

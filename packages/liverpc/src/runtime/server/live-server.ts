@@ -3,6 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { CALL, DEFAULT_PATH, EVENT, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
+import { ConnectionAdmission } from './address-admission.js';
 import { createCallListener, type CallLifecycle } from './call-dispatch.js';
 import { CallMemory } from './call-memory.js';
 import type { RoomContract } from './contract-registry.js';
@@ -24,6 +25,7 @@ import { createMembershipListeners } from './room-membership.js';
 import { capSendBacklog } from './send-backlog.js';
 import { createConnectionLifetimes } from './connection-lifetime.js';
 import { SocketError } from './socket-error.js';
+import { holdUserBudget, releaseUserBudget, UserBudgets } from './user-budget.js';
 import type { SocketHooks } from './socket-hook.js';
 
 /**
@@ -83,10 +85,14 @@ type Listener = (this: Socket, ...args: unknown[]) => void;
 export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts): ReconfigurableLiveServer {
 	const { hooks, contracts, refresh } = parts;
 	const settings: LiveSettings = { options: parts.options };
-	const io = createSocketServer(httpServer, parts, settings);
+	// Limits beyond one connection (#19): per address and per process at the handshake,
+	// per user (or address) on calls and joins.
+	const admission = new ConnectionAdmission(() => settings.options.limits);
+	const userBudgets = new UserBudgets();
+	const io = createSocketServer(httpServer, parts, settings, admission);
 	const rooms = createRoomDelivery(io, contracts, settings);
 	const lifecycle = { accepting: true };
-	const callMemory = new CallMemory();
+	const callMemory = new CallMemory(() => settings.options.limits);
 	const calls = createCallListener(hooks, callMemory, lifecycle, rooms.cluster ? shareCallMemory(io, callMemory) : undefined);
 	const membership = createMembershipListeners(contracts, hooks, rooms);
 	// Past a connection's deadline its joins and calls wait for the hook to run again (#19).
@@ -113,10 +119,13 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 
 	trackUpgradeResponses(io);
 	capSendBacklog(io, () => settings.options.limits.maxBufferedBytes);
+	io.engine.on('connection', (conn: Parameters<ConnectionAdmission['track']>[0]) => admission.track(conn));
 	io.use(listeners.middleware);
 	io.on('connection', (socket) => {
 		socket.on('error', ignoreGateViolation);
 		socket.on('disconnect', freeConnection);
+		holdUserBudget(userBudgets, socket);
+		socket.on('disconnect', releaseUserBudget);
 		socket.on('disconnect', onDisconnect);
 		socket.on(JOIN, listeners.onJoin);
 		socket.on(LEAVE, listeners.onLeave);
@@ -135,6 +144,8 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		lifetimes.stop();
 		rooms.logs.stop();
 		callMemory.stop();
+		admission.stop();
+		userBudgets.stop();
 		await rooms.cluster?.stop();
 	};
 
@@ -196,7 +207,7 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 }
 
 /** The Socket.IO server: LiveRPC's transports, packet gate and Origin check; scaled out, its Redis adapter. */
-function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts, settings: LiveSettings): Server {
+function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts, settings: LiveSettings, admission: ConnectionAdmission): Server {
 	const { parser: customParser, allowRequest: userAllowRequest, ...socketOptions } = parts.socket ?? {};
 	const logRefusal = createRefusalLog();
 	const refresh = parts.refresh;
@@ -215,6 +226,8 @@ function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveSer
 				logRefusal(reason);
 				return callback(ORIGIN_REFUSED, false);
 			}
+			const tooMany = admission.admit(request, settings.options.proxy);
+			if (tooMany !== undefined) return callback(tooMany, false);
 			if (userAllowRequest) return userAllowRequest(request, callback);
 			callback(null, true);
 		};

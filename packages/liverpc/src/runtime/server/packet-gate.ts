@@ -4,6 +4,7 @@ import type { Socket } from 'socket.io';
 import { CALL, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
 import { REFUSAL_SITE, replyError } from './error-reply.js';
 import type { LiveLimits } from './live-options.js';
+import type { SharedBudget } from './shared-budgets.js';
 import { SocketError } from './socket-error.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -33,6 +34,8 @@ export const REFUSALS = {
 	unknownEvent: new SocketError(400, 'Unknown event: LiveRPC only serves joins, leaves and calls'),
 	callRate: new SocketError(429, 'Too many calls: slow down'),
 	joinRate: new SocketError(429, 'Too many joins: slow down'),
+	userCallRate: new SocketError(429, 'Too many calls from this user: slow down'),
+	userJoinRate: new SocketError(429, 'Too many joins from this user: slow down'),
 	callsInFlight: new SocketError(429, 'Too many calls in flight on this connection'),
 	rooms: new SocketError(429, 'Too many rooms on this connection: leave one first')
 };
@@ -70,6 +73,8 @@ export class ConnectionGuard {
 	joinsInFlight = 0;
 	/** Copies of earlier calls other processes were asked about, at most the calls in flight. */
 	recalls = 0;
+	/** The calls and joins budget this connection shares with its user's other connections (#19), once connected. */
+	user: SharedBudget | undefined;
 	#connects = 0;
 	#handshakes: TokenBucket | undefined;
 	#calls: TokenBucket | undefined;
@@ -116,10 +121,16 @@ export class ConnectionGuard {
 		else if (data.length > ARITY[name]!) refusal = REFUSALS.malformed;
 		else if (name === LEAVE) return this.#admitLeave(packet);
 		else if (!answerable) refusal = REFUSALS.malformed; // joins and calls always expect an answer
-		else if (name === CALL && !(this.#calls ??= new TokenBucket(this.limits.callsPerSecond, this.limits.callBurst)).take()) {
-			refusal = REFUSALS.callRate;
-		} else if (name === JOIN && !(this.#joins ??= new TokenBucket(this.limits.joinsPerSecond, this.limits.joinBurst)).take()) {
-			refusal = REFUSALS.joinRate;
+		else if (name === CALL) {
+			if (!(this.#calls ??= new TokenBucket(this.limits.callsPerSecond, this.limits.callBurst)).take()) refusal = REFUSALS.callRate;
+			else if (this.user && !this.user.take(this.limits.callsPerSecondPerUser, this.limits.callBurstPerUser)) {
+				refusal = REFUSALS.userCallRate;
+			}
+		} else if (name === JOIN) {
+			if (!(this.#joins ??= new TokenBucket(this.limits.joinsPerSecond, this.limits.joinBurst)).take()) refusal = REFUSALS.joinRate;
+			else if (this.user && !this.user.takeSecond(this.limits.joinsPerSecondPerUser, this.limits.joinBurstPerUser)) {
+				refusal = REFUSALS.userJoinRate;
+			}
 		}
 		if (!refusal) return packet;
 

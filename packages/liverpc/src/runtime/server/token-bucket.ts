@@ -16,6 +16,11 @@ export class TokenBucket {
 		this.#last = Date.now();
 	}
 
+	/** True when the bucket holds all its tokens again: dropping it then loses nothing (#19). */
+	isFull(): boolean {
+		return this.#tokens + (Date.now() - this.#last) * this.#perMs >= this.#capacity;
+	}
+
 	/** Spends one token if there is one. */
 	take(): boolean {
 		const now = Date.now();
