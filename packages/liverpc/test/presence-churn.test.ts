@@ -68,10 +68,10 @@ async function churn(sockets: RawSocket[], ms: number, keep: number): Promise<nu
 }
 
 async function measure(limits: Record<string, number>) {
-	// Joins and leaves unmetered: the churn runs as fast as the server answers, the worst case for members.
+	// Joins (per connection and per user) and leaves unmetered: the churn runs as fast as the server answers, the worst case for members.
 	const { url } = await startServer({
 		contracts: { [ROUTE]: room },
-		limits: { joinsPerSecond: Infinity, joinBurst: Infinity, leavesPerSecond: Infinity, leaveBurst: Infinity, ...limits }
+		limits: { joinsPerSecond: Infinity, joinBurst: Infinity, joinsPerSecondPerUser: Infinity, joinBurstPerUser: Infinity, leavesPerSecond: Infinity, leaveBurst: Infinity, ...limits }
 	});
 	const bob = await rawConnected(url, 'session=s-bob');
 	const joined = await joinRoom(bob);
