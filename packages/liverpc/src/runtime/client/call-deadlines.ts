@@ -5,7 +5,7 @@ export interface Deadlined {
 }
 
 /**
- * The overall call timeout (#19): every call is answered or rejected within `timeout` ms of
+ * The overall call timeout: every call is answered or rejected within `timeout` ms of
  * being made, whatever happens to its reply (a server that never answers, an answer lost
  * with the connection up). One shared interval sweeps the calls by deadline instead of a
  * timer per call: the hot path only stamps a number and adds to a set. The interval runs

@@ -21,7 +21,7 @@ export interface ChannelHost {
 	backoff: Backoff | undefined;
 	/** The client's call numbers: a copy of a call sent again keeps its number. */
 	callNumbers: CallNumbers;
-	/** Every call is answered or rejected by its deadline (`callTimeout`), held or sent (#19). */
+	/** Every call is answered or rejected by its deadline (`callTimeout`), held or sent. */
 	callDeadlines: CallDeadlines<PendingCall>;
 	/** How many calls may wait for the room to be joined. */
 	maxHeldCalls: number;
@@ -48,7 +48,7 @@ type AckWithError = ((lost: Error | null, error?: unknown, output?: unknown) => 
 export interface PendingCall {
 	/** The room it was made in: the deadline sweep hands the call back to it. */
 	channel: RoomChannel;
-	/** Same on every copy sent, so the server runs it once (#9). */
+	/** Same on every copy sent, so the server runs it once. */
 	number: number;
 	name: string;
 	input: unknown;
@@ -93,7 +93,7 @@ export class RoomChannel {
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
 	/** Calls waiting for the room to be (re-)joined, oldest first. */
 	#held: PendingCall[] = [];
-	/** Where this room's events stand in the server's log: sent back on a re-join (#9). */
+	/** Where this room's events stand in the server's log: sent back on a re-join. */
 	#position: [epoch: string, seq: number] | undefined;
 	/** Per event declared with `id`: the latest ids delivered, for its `history` and to drop repeats. */
 	#recentIds = new RecentEventIds();
@@ -261,7 +261,7 @@ export class RoomChannel {
 	 * Makes a call: now if the room is joined, else once it is (re-)joined. A call whose
 	 * ack is lost in a disconnect is held and sent again after the re-join with the same
 	 * number, so the server runs it once. Rejects with the server's body on failure, or
-	 * with a 504 when it is not answered within `callTimeout` of being made (#19).
+	 * with a 504 when it is not answered within `callTimeout` of being made.
 	 */
 	call(name: string, input: unknown): Promise<unknown> {
 		const status = this.state.status;
@@ -332,7 +332,7 @@ export class RoomChannel {
 	/**
 	 * The call's deadline passed (called by the host's sweep): it rejects with a 504 that
 	 * says where it was: never sent (the room was not joined), cut off and not re-joined, or
-	 * sent and never answered by the server (#19).
+	 * sent and never answered by the server.
 	 */
 	expire(call: PendingCall): void {
 		const index = this.#held.indexOf(call);

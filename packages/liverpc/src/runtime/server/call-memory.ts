@@ -34,7 +34,7 @@ export class CallRecord implements LedgerEntry {
 	output: unknown = undefined;
 	/** Acks of the same call sent again while the first was still running. */
 	waiters: CallAck[] | undefined;
-	/** The client's calls this record is kept among, if any (#19: the caps evict through it). */
+	/** The client's calls this record is kept among, if any (the caps evict through it). */
 	readonly owner: ClientCalls | undefined;
 	ledgerBytes = 0;
 	ledgerUser: UserAnswers | undefined = undefined;
@@ -82,7 +82,7 @@ class ClientCalls {
 	#ring: Array<CallRecord | undefined> = [];
 	/** Every record below this number is forgotten. */
 	#floor = 0;
-	/** Records in the ring: a client whose last one the caps evicted is forgotten (#19). */
+	/** Records in the ring: a client whose last one the caps evicted is forgotten. */
 	#count = 0;
 	/** Set by each call, cleared by each sweep: a client the sweep finds unused goes. */
 	used = true;
@@ -172,7 +172,7 @@ export class CallMemory {
 	#sweeper: ReturnType<typeof setInterval> | undefined;
 	/** Read on every settled call (vite dev may change the caps). */
 	readonly limits: () => Readonly<LiveLimits>;
-	/** The answers kept and their bytes, in the process and per user (#19). */
+	/** The answers kept and their bytes, in the process and per user. */
 	readonly ledger: AnswerLedger;
 
 	constructor(limits: () => Readonly<LiveLimits>) {

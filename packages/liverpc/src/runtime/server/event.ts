@@ -43,7 +43,7 @@ export interface HistoryEvent<Params extends object = RoomParams> extends Socket
 	 * The most events one join delivers (`limits.maxJoinEvents`, default 500; `Infinity` when
 	 * turned off): of more, the member gets the newest and `room.resumed === false`. A store
 	 * that reads the newest `limit` (and one more, to tell whether there were more) never
-	 * reads rows the join would drop (#19).
+	 * reads rows the join would drop.
 	 */
 	limit: number;
 }
@@ -215,7 +215,7 @@ export const event: EventBuilder = function event<Payload>(options?: EventOption
 
 /**
  * The event's route, from the id stamped on its marker by registration or, in a Vite
- * build or dev server, by the plugin when the module is evaluated (#3).
+ * build or dev server, by the plugin when the module is evaluated.
  */
 function registered(identity: EventIdentity): RoutePattern {
 	if (identity.pattern) return identity.pattern;

@@ -118,7 +118,7 @@ export interface ProxyHeaders {
 
 /**
  * Per-connection limits, and those shared by the connections of one client address or one
- * user and by the whole process (#19). Every one can be raised, or set to `Infinity` to turn it off.
+ * user and by the whole process. Every one can be raised, or set to `Infinity` to turn it off.
  *
  * @example
  * ```ts
@@ -171,7 +171,7 @@ export interface LiveLimits {
 	/**
 	 * PRESENCE packets a member receives per room per second, at most: the changes of each
 	 * `1000 / presenceUpdatesPerSecond` ms window go as one packet with their net effect, so
-	 * join/leave churn costs the members little (#19). `Infinity` sends every change at once.
+	 * join/leave churn costs the members little. `Infinity` sends every change at once.
 	 * Default 20 (a window of 50 ms).
 	 */
 	presenceUpdatesPerSecond: number;

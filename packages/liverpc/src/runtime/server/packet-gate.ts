@@ -73,7 +73,7 @@ export class ConnectionGuard {
 	joinsInFlight = 0;
 	/** Copies of earlier calls other processes were asked about, at most the calls in flight. */
 	recalls = 0;
-	/** The calls and joins budget this connection shares with its user's other connections (#19), once connected. */
+	/** The calls and joins budget this connection shares with its user's other connections, once connected. */
 	user: SharedBudget | undefined;
 	#connects = 0;
 	#handshakes: TokenBucket | undefined;

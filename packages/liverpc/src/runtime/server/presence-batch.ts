@@ -19,7 +19,7 @@ interface Touched {
 const MANY = Symbol('many rows');
 
 /**
- * Presence changes coalesced per room (#19): one user cycling joins on 10 connections made
+ * Presence changes coalesced per room: one user cycling joins on 10 connections made
  * every member receive one PRESENCE packet per join and per leave (191/s measured). Changes
  * are noted here and sent at most once per room per window (`1000 / presenceUpdatesPerSecond`
  * ms, default 50 ms), as the net difference: each entry touched goes as its row as it stands

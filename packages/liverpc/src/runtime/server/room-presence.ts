@@ -14,7 +14,7 @@ export interface PresenceRelay {
 /**
  * The presence of every room this process has members in: the tracker, and how its changes
  * reach the members of a room: at most `presenceUpdatesPerSecond` PRESENCE packets per room,
- * each the net change of its window (a diff, never the whole list; #19), or one per change
+ * each the net change of its window (a diff, never the whole list), or one per change
  * when that limit is `Infinity`.
  *
  * Scaled out, a connection is named `<process id>:<socket id>`. This process's own changes

@@ -16,7 +16,7 @@ export class TokenBucket {
 		this.#last = Date.now();
 	}
 
-	/** True when the bucket holds all its tokens again: dropping it then loses nothing (#19). */
+	/** True when the bucket holds all its tokens again: dropping it then loses nothing. */
 	isFull(): boolean {
 		return this.#tokens + (Date.now() - this.#last) * this.#perMs >= this.#capacity;
 	}

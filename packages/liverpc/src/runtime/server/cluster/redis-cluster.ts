@@ -83,7 +83,7 @@ export class RedisCluster {
 			settings: () => BufferSettings;
 			deliver: DeliverEvent;
 			hasMembers: (key: string) => boolean;
-			/** `limits.presenceUpdatesPerSecond`, read on each presence change (#19). */
+			/** `limits.presenceUpdatesPerSecond`, read on each presence change. */
 			presenceRate?: () => number;
 			/** Delivers a push to a key to this process's connections with that key. */
 			pushLocally: (routeId: string, key: string, name: string, payload: unknown) => void;
