@@ -17,7 +17,7 @@ import type { ContractExport } from './contract-exports.js';
 export function clientStub(routeId: string, exports: ContractExport[], source: string, socketPath = DEFAULT_PATH): string {
 	const lines = [`// Client stub of ${source}, made by liverpc/vite: export names and ids only.`];
 	if (socketPath !== DEFAULT_PATH) {
-		// The app has a paths.base: its tab's client connects under it (#11).
+		// The app has a paths.base: its tab's client connects under it.
 		lines.push(`globalThis[Symbol.for(${JSON.stringify(SOCKET_PATH_GLOBAL)})] = ${JSON.stringify(socketPath)};`);
 	}
 	for (const { name, kind } of exports) {

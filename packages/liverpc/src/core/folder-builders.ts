@@ -1,5 +1,5 @@
 // `./$socket`: what a `.socket.ts` file imports its builders from to have `params` typed from
-// its folder's name (#11). For TypeScript it is a declaration file the Vite plugin writes for
+// its folder's name. For TypeScript it is a declaration file the Vite plugin writes for
 // that folder (see route-types.ts); at run time it is `liverpc/server` itself, so a contract
 // runs the same one copy of LiveRPC as the hooks and the server.
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-// LiveRPC serves two generations of SvelteKit from one package (#10). They differ in how
+// LiveRPC serves two generations of SvelteKit from one package. They differ in how
 // `vite dev` loads server code, how `vite build` is split into environments and what
 // adapter-node writes, so the library reads which one the app has installed instead of
 // asking the user for a switch. The version is read from the app's own node_modules, as

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import type { ContractFile } from './socket-files.js';
 
-// Typed params with no step the user runs (#11). For each folder holding a `.socket.ts`
+// Typed params with no step the user runs. For each folder holding a `.socket.ts`
 // file, the Vite plugin writes `<outDir>/liverpc/types/<folder>/$socket.d.ts`, the way
 // SvelteKit writes `<outDir>/types/<folder>/$types.d.ts`, and adds that tree to the
 // `rootDirs` of SvelteKit's generated tsconfig: then `import { join } from './$socket'` in

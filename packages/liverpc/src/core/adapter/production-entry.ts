@@ -43,7 +43,7 @@ export function readAdapterNodeLayout(out: string): AdapterNodeLayout {
  * `./handler.js` evaluates SvelteKit's server, whose entry registered the loader; the
  * contracts then come from the chunks SvelteKit's own code uses. On adapter-node 6 the
  * options carry `paths.origin`, so a custom server checks the origin SvelteKit uses; under a
- * `paths.base`, the socket path is under it too, where the pages' client looks (#11).
+ * `paths.base`, the socket path is under it too, where the pages' client looks.
  */
 function socketsModule(layout: AdapterNodeLayout, base: string): string {
 	const withOrigin = layout.generation === 6;

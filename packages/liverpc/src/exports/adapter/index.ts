@@ -81,7 +81,7 @@ export function liverpcAdapter(adapter: Adapter, options: LiveRpcAdapterOptions 
 /**
  * Fails the build when the app has socket files but the server build does not carry them:
  * the Vite plugin is missing from the Vite config, and `node build` would serve pages with
- * every socket refused (#11).
+ * every socket refused.
  */
 function checkSocketsBuilt(builder: Builder): void {
 	// Looked for in every server file: the bundler may move the entry's code into a chunk.

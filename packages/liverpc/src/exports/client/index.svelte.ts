@@ -39,7 +39,7 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
 	return room;
 }
 
-/** Leaves `room` when whatever called `live()` goes: a reaction that re-runs, or a component (#11). */
+/** Leaves `room` when whatever called `live()` goes: a reaction that re-runs, or a component. */
 function leaveWithOwner(room: { leave(): void }): void {
 	let signal: AbortSignal | undefined;
 	try {

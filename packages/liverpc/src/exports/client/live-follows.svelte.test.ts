@@ -6,7 +6,7 @@ import { attach } from '../node/index.js';
 import { join } from '../server/index.js';
 import { getClient, live } from './index.svelte.js';
 
-// #11: `$derived(live(contract, params))` follows the page. When the params change, the old
+// `$derived(live(contract, params))` follows the page. When the params change, the old
 // room is left and the new one joined; when the owner goes, its room is left. Runs against a
 // real server, with the tab's own client (this file's page is the server's origin).
 const seen: string[] = [];

@@ -5,7 +5,7 @@ import { render } from 'svelte/server';
 import { expect, it } from 'vitest';
 import LiveRoomPage from '../../../test/fixtures/components/LiveRoomPage.svelte';
 
-// Issue #9: `live()` while SvelteKit renders a page on the server creates and keeps
+// `live()` while SvelteKit renders a page on the server creates and keeps
 // nothing; the room joins when the page hydrates. Compiled for the server, as SSR is.
 
 it('renders a page with live() 100,000 times and keeps the heap flat', () => {

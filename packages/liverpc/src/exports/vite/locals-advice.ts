@@ -1,4 +1,4 @@
-// Dev-time advice on what `src/hooks.socket.ts` returns as `locals` (#11). The tutorial's rule
+// Dev-time advice on what `src/hooks.socket.ts` returns as `locals`. The tutorial's rule
 // is to return only what handlers need: plain data, kept for the whole life of a connection.
 // A database handle, a request object or a class instance kept there lives as long as the tab
 // stays open, and a large object is held once per connection. `vite dev` says so once per

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { browserMayLoad, refusesRequest, withholdSocketSource } from './server-only.js';
 
-// The decisions of the dev server's guard (#19); test/vite-server-only.test.ts sends them for real.
+// The decisions of the dev server's guard; test/vite-server-only.test.ts sends them for real.
 const paths = { root: '/app', routesDir: '/app/src/routes' };
 
 it('lets the browser load a contract only as a plain module, and never the hooks or another socket file', () => {

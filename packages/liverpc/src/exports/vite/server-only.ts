@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { isContractFile } from '../../core/socket-files.js';
 
-// `vite dev` never gives a browser the source of socket code (#19): `hooks.socket.ts` and
+// `vite dev` never gives a browser the source of socket code: `hooks.socket.ts` and
 // every `*.socket.ts` run on the server only (join guards, handlers, the hook's session
 // reading). Before, `GET /src/hooks.socket.ts` answered its transpiled source, `?raw` any
 // contract's, and Vite's error page showed a broken contract's code frame. SvelteKit keeps

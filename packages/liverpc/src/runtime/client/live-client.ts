@@ -113,11 +113,11 @@ export class LiveClient {
 			transports: ['websocket', 'polling'],
 			tryAllTransports: true,
 			// Socket.IO's own backoff after a network loss, with its jitter: 0.5 s doubling to
-			// 2 s (its defaults go to 5 s), so tabs are back soon after a restarted server is (#9).
+			// 2 s (its defaults go to 5 s), so tabs are back soon after a restarted server is.
 			reconnectionDelay: 500,
 			reconnectionDelayMax: 2000,
 			forceNew: true, // never share a Manager with another client to the same URL
-			// Names this client's calls across reconnects, so a call sent again runs once (#9).
+			// Names this client's calls across reconnects, so a call sent again runs once.
 			auth: { [CLIENT_KEY]: randomClientKey() },
 			...(options.headers ? { extraHeaders: options.headers } : {}),
 			...options.socket
@@ -217,13 +217,13 @@ export class LiveClient {
 		});
 
 		// The server may have missed events of other processes: every room joins again from
-		// where it is, as after a reconnect, and gets what it missed (#12).
+		// where it is, as after a reconnect, and gets what it missed.
 		socket.on(RESYNC, (key: unknown) => {
 			if (typeof key === 'string') this.#byKey.get(key)?.resync();
 		});
 
 		// The server checked this connection's locals again and the room's guard (or the
-		// hook) refuses them now: the room shows the refusal, as a refused join does (#19).
+		// hook) refuses them now: the room shows the refusal, as a refused join does.
 		socket.on(ENDED, (key: unknown, body: unknown) => {
 			if (typeof key === 'string' && isErrorBody(body)) this.#byKey.get(key)?.ended(body);
 		});

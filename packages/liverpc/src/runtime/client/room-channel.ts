@@ -289,7 +289,7 @@ export class RoomChannel {
 	#send(call: PendingCall): boolean {
 		const socket = this.#host.connectedSocket();
 		if (!socket || !this.#key || this.state.status !== 'joined') return false;
-		// A call sent on an earlier connection may have run there, maybe on another process (#12).
+		// A call sent on an earlier connection may have run there, maybe on another process.
 		const resent = call.sent;
 		call.sent = true;
 		const onReply: AckWithError = (lost, error, output) => {
@@ -305,8 +305,8 @@ export class RoomChannel {
 		};
 		// socket.io-client calls an ack marked `withError` with an Error when the connection
 		// drops before the reply, and with a leading null otherwise: no call hangs forever,
-		// and no timer of our own runs per call on this hot path (#4): the host's one sweep
-		// rejects a call the server never answers (#19).
+		// and no timer of our own runs per call on this hot path: the host's one sweep
+		// rejects a call the server never answers.
 		onReply.withError = true;
 		if (resent) socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, RESENT, onReply);
 		else socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, onReply);
@@ -352,7 +352,7 @@ export class RoomChannel {
 			return;
 		}
 		// Any other 4xx is terminal, never retried in a loop; so is a server error that
-		// outlasted the retries, so the page can say so instead of joining forever (#8).
+		// outlasted the retries, so the page can say so instead of joining forever.
 		this.#reject(body);
 	}
 

@@ -61,7 +61,7 @@ export type PresenceOf<M> = {
 export type EventPayloadOf<M, E extends keyof M> = M[E] extends RoomEvent<infer Payload, any> ? Payload : never;
 
 // A call whose input may be left out (no schema, or a schema that accepts `undefined`) takes
-// no argument; its output is typed as it arrives (#11).
+// no argument; its output is typed as it arrives.
 type CallMethod<C> =
 	C extends RoomCall<infer Input, infer Output, any>
 		? [Input] extends [void]

@@ -4,7 +4,7 @@ import { plainState } from './reactive-state.js';
 import { tabClientAccessor } from './tab-client.js';
 
 // In a page (a DOM here): the tab's client connects where the contract stubs say, which is
-// under SvelteKit's paths.base when the app has one (#11).
+// under SvelteKit's paths.base when the app has one.
 const pathKey = Symbol.for(SOCKET_PATH_GLOBAL);
 afterEach(() => {
 	delete (globalThis as Record<symbol, unknown>)[pathKey];

@@ -11,7 +11,7 @@ export function tabClientAccessor(makeState: MakeState): () => LiveClient {
 	return () => (client ??= new LiveClient(typeof window === 'undefined' ? { connect: false } : { path: stubSocketPath() }, makeState));
 }
 
-/** The socket path the contract stubs set for an app under a `paths.base`, if any (#11). */
+/** The socket path the contract stubs set for an app under a `paths.base`, if any. */
 function stubSocketPath(): string | undefined {
 	const path = (globalThis as Record<symbol, unknown>)[Symbol.for(SOCKET_PATH_GLOBAL)];
 	return typeof path === 'string' ? path : undefined;

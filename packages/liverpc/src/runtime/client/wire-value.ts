@@ -1,7 +1,7 @@
 // Type-level only: what a value becomes on its way from a `.socket.ts` handler to the page.
 // Socket.IO sends JSON (binary parts apart), so a call's output, an event's payload and the
 // join reply reach the browser as `JSON.parse(JSON.stringify(value))` would give them back.
-// The page's types say that, rather than the server's declared types (#11): a `Date` is a
+// The page's types say that, rather than the server's declared types: a `Date` is a
 // string there, a `Map` an empty object, and a field holding `undefined` is missing.
 
 /** What JSON leaves out of an object, and turns into `null` in an array or as a whole value. */

@@ -6,7 +6,7 @@ import { SharedBudgets, type SharedBudget } from './shared-budgets.js';
 import { TokenBucket } from './token-bucket.js';
 import { connectionAddress, setConnectionAddress } from './user-key.js';
 
-// Limits beyond one connection (#19): 300 handshakes from one address were accepted at
+// Limits beyond one connection: 300 handshakes from one address were accepted at
 // 520/s, and nothing capped connections per address or per process. Every new Engine.IO
 // session (polling or websocket) passes here, in Socket.IO's `allowRequest`, before a
 // session or a socket hook run exists: per address a handshake rate and an open-connection

@@ -12,7 +12,7 @@ const entry = (evicted: string[], name: string): LedgerEntry => ({
 	evicted: () => evicted.push(name)
 });
 
-it('forgets the oldest answers of a user past its cap, and the oldest of all past the process cap (#19)', () => {
+it('forgets the oldest answers of a user past its cap, and the oldest of all past the process cap', () => {
 	const evicted: string[] = [];
 	const ledger = new AnswerLedger(() => ({ ...DEFAULT_LIMITS, maxCallMemoryBytesPerUser: 300, maxCallMemoryBytes: 500 }));
 	ledger.add(entry(evicted, 'a1'), 'a', 100);

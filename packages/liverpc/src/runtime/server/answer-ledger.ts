@@ -1,6 +1,6 @@
 import type { LiveLimits } from './live-options.js';
 
-// Call memory capped process-wide and per user (#19): one user with 300 connections × 100
+// Call memory capped process-wide and per user: one user with 300 connections × 100
 // calls kept ~35 MB of answers for 2–4 minutes. Every settled call the memory keeps is
 // counted here, in two lists from oldest to newest, one for the process and one per user;
 // past a cap the oldest answers are forgotten first. A copy of a forgotten call sent after a

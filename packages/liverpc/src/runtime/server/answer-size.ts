@@ -1,4 +1,4 @@
-// What a remembered call answer costs (#19): call memory is capped in bytes, so each answer
+// What a remembered call answer costs: call memory is capped in bytes, so each answer
 // is measured once, when its call settles. JSON.stringify would encode every answer a second
 // time, and without a bound; this walk counts about what the JSON encoding would hold
 // (strings by their length, binary by its bytes) and stops as soon as it passes `limit`, so

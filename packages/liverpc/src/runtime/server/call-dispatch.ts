@@ -17,7 +17,10 @@ type CallAck = (error: ErrorBody | null, output?: unknown) => void;
 const NOT_A_MEMBER = new SocketError(404, 'Not a member of this room: join it first');
 const NO_SUCH_CALL = new SocketError(404, 'No such call in this room');
 const NUMBER_REUSED = new SocketError(409, 'This call number was used for another call');
-/** A fault in LiveRPC's own handling of a call, not in the app's handler (#19). */
+/**
+ * A fault in LiveRPC's own handling of a call, not in the app's handler: logged under its
+ * own label so that a bug in LiveRPC is not blamed on the app, and answered all the same.
+ */
 const DISPATCH_SITE = Object.freeze({ label: 'call dispatch', event: undefined, handleError: undefined });
 
 /** What the call listener needs to know about its server's life. */
@@ -38,83 +41,7 @@ export interface CallLifecycle {
  * second run.
  */
 export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifecycle: CallLifecycle, recall?: RecallCall) {
-	// Calls whose ack is not sent yet, on every connection: shutdown waits for them.
-	let pending = 0;
-
-	const settled = (guard: ConnectionGuard) => {
-		pending--;
-		guard.callsInFlight--;
-	};
-	const replyValue = (ack: CallAck, output: unknown, membership: Membership, name: string, guard: ConnectionGuard, record: CallRecord | undefined) => {
-		settled(guard);
-		try {
-			ack(null, output);
-			record?.settle(null, output);
-		} catch (thrown) {
-			fail(ack, thrown, membership, name, record); // the output could not be encoded
-		}
-	};
-	const fail = (ack: CallAck, thrown: unknown, membership: Membership, name: string, record: CallRecord | undefined) => {
-		const site = { label: `call ${membership.contract.pattern.id}#${name}`, event: membership.event, handleError: hooks.handleError };
-		replyError(record ? (body) => (record.settle(body, undefined), ack(body)) : ack, thrown, site);
-	};
-
-	// Runs an admitted call here: validate, run the handler inside its event, answer.
-	const run = (reply: CallAck, membership: Membership, call: RoomCall, callName: string, input: unknown, guard: ConnectionGuard, record: CallRecord | undefined): void => {
-		pending++;
-		let output: unknown;
-		try {
-			const value = validateInput(call.schema, input);
-			output = isThenable(value) ? value.then((valid) => runHandler(membership, call, valid)) : runHandler(membership, call, value);
-		} catch (thrown) {
-			settled(guard);
-			return fail(reply, thrown, membership, callName, record);
-		}
-		if (isThenable(output)) {
-			// A handler may return any thenable (#19): one whose `then` throws, or that calls
-			// both callbacks, or one twice. The call is answered, and counted settled, once.
-			let finished = false;
-			const faulted = (thrown: unknown) => {
-				if (finished) return;
-				finished = true;
-				settled(guard);
-				fail(reply, thrown, membership, callName, record);
-			};
-			try {
-				output.then((resolved) => {
-					if (finished) return;
-					finished = true;
-					replyValue(reply, resolved, membership, callName, guard, record);
-				}, faulted);
-			} catch (thrown) {
-				faulted(thrown);
-			}
-		} else {
-			replyValue(reply, output, membership, callName, guard, record);
-		}
-	};
-
-	// A copy of a call the client sent before another disconnect (#12): another process may
-	// have run it; if one remembers it, its answer is this one's, else it runs here. Not on
-	// the hot path: only the calls in flight at a disconnect are sent again.
-	const runOnce = (asking: Promise<RecalledCall | undefined>, reply: CallAck, membership: Membership, call: RoomCall, callName: string, input: unknown, guard: ConnectionGuard, record: CallRecord): void => {
-		pending++;
-		asking.then(
-			(recalled) => {
-				pending--;
-				if (!recalled) return run(reply, membership, call, callName, input, guard, record);
-				guard.callsInFlight--;
-				const reused = recalled.room !== membership.key || recalled.name !== callName;
-				record.settle(reused ? NUMBER_REUSED.body : recalled.error, recalled.output);
-				record.answerCopy(reply);
-			},
-			// The question does not fail (peers.ask resolves with what came); were it to, the call runs here rather than never.
-			() => {
-				pending--;
-				run(reply, membership, call, callName, input, guard, record);
-			}
-		);
-	};
+	const dispatcher = new CallDispatcher(hooks, memory, recall);
 
 	const onCall = function (this: Socket, ref: unknown, name: unknown, input: unknown, number: unknown, answeredBelow: unknown, resent: unknown, ack: unknown): void {
 		// Socket.IO passes the ack last: a call without a number is simply not remembered.
@@ -126,24 +53,45 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 		// with its number once it has re-joined on the next process, where it runs once.
 		if (!lifecycle.accepting) return;
 		try {
-			serve(this, ref, name, input, number, answeredBelow, resent, ack as CallAck);
+			dispatcher.serve(this, ref, name, input, number, answeredBelow, resent, ack as CallAck);
 		} catch (thrown) {
-			// No call left unanswered (#19): a throw anywhere in LiveRPC's handling answers
-			// 500 with an error id (logged with the stack). Socket.IO sends an ack once: if
-			// the answer already went, this one is dropped, so the caller gets exactly one.
+			// No call left unanswered, whatever goes wrong: a throw anywhere in LiveRPC's
+			// handling answers 500 with an error id (logged with the stack). Socket.IO sends an
+			// ack once: if the answer already went, this one is dropped, so the caller gets exactly one.
 			replyError(ack as CallAck, thrown, DISPATCH_SITE);
 		}
 	};
+	return { onCall, pendingCalls: () => dispatcher.pending };
+}
 
-	const serve = (socket: Socket, ref: unknown, name: unknown, input: unknown, number: unknown, answeredBelow: unknown, resent: unknown, reply: CallAck): void => {
+/**
+ * The steps of serving one call, in the order they run: {@link serve} (refuse, or answer
+ * from memory, or admit), {@link runOnce} (only for a copy sent again), {@link run}
+ * (validate and run the handler), then {@link replyValue} or {@link fail}. One per server,
+ * so that no step is a closure made per call.
+ */
+class CallDispatcher {
+	/** Calls whose ack is not sent yet, on every connection: shutdown waits for them. */
+	pending = 0;
+
+	constructor(
+		private readonly hooks: SocketHooks,
+		private readonly memory: CallMemory,
+		private readonly recall: RecallCall | undefined
+	) {}
+
+	// Finds the membership and the call, answers a known number from memory, admits the
+	// call among the connection's calls in flight, and sends it on to run.
+	serve(socket: Socket, ref: unknown, name: unknown, input: unknown, number: unknown, answeredBelow: unknown, resent: unknown, reply: CallAck): void {
 		const membership = membershipByRef(socket, ref);
 		if (!membership) return replyError(reply, NOT_A_MEMBER, REFUSAL_SITE);
-		// Never name the call in the answer: the name came from the client (#8).
+		// Never name the call in the answer: the name came from the client, and an answer
+		// that repeats it would carry text of the client's choosing back as if LiveRPC said it.
 		const call = typeof name === 'string' ? membership.contract.calls.get(name) : undefined;
 		if (!call) return replyError(reply, NO_SUCH_CALL, REFUSAL_SITE);
 		const callName = name as string;
 
-		const calls = typeof number === 'number' && Number.isSafeInteger(number) && number > 0 ? memory.of(socket) : undefined;
+		const calls = typeof number === 'number' && Number.isSafeInteger(number) && number > 0 ? this.memory.of(socket) : undefined;
 		// What the client has every answer below: no copy of those can come any more.
 		if (calls && typeof answeredBelow === 'number' && Number.isSafeInteger(answeredBelow)) calls.forget(Math.min(answeredBelow, number as number));
 		const known = calls?.find(number as number);
@@ -158,16 +106,96 @@ export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifec
 		const record = calls?.start(number as number, membership.key, callName);
 		// A client marks only the copies of calls it had sent on an earlier connection, at most
 		// its calls in flight; a connection that marks more gets no more questions asked for it.
+		const recall = this.recall; // called as a plain function, as it always was
 		if (record && resent === RESENT && recall && guard.recalls < guard.limits.maxCallsInFlight) {
 			const asking = recall(socket, record.number);
 			if (asking) {
 				guard.recalls++;
-				return runOnce(asking, reply, membership, call, callName, input, guard, record);
+				return this.runOnce(asking, reply, membership, call, callName, input, guard, record);
 			}
 		}
-		run(reply, membership, call, callName, input, guard, record);
-	};
-	return { onCall, pendingCalls: () => pending };
+		this.run(reply, membership, call, callName, input, guard, record);
+	}
+
+	// A copy of a call the client sent before another disconnect: the client cannot know
+	// whether the first one ran, and another process may have run it; if one remembers it,
+	// its answer is this one's, else it runs here. Not on the hot path: only the calls in
+	// flight at a disconnect are sent again.
+	runOnce(asking: Promise<RecalledCall | undefined>, reply: CallAck, membership: Membership, call: RoomCall, callName: string, input: unknown, guard: ConnectionGuard, record: CallRecord): void {
+		this.pending++;
+		asking.then(
+			(recalled) => {
+				this.pending--;
+				if (!recalled) return this.run(reply, membership, call, callName, input, guard, record);
+				guard.callsInFlight--;
+				const reused = recalled.room !== membership.key || recalled.name !== callName;
+				record.settle(reused ? NUMBER_REUSED.body : recalled.error, recalled.output);
+				record.answerCopy(reply);
+			},
+			// The question does not fail (peers.ask resolves with what came); were it to, the call runs here rather than never.
+			() => {
+				this.pending--;
+				this.run(reply, membership, call, callName, input, guard, record);
+			}
+		);
+	}
+
+	// Runs an admitted call here: validate, run the handler inside its event, answer.
+	run(reply: CallAck, membership: Membership, call: RoomCall, callName: string, input: unknown, guard: ConnectionGuard, record: CallRecord | undefined): void {
+		this.pending++;
+		let output: unknown;
+		try {
+			const value = validateInput(call.schema, input);
+			output = isThenable(value) ? value.then((valid) => runHandler(membership, call, valid)) : runHandler(membership, call, value);
+		} catch (thrown) {
+			this.settled(guard);
+			return this.fail(reply, thrown, membership, callName, record);
+		}
+		if (isThenable(output)) this.awaitOutput(output, reply, membership, callName, guard, record);
+		else this.replyValue(reply, output, membership, callName, guard, record);
+	}
+
+	// A handler may return any thenable, not only a well-behaved promise: one whose `then`
+	// throws, or that calls both callbacks, or one twice. The call is answered, and counted
+	// settled, once.
+	awaitOutput(output: PromiseLike<unknown>, reply: CallAck, membership: Membership, callName: string, guard: ConnectionGuard, record: CallRecord | undefined): void {
+		let finished = false;
+		const faulted = (thrown: unknown) => {
+			if (finished) return;
+			finished = true;
+			this.settled(guard);
+			this.fail(reply, thrown, membership, callName, record);
+		};
+		try {
+			output.then((resolved) => {
+				if (finished) return;
+				finished = true;
+				this.replyValue(reply, resolved, membership, callName, guard, record);
+			}, faulted);
+		} catch (thrown) {
+			faulted(thrown);
+		}
+	}
+
+	replyValue(ack: CallAck, output: unknown, membership: Membership, name: string, guard: ConnectionGuard, record: CallRecord | undefined): void {
+		this.settled(guard);
+		try {
+			ack(null, output);
+			record?.settle(null, output);
+		} catch (thrown) {
+			this.fail(ack, thrown, membership, name, record); // the output could not be encoded
+		}
+	}
+
+	fail(ack: CallAck, thrown: unknown, membership: Membership, name: string, record: CallRecord | undefined): void {
+		const site = { label: `call ${membership.contract.pattern.id}#${name}`, event: membership.event, handleError: this.hooks.handleError };
+		replyError(record ? (body) => (record.settle(body, undefined), ack(body)) : ack, thrown, site);
+	}
+
+	private settled(guard: ConnectionGuard): void {
+		this.pending--;
+		guard.callsInFlight--;
+	}
 }
 
 function runHandler(membership: Membership, call: RoomCall, input: unknown): unknown {

@@ -13,7 +13,7 @@ import { socketEventStorage } from './socket-event-storage.js';
 import { assertHookResult, HandshakeInput, type SocketHookResult, type SocketHooks } from './socket-hook.js';
 import type { MemberEvent, SocketEvent } from './types.js';
 
-// Connection lifetime (#19): `locals` are made once per handshake, so a session deleted or
+// Connection lifetime: `locals` are made once per handshake, so a session deleted or
 // expired on the server without `revoke()` used to leave the open socket acting as its user
 // for as long as it stayed up (6/6 events received, 6/6 sends stored, re-joins accepted).
 // Now every connection's locals hold until a deadline: the `expires` its hook returned,
@@ -164,176 +164,225 @@ export interface ConnectionLifetimes {
 }
 
 type HookOutcome = { result: SocketHookResult; keys: string[] | undefined; expires: number | undefined } | { body: ErrorBody };
+type HookAdmitted = Extract<HookOutcome, { result: unknown }>;
+
+/** What the re-check steps of one server share: made once per server, never per packet. */
+interface Rechecks {
+	readonly hooks: SocketHooks;
+	readonly settings: LiveSettings;
+	readonly rooms: { readonly presences: RoomPresences };
+	readonly schedule: LifetimeSchedule<LivingSocket>;
+}
 
 /**
  * Runs the socket hook again for each connection whose locals reached their deadline; see
  * the comment at the top of this module.
  */
 export function createConnectionLifetimes(hooks: SocketHooks, settings: LiveSettings, rooms: { readonly presences: RoomPresences }): ConnectionLifetimes {
-	const schedule = new LifetimeSchedule<LivingSocket>((socket) => {
-		const lifetime = socket[LIFETIME];
-		if (lifetime) lifetime.slot = -1;
-		void recheck(socket);
-	});
-
-	const file = (socket: LivingSocket, lifetime: Lifetime) => {
-		if (lifetime.slot >= 0) schedule.remove(socket, lifetime.slot);
-		lifetime.slot = schedule.add(socket, lifetime.checkAt);
+	const server: Rechecks = {
+		hooks,
+		settings,
+		rooms,
+		schedule: new LifetimeSchedule<LivingSocket>((socket) => {
+			const lifetime = socket[LIFETIME];
+			if (lifetime) lifetime.slot = -1;
+			void recheck(server, socket);
+		})
 	};
-
-	function recheck(socket: LivingSocket): Promise<void> {
-		const lifetime = socket[LIFETIME];
-		if (!lifetime) return Promise.resolve();
-		if (lifetime.recheck) return lifetime.recheck;
-		if (lifetime.slot >= 0) schedule.remove(socket, lifetime.slot);
-		lifetime.slot = -1;
-		const done = checkAgain(socket, lifetime).catch((thrown: unknown) => {
-			// A bug of LiveRPC's: nothing may run on stale locals, so the connection goes.
-			console.error('[liverpc] the re-check of a connection failed:', thrown);
-			socket.disconnect(true);
-		});
-		lifetime.recheck = done.finally(() => (lifetime.recheck = undefined));
-		return lifetime.recheck;
-	}
-
-	async function checkAgain(socket: LivingSocket, lifetime: Lifetime): Promise<void> {
-		const budgetEnd = Date.now() + RECHECK_BUDGET_MS;
-		for (let attempt = 0; ; attempt++) {
-			const outcome = await runHook(lifetime, budgetEnd);
-			if (!socket.connected) return;
-			if ('result' in outcome) return renew(socket, lifetime, outcome, budgetEnd);
-			if (outcome.body.status < 500) {
-				// The hook refuses these credentials now: every room ends with its refusal, and
-				// the connection, which could otherwise still act, is closed.
-				for (const membership of membershipsOf(socket)) end(socket, membership, outcome.body);
-				socket.disconnect(true);
-				return;
-			}
-			// An outage of the session store is nobody's sign-out: try again, within the budget.
-			const wait = RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random() / 2);
-			if (Date.now() + wait >= budgetEnd) {
-				// Stale locals live no longer: the client reconnects through the handshake.
-				socket.disconnect(true);
-				return;
-			}
-			await new Promise((resolve) => setTimeout(resolve, wait));
-			if (!socket.connected) return;
-		}
-	}
-
-	async function runHook(lifetime: Lifetime, budgetEnd: number): Promise<HookOutcome> {
-		const hook = hooks.handle;
-		const ticket = revocationTicket();
-		try {
-			const input = new HandshakeInput(lifetime.handshake(), settings.options);
-			const result: unknown = await withinBudget(Promise.resolve().then(() => (hook ? hook(input) : { locals: {} })), budgetEnd);
-			assertHookResult(result);
-			const keys = readHookKeys(result.keys ?? settings.options.keys?.(result.locals));
-			const expires = readHookExpires(result.expires);
-			// A revoke() while the hook ran: what it read may be what was revoked.
-			if (revokedSince(ticket, keys)) throw SESSION_CHANGED;
-			return { result, keys, expires };
-		} catch (thrown) {
-			return { body: await toErrorBody(thrown, { label: 'socket hook (lifetime re-check)', event: undefined, handleError: hooks.handleError }) };
-		}
-	}
-
-	async function renew(socket: LivingSocket, lifetime: Lifetime, outcome: Extract<HookOutcome, { result: unknown }>, budgetEnd: number): Promise<void> {
-		// A join admitted with the old locals after this point would escape the guards below.
-		try {
-			await joinsSettled(lifetime, budgetEnd);
-		} catch {
-			socket.disconnect(true); // a guard that never answers: the client reconnects through the handshake
-			return;
-		}
-		if (!socket.connected) return;
-		const data = connectionData(socket);
-		const before = data.keys ?? [];
-		const after = outcome.keys ?? [];
-		data.locals = outcome.result.locals;
-		if (outcome.keys) data.keys = outcome.keys;
-		else delete data.keys;
-		// The keys are rooms of the connection, for revoke() and pushes: moved to the new ones.
-		for (const key of before) if (!after.includes(key)) void socket.leave(keyRoom(key));
-		const joining = after.filter((key) => !before.includes(key)).map(keyRoom);
-		if (joining.length > 0) void socket.join(joining);
-		await Promise.all(membershipsOf(socket).map((membership) => guardAgain(socket, membership, outcome.result.locals, budgetEnd)));
-		if (!socket.connected) return;
-		const next = lifetimeDeadline(outcome.expires, settings.options.localsMaxAge, Date.now());
-		if (!next) {
-			lifetime.deadline = Infinity;
-			return;
-		}
-		lifetime.deadline = next.deadline;
-		lifetime.checkAt = next.checkAt;
-		file(socket, lifetime);
-	}
-
-	/** Runs a membership's join guard with the new locals: admitted, it carries on with them; refused, it ends. */
-	async function guardAgain(socket: Socket, membership: Membership, locals: App.SocketLocals, budgetEnd: number): Promise<void> {
-		const { contract } = membership;
-		const event: SocketEvent = { ...membership.event, locals, connectionId: socket.id };
-		delete (event as Partial<MemberEvent>).member;
-		try {
-			const join = contract.join;
-			const result: unknown = join ? await withinBudget(Promise.resolve().then(() => socketEventStorage.run(event, join.handler, event)), budgetEnd) : undefined;
-			if (isAdmission(result)) (event as MemberEvent).member = result.member;
-			// Calls from now on see the new locals (and member); the join reply is not sent again.
-			if (membershipByRef(socket, membership.ref) === membership) membership.event = event;
-		} catch (thrown) {
-			const body = await toErrorBody(thrown, { label: `join ${contract.pattern.id} (lifetime re-check)`, event, handleError: hooks.handleError });
-			end(socket, membership, body);
-		}
-	}
-
-	/** Ends a membership as a leave would, and tells the client why. */
-	function end(socket: Socket, membership: Membership, body: ErrorBody): void {
-		if (membershipByRef(socket, membership.ref) !== membership) return; // left meanwhile
-		removeMembership(socket, membership);
-		rooms.presences.leave(socket, membership);
-		void socket.leave(membership.key);
-		socket.emit(ENDED, membership.key, body);
-	}
-
 	return {
 		start(socket) {
 			const lifetime = (socket as LivingSocket)[LIFETIME];
-			if (lifetime) file(socket, lifetime);
+			if (lifetime) file(server.schedule, socket, lifetime);
 		},
 		end(socket) {
 			const lifetime = (socket as LivingSocket)[LIFETIME];
 			if (!lifetime) return;
-			if (lifetime.slot >= 0) schedule.remove(socket, lifetime.slot);
-			lifetime.slot = -1;
+			unfile(server.schedule, socket, lifetime);
 			(socket as LivingSocket)[LIFETIME] = undefined;
 		},
 		holdWhileStale<L extends (this: Socket, ...args: unknown[]) => void>(listener: L, kind: 'join' | 'call'): L {
-			return function (this: LivingSocket) {
-				const lifetime = this[LIFETIME];
-				// eslint-disable-next-line prefer-rest-params -- a pass-through, no array made on the hot path
-				const args = arguments as unknown as unknown[];
-				if (!lifetime) return listener.apply(this, args);
-				if (lifetime.recheck === undefined && Date.now() < lifetime.deadline) {
-					if (kind === 'join') countJoin(lifetime, args);
-					return listener.apply(this, args);
-				}
-				const socket = this;
-				void recheck(socket).then(() => {
-					if (!socket.connected) return; // refused or closed: the client's call is lost, and held by it
-					const renewed = socket[LIFETIME];
-					// Counted only once it runs: a re-check waiting for a join it holds would wait in vain.
-					if (renewed && kind === 'join') countJoin(renewed, args);
-					try {
-						listener.apply(socket, args);
-					} catch (thrown) {
-						console.error('[liverpc] a listener held for a re-check threw:', thrown);
-					}
-				});
-			} as L;
+			return holdListener(server, listener, kind);
 		},
-		recheck: (socket) => recheck(socket),
-		stop: () => schedule.stop()
+		recheck: (socket) => recheck(server, socket),
+		stop: () => server.schedule.stop()
 	};
+}
+
+/** Files the connection in the schedule for its `checkAt`, moving it if it was filed. */
+function file(schedule: LifetimeSchedule<LivingSocket>, socket: LivingSocket, lifetime: Lifetime): void {
+	if (lifetime.slot >= 0) schedule.remove(socket, lifetime.slot);
+	lifetime.slot = schedule.add(socket, lifetime.checkAt);
+}
+
+/** Takes the connection out of the schedule, if it was filed. */
+function unfile(schedule: LifetimeSchedule<LivingSocket>, socket: LivingSocket, lifetime: Lifetime): void {
+	if (lifetime.slot >= 0) schedule.remove(socket, lifetime.slot);
+	lifetime.slot = -1;
+}
+
+/**
+ * The JOIN or CALL listener as registered: made once per listener, not per packet. Before
+ * the deadline the packet runs at once (a join counted until answered); past it, or while a
+ * re-check runs, it waits for the re-check.
+ */
+function holdListener<L extends (this: Socket, ...args: unknown[]) => void>(server: Rechecks, listener: L, kind: 'join' | 'call'): L {
+	return function (this: LivingSocket) {
+		const lifetime = this[LIFETIME];
+		// eslint-disable-next-line prefer-rest-params -- a pass-through, no array made on the hot path
+		const args = arguments as unknown as unknown[];
+		if (!lifetime) return listener.apply(this, args);
+		if (lifetime.recheck === undefined && Date.now() < lifetime.deadline) {
+			if (kind === 'join') countJoin(lifetime, args);
+			return listener.apply(this, args);
+		}
+		runAfterRecheck(server, this, listener, kind, args);
+	} as L;
+}
+
+/** Runs a packet held past the deadline once the re-check is over, if the connection is still up. */
+function runAfterRecheck(server: Rechecks, socket: LivingSocket, listener: (this: Socket, ...args: unknown[]) => void, kind: 'join' | 'call', args: unknown[]): void {
+	void recheck(server, socket).then(() => {
+		if (!socket.connected) return; // refused or closed: the client's call is lost, and held by it
+		const renewed = socket[LIFETIME];
+		// Counted only once it runs: a re-check waiting for a join it holds would wait in vain.
+		if (renewed && kind === 'join') countJoin(renewed, args);
+		try {
+			listener.apply(socket, args);
+		} catch (thrown) {
+			console.error('[liverpc] a listener held for a re-check threw:', thrown);
+		}
+	});
+}
+
+/** Starts the connection's re-check, or joins the one under way; resolves when it is over. */
+function recheck(server: Rechecks, socket: LivingSocket): Promise<void> {
+	const lifetime = socket[LIFETIME];
+	if (!lifetime) return Promise.resolve();
+	if (lifetime.recheck) return lifetime.recheck;
+	unfile(server.schedule, socket, lifetime);
+	const done = checkAgain(server, socket, lifetime).catch((thrown: unknown) => {
+		// A bug of LiveRPC's: nothing may run on stale locals, so the connection goes.
+		console.error('[liverpc] the re-check of a connection failed:', thrown);
+		socket.disconnect(true);
+	});
+	lifetime.recheck = done.finally(() => (lifetime.recheck = undefined));
+	return lifetime.recheck;
+}
+
+/** Runs the hook until it admits (renew), refuses (close), or the budget is spent (close). */
+async function checkAgain(server: Rechecks, socket: LivingSocket, lifetime: Lifetime): Promise<void> {
+	const budgetEnd = Date.now() + RECHECK_BUDGET_MS;
+	for (let attempt = 0; ; attempt++) {
+		const outcome = await runHook(server, lifetime, budgetEnd);
+		if (!socket.connected) return;
+		if ('result' in outcome) return renew(server, socket, lifetime, outcome, budgetEnd);
+		if (outcome.body.status < 500) return refuse(server, socket, outcome.body);
+		// An outage of the session store is nobody's sign-out: try again, within the budget.
+		const wait = RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random() / 2);
+		if (Date.now() + wait >= budgetEnd) {
+			// Stale locals live no longer: the client reconnects through the handshake.
+			socket.disconnect(true);
+			return;
+		}
+		await new Promise((resolve) => setTimeout(resolve, wait));
+		if (!socket.connected) return;
+	}
+}
+
+/**
+ * The hook refuses these credentials now: every room ends with its refusal, and the
+ * connection, which could otherwise still act, is closed.
+ */
+function refuse(server: Rechecks, socket: Socket, body: ErrorBody): void {
+	for (const membership of membershipsOf(socket)) endMembership(server, socket, membership, body);
+	socket.disconnect(true);
+}
+
+/** Runs the socket hook once with the kept handshake: new locals, keys and expiry, or an error body. */
+async function runHook(server: Rechecks, lifetime: Lifetime, budgetEnd: number): Promise<HookOutcome> {
+	const { hooks, settings } = server;
+	const hook = hooks.handle;
+	const ticket = revocationTicket();
+	try {
+		const input = new HandshakeInput(lifetime.handshake(), settings.options);
+		const result: unknown = await withinBudget(Promise.resolve().then(() => (hook ? hook(input) : { locals: {} })), budgetEnd);
+		assertHookResult(result);
+		const keys = readHookKeys(result.keys ?? settings.options.keys?.(result.locals));
+		const expires = readHookExpires(result.expires);
+		// A revoke() while the hook ran: what it read may be what was revoked.
+		if (revokedSince(ticket, keys)) throw SESSION_CHANGED;
+		return { result, keys, expires };
+	} catch (thrown) {
+		return { body: await toErrorBody(thrown, { label: 'socket hook (lifetime re-check)', event: undefined, handleError: hooks.handleError }) };
+	}
+}
+
+/** The hook admitted: once running joins settle, the new locals are taken, every guard runs again, the next deadline is filed. */
+async function renew(server: Rechecks, socket: LivingSocket, lifetime: Lifetime, outcome: HookAdmitted, budgetEnd: number): Promise<void> {
+	// A join admitted with the old locals after this point would escape the guards below.
+	try {
+		await joinsSettled(lifetime, budgetEnd);
+	} catch {
+		socket.disconnect(true); // a guard that never answers: the client reconnects through the handshake
+		return;
+	}
+	if (!socket.connected) return;
+	adoptLocals(socket, outcome);
+	await Promise.all(membershipsOf(socket).map((membership) => guardAgain(server, socket, membership, outcome.result.locals, budgetEnd)));
+	if (!socket.connected) return;
+	fileNextDeadline(server, socket, lifetime, outcome.expires);
+}
+
+/** Puts the new locals and keys on the connection, and moves it from the old keys' rooms to the new ones'. */
+function adoptLocals(socket: LivingSocket, outcome: HookAdmitted): void {
+	const data = connectionData(socket);
+	const before = data.keys ?? [];
+	const after = outcome.keys ?? [];
+	data.locals = outcome.result.locals;
+	if (outcome.keys) data.keys = outcome.keys;
+	else delete data.keys;
+	// The keys are rooms of the connection, for revoke() and pushes: moved to the new ones.
+	for (const key of before) if (!after.includes(key)) void socket.leave(keyRoom(key));
+	const joining = after.filter((key) => !before.includes(key)).map(keyRoom);
+	if (joining.length > 0) void socket.join(joining);
+}
+
+/** Sets the renewed locals' deadline and files the next re-check; none if they now hold for ever. */
+function fileNextDeadline(server: Rechecks, socket: LivingSocket, lifetime: Lifetime, expires: number | undefined): void {
+	const next = lifetimeDeadline(expires, server.settings.options.localsMaxAge, Date.now());
+	if (!next) {
+		lifetime.deadline = Infinity;
+		return;
+	}
+	lifetime.deadline = next.deadline;
+	lifetime.checkAt = next.checkAt;
+	file(server.schedule, socket, lifetime);
+}
+
+/** Runs a membership's join guard with the new locals: admitted, it carries on with them; refused, it ends. */
+async function guardAgain(server: Rechecks, socket: Socket, membership: Membership, locals: App.SocketLocals, budgetEnd: number): Promise<void> {
+	const { contract } = membership;
+	const event: SocketEvent = { ...membership.event, locals, connectionId: socket.id };
+	delete (event as Partial<MemberEvent>).member;
+	try {
+		const join = contract.join;
+		const result: unknown = join ? await withinBudget(Promise.resolve().then(() => socketEventStorage.run(event, join.handler, event)), budgetEnd) : undefined;
+		if (isAdmission(result)) (event as MemberEvent).member = result.member;
+		// Calls from now on see the new locals (and member); the join reply is not sent again.
+		if (membershipByRef(socket, membership.ref) === membership) membership.event = event;
+	} catch (thrown) {
+		const body = await toErrorBody(thrown, { label: `join ${contract.pattern.id} (lifetime re-check)`, event, handleError: server.hooks.handleError });
+		endMembership(server, socket, membership, body);
+	}
+}
+
+/** Ends a membership as a leave would, and tells the client why. */
+function endMembership(server: Rechecks, socket: Socket, membership: Membership, body: ErrorBody): void {
+	if (membershipByRef(socket, membership.ref) !== membership) return; // left meanwhile
+	removeMembership(socket, membership);
+	server.rooms.presences.leave(socket, membership);
+	void socket.leave(membership.key);
+	socket.emit(ENDED, membership.key, body);
 }
 
 /**

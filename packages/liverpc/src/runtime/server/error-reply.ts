@@ -4,7 +4,7 @@ import { settle } from './promise-or-value.js';
 import { expectedErrorBody } from './socket-error.js';
 import type { HandleSocketError, SocketEvent } from './types.js';
 
-// The one path from "something was thrown" to "the caller got a safe body" (#8): the
+// The one path from "something was thrown" to "the caller got a safe body": the
 // socket hook, joins, calls, the dev loader and every refusal (unknown rooms and calls,
 // the packet gate's, the limits') end here.
 
@@ -60,7 +60,7 @@ export function replyError(answer: (body: ErrorBody) => void, thrown: unknown, s
  * Calls an acknowledgement, never letting it throw into Socket.IO. A body that fails to go
  * (`handleError` shaped it with a value that does not encode, a BigInt, a throwing
  * `toJSON`) is replaced by the bare `{ status: 500, message, id }`, so the caller is still
- * answered (#19); only a connection already gone leaves it unanswered.
+ * answered; only a connection already gone leaves it unanswered.
  */
 function safely(answer: (body: ErrorBody) => void, body: ErrorBody, label: string): void {
 	try {

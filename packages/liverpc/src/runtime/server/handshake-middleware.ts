@@ -43,14 +43,14 @@ export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSett
 		// The client's key for its call numbers is all LiveRPC reads of `auth`: read now, the
 		// rest let go with the request, so a large `auth` costs nothing past the hook.
 		clientKeyOf(socket);
-		// Until when these locals hold, and the little a re-check needs then (#19).
+		// Until when these locals hold, and the little a re-check needs then.
 		if (hooks.handle) keepForRecheck(socket, expires, settings.options);
 		releaseHandshakeRequest(socket);
 		next();
 	};
 
 	return (socket: Socket, next: HandshakeNext): void => {
-		// Refused before the hook runs: the packet gate let the oversized auth go unparsed (#19).
+		// Refused before the hook runs: the packet gate let the oversized auth go unparsed.
 		if (guardOf(socket).authTooLarge) return refuseHandshake(socket, next, AUTH_TOO_LARGE, 'handshake', hooks);
 		const hook = hooks.handle;
 		const ticket = revocationTicket();

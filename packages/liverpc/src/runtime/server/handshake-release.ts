@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server, Socket } from 'socket.io';
 
-// Memory per idle connection (issue #4): once the socket hook has read the handshake,
+// Memory per idle connection: once the socket hook has read the handshake,
 // LiveRPC lets go of the HTTP upgrade request. Engine.IO 6.6 keeps it reachable twice for
 // the life of a connection: as `conn.request`, and through the `WebSocketResponse` whose
 // `req` it holds, itself held by a 'close' listener on the TCP socket. Releasing both
@@ -34,7 +34,7 @@ export function releaseHandshakeRequest(socket: Socket): void {
 		request[UPGRADE_RESPONSE] = undefined;
 	}
 	conn.request = null;
-	// The hook has seen the headers; nothing after it may read them (SPEC §1: handlers see
+	// The hook has seen the headers; nothing after it may read them (handlers see
 	// only locals), so do not keep the cookie header and the rest alive per connection.
 	socket.handshake.headers = {};
 	socket.handshake.auth = {};

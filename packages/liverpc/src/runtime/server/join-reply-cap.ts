@@ -1,6 +1,6 @@
 import type { JoinEvent } from '../shared/protocol.js';
 
-// What one join delivers is bounded (#19): a re-join whose `resume` named an event 2,000
+// What one join delivers is bounded: a re-join whose `resume` named an event 2,000
 // messages back once got a 4.3 MB reply that cost 88 ms of CPU, within the join rate. The
 // events a join would deliver (the store's `history`, then the log's) are cut to the newest
 // that fit in `maxJoinEvents` and `maxJoinBytes`: the page gets the latest part of the room,

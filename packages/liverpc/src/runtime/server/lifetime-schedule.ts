@@ -1,6 +1,6 @@
-// Connection lifetime (#19): every connection has a moment when its locals must be checked
+// Connection lifetime: every connection has a moment when its locals must be checked
 // again. 10,000 connections with one `setTimeout` each would cost a Timeout object and a
-// closure apiece for the life of each connection (#4 counts bytes per idle connection);
+// closure apiece for the life of each connection (the benchmark counts bytes per idle connection);
 // instead a process keeps one timer per server and files connections in buckets of
 // `TICK_MS`, so a connection costs one Set entry, and the timer only runs when a bucket is due.
 

@@ -59,7 +59,7 @@ it("reads adapter-node's environment over the options in code", () => {
 	expect(() => resolveOptions(optionsFromEnv({}, (name) => (name === 'XFF_DEPTH' ? 'two' : undefined)))).toThrow('proxy.xffDepth must be a positive integer');
 });
 
-it('checks localsMaxAge: 5 minutes by default, at least 1 s, Infinity allowed (#19)', () => {
+it('checks localsMaxAge: 5 minutes by default, at least 1 s, Infinity allowed', () => {
 	expect(resolveOptions(undefined).localsMaxAge).toBe(300_000);
 	expect(resolveOptions({ localsMaxAge: 60_000 }).localsMaxAge).toBe(60_000);
 	expect(resolveOptions({ localsMaxAge: Infinity }).localsMaxAge).toBe(Infinity);

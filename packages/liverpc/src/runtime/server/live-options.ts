@@ -175,7 +175,7 @@ export interface LiveLimits {
 	 * Default 20 (a window of 50 ms).
 	 */
 	presenceUpdatesPerSecond: number;
-	// Limits beyond one connection (#19): what 40 fresh connections of one client may do
+	// Limits beyond one connection: what 40 fresh connections of one client may do
 	// together, and what the whole process accepts. See address-admission.ts and shared-budgets.ts.
 	/**
 	 * New connections (Engine.IO handshakes) per second one client address may open on
@@ -233,7 +233,7 @@ export const DEFAULT_LIMITS: Readonly<LiveLimits> = Object.freeze({
 	joinsPerSecond: 10,
 	joinBurst: 50,
 	maxRooms: 50,
-	// Round 2 of hardening (#19): bounded join replies, slow readers, leaves, auth.
+	// What one join delivers, what a slow reader may hold, how fast leaves may come, how big an auth may be.
 	maxJoinEvents: 500,
 	maxJoinBytes: 1_048_576,
 	maxBufferedBytes: 4_194_304,

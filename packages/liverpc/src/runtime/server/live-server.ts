@@ -83,10 +83,45 @@ type Listener = (this: Socket, ...args: unknown[]) => void;
 
 /** Attaches Socket.IO to `httpServer` and serves the given hooks and contracts on it. */
 export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts): ReconfigurableLiveServer {
-	const { hooks, contracts, refresh } = parts;
+	const services = startServices(httpServer, parts);
+	serveConnections(services, parts);
+	return {
+		io: services.io,
+		reconfigure(options) {
+			reconfigureServices(services, options);
+		},
+		shutdown(options) {
+			return shutdownServices(httpServer, services, options);
+		},
+		close: async () => {
+			await stopServing(services);
+			await new Promise<void>((resolve) => void services.io.close(() => resolve()));
+		}
+	};
+}
+
+/** What one server runs on: made once by {@link startServices}, then shared by its other steps. */
+interface Services {
+	io: Server;
+	settings: LiveSettings;
+	admission: ConnectionAdmission;
+	userBudgets: UserBudgets;
+	rooms: RoomDelivery;
+	lifecycle: CallLifecycle;
+	callMemory: CallMemory;
+	calls: ReturnType<typeof createCallListener>;
+	membership: ReturnType<typeof createMembershipListeners>;
+	lifetimes: ReturnType<typeof createConnectionLifetimes>;
+	unregister: () => void;
+}
+
+/** Makes the Socket.IO server and everything its connections use: limits, rooms, calls, lifetimes, revocation. */
+function startServices(httpServer: HttpServer | HttpsServer, parts: LiveServerParts): Services {
+	const { hooks, contracts } = parts;
 	const settings: LiveSettings = { options: parts.options };
-	// Limits beyond one connection (#19): per address and per process at the handshake,
-	// per user (or address) on calls and joins.
+	// Limits beyond one connection, so that no single address, process or user can take the
+	// whole server: per address and per process at the handshake, per user (or address) on
+	// calls and joins.
 	const admission = new ConnectionAdmission(() => settings.options.limits);
 	const userBudgets = new UserBudgets();
 	const io = createSocketServer(httpServer, parts, settings, admission);
@@ -95,13 +130,20 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	const callMemory = new CallMemory(() => settings.options.limits);
 	const calls = createCallListener(hooks, callMemory, lifecycle, rooms.cluster ? shareCallMemory(io, callMemory) : undefined);
 	const membership = createMembershipListeners(contracts, hooks, rooms);
-	// Past a connection's deadline its joins and calls wait for the hook to run again (#19).
+	// Past a connection's deadline its joins and calls wait for the hook to run again, so a
+	// long-lived connection cannot keep acting on what the hook decided long ago.
 	const lifetimes = createConnectionLifetimes(hooks, settings, rooms);
 	const unregister = registerForRevocation({
 		endLocal: (keys) => endConnectionsWithKeys(io, keys),
 		broadcast: (keys) => rooms.cluster?.revoke(keys)
 	});
+	return { io, settings, admission, userBudgets, rooms, lifecycle, callMemory, calls, membership, lifetimes, unregister };
+}
 
+/** Installs the handshake middleware and, on every connection, its listeners, budget and lifetime. */
+function serveConnections(services: Services, parts: LiveServerParts): void {
+	const { io, settings, admission, userBudgets, rooms, lifecycle, calls, membership, lifetimes } = services;
+	const { hooks, refresh } = parts;
 	const listeners = serveListeners(
 		{
 			onJoin: lifetimes.holdWhileStale(membership.onJoin as Listener, 'join'),
@@ -136,74 +178,74 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 		if (keys) void socket.join(keys.map(keyRoom));
 		lifetimes.start(socket);
 	});
+}
 
-	const stopServing = async () => {
-		eventSinks.delete(rooms.sink);
-		pushSinks.delete(rooms.push);
-		unregister();
-		lifetimes.stop();
-		rooms.logs.stop();
-		callMemory.stop();
-		admission.stop();
-		userBudgets.stop();
-		await rooms.cluster?.stop();
-	};
-
-	return {
-		io,
-		reconfigure(options) {
-			// vite dev reads hooks.socket.ts after the server exists, before the first connection:
-			// its Redis client is taken then. Changing it later needs a restart.
-			if (options.redis && !rooms.cluster) {
-				if (io.engine.clientsCount === 0) {
-					io.adapter(redisStreamsAdapter(options.redis));
-					rooms.scaleOut(options.redis);
-				}
-				else console.warn('[liverpc] the redis option changed: restart the server to use it');
-			}
-			settings.options = options;
-			rooms.logs.reconfigure(options.buffer);
-			applyMessageLimit(io, options.limits.maxMessageBytes);
-		},
-		async shutdown({ timeout = 30_000 } = {}) {
-			// New handshakes get 503 and new calls no answer (their clients send them again
-			// to the next process); only the calls already running are waited for, so a
-			// restart takes as long as the slowest of those, not the whole timeout.
-			lifecycle.accepting = false;
-			// A keep-alive connection would carry form posts to this process until its owner
-			// gives up on draining it: each request still served closes its connection, so
-			// the next one reaches the next process.
-			httpServer.prependListener('request', closeAfterResponse);
-			const deadline = Date.now() + timeout;
-			while (calls.pendingCalls() > 0 && Date.now() < deadline) {
-				await new Promise((resolve) => setTimeout(resolve, 20));
-			}
-			// This process's connections only, and now: scaled out, the adapter's own
-			// disconnectSockets() would first publish to every process and disconnect after.
-			io.local.disconnectSockets(true);
-			// Scaled out, the events those calls emitted, and the presence entries the
-			// disconnects just removed, must reach Redis before this process stops writing, or
-			// the other processes' members would hear of them late (presence) or never.
-			const flushBy = Math.max(deadline, Date.now() + 1_000);
-			while (rooms.cluster?.flushed === false && Date.now() < flushBy) {
-				await new Promise((resolve) => setTimeout(resolve, 20));
-			}
-			await stopServing();
-			// And the Engine.IO sessions that hold no LiveRPC connection yet (one that never sent
-			// its handshake): adapter-node's server only closes once the last of its
-			// connections has, upgraded ones included, and the process only exits then.
-			io.engine.close();
-			// Scaled out, the adapter holds connections and timers of its own (Redis clients,
-			// heartbeats): closed, so that nothing of LiveRPC's keeps the process alive once
-			// adapter-node has closed its server. The app's own Redis client is the app's to
-			// close, on 'sveltekit:shutdown'.
-			if (rooms.cluster) closeAdapter(io);
-		},
-		close: async () => {
-			await stopServing();
-			await new Promise<void>((resolve) => void io.close(() => resolve()));
+/** Applies new options (the dev server's): to handshakes and connections from now on. */
+function reconfigureServices(services: Services, options: ResolvedOptions): void {
+	const { io, settings, rooms } = services;
+	// vite dev reads hooks.socket.ts after the server exists, before the first connection:
+	// its Redis client is taken then. Changing it later needs a restart.
+	if (options.redis && !rooms.cluster) {
+		if (io.engine.clientsCount === 0) {
+			io.adapter(redisStreamsAdapter(options.redis));
+			rooms.scaleOut(options.redis);
 		}
-	};
+		else console.warn('[liverpc] the redis option changed: restart the server to use it');
+	}
+	settings.options = options;
+	rooms.logs.reconfigure(options.buffer);
+	applyMessageLimit(io, options.limits.maxMessageBytes);
+}
+
+/** {@link LiveServer.shutdown}: stops accepting, drains the calls in flight, then lets go of everything. */
+async function shutdownServices(httpServer: HttpServer | HttpsServer, services: Services, { timeout = 30_000 }: { timeout?: number } = {}): Promise<void> {
+	const { io, rooms, lifecycle, calls } = services;
+	// New handshakes get 503 and new calls no answer (their clients send them again
+	// to the next process); only the calls already running are waited for, so a
+	// restart takes as long as the slowest of those, not the whole timeout.
+	lifecycle.accepting = false;
+	// A keep-alive connection would carry form posts to this process until its owner
+	// gives up on draining it: each request still served closes its connection, so
+	// the next one reaches the next process.
+	httpServer.prependListener('request', closeAfterResponse);
+	const deadline = Date.now() + timeout;
+	while (calls.pendingCalls() > 0 && Date.now() < deadline) {
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+	// This process's connections only, and now: scaled out, the adapter's own
+	// disconnectSockets() would first publish to every process and disconnect after.
+	io.local.disconnectSockets(true);
+	// Scaled out, the events those calls emitted, and the presence entries the
+	// disconnects just removed, must reach Redis before this process stops writing, or
+	// the other processes' members would hear of them late (presence) or never.
+	const flushBy = Math.max(deadline, Date.now() + 1_000);
+	while (rooms.cluster?.flushed === false && Date.now() < flushBy) {
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+	await stopServing(services);
+	// And the Engine.IO sessions that hold no LiveRPC connection yet (one that never sent
+	// its handshake): adapter-node's server only closes once the last of its
+	// connections has, upgraded ones included, and the process only exits then.
+	io.engine.close();
+	// Scaled out, the adapter holds connections and timers of its own (Redis clients,
+	// heartbeats): closed, so that nothing of LiveRPC's keeps the process alive once
+	// adapter-node has closed its server. The app's own Redis client is the app's to
+	// close, on 'sveltekit:shutdown'.
+	if (rooms.cluster) closeAdapter(io);
+}
+
+/** Detaches this server from the process-wide sinks and revocation, and stops its timers and cluster. */
+async function stopServing(services: Services): Promise<void> {
+	const { rooms, unregister, lifetimes, callMemory, admission, userBudgets } = services;
+	eventSinks.delete(rooms.sink);
+	pushSinks.delete(rooms.push);
+	unregister();
+	lifetimes.stop();
+	rooms.logs.stop();
+	callMemory.stop();
+	admission.stop();
+	userBudgets.stop();
+	await rooms.cluster?.stop();
 }
 
 /** The Socket.IO server: LiveRPC's transports, packet gate and Origin check; scaled out, its Redis adapter. */

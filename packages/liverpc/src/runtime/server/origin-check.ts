@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ResolvedOptions, ResolvedProxy } from './live-options.js';
 import { TokenBucket } from './token-bucket.js';
 
-// Cross-site WebSocket hijacking (#8): a page on another site can open a WebSocket to the
+// Cross-site WebSocket hijacking: a page on another site can open a WebSocket to the
 // app and the browser attaches the user's cookies, because WebSockets are not subject to
 // CORS. The only thing such a handshake cannot forge is its `Origin` header, so every new
 // Engine.IO session (polling or websocket) is checked here, before the socket hook runs.

@@ -8,7 +8,7 @@ import type { SharedBudget } from './shared-budgets.js';
 import { SocketError } from './socket-error.js';
 import { TokenBucket } from './token-bucket.js';
 
-// Where every packet a client sends is checked before Socket.IO acts on it (#8). One bad
+// Where every packet a client sends is checked before Socket.IO acts on it. One bad
 // packet once stopped the whole process: Socket.IO spreads an event's arguments into the
 // listener call (`emit(...args)`), so a `c` packet with 80k arguments threw a RangeError
 // from inside its own callbacks. Here each decoded packet is looked at first, while it is
@@ -141,7 +141,7 @@ export class ConnectionGuard {
 	}
 
 	// A leave answers nothing, but each one walks the connection's memberships: a flood of
-	// them (196,000 in 5 s from one connection, #19) is dropped past the rate, and each
+	// them (196,000 in 5 s from one connection) is dropped past the rate, and each
 	// dropped one counts as a refusal, so a connection that keeps on is closed.
 	#admitLeave(packet: Packet): Packet | undefined {
 		if ((this.#leaves ??= new TokenBucket(this.limits.leavesPerSecond, this.limits.leaveBurst)).take()) return packet;
@@ -185,7 +185,7 @@ export function createGatedParser(currentLimits: () => Readonly<LiveLimits>, bas
 		#gated: DecodedListener | undefined;
 
 		// A CONNECT's `auth` is parsed before any hook sees it, and 400 idle connections with a
-		// 60 kB one cost 81 kB each (#19): one over `maxAuthBytes` is not parsed at all. It goes
+		// 60 kB one cost 81 kB each: one over `maxAuthBytes` is not parsed at all. It goes
 		// on as a CONNECT without auth, flagged, and the handshake refuses it with 413.
 		override add(data: unknown): void {
 			if (typeof data === 'string' && data.charCodeAt(0) === CONNECT_CODE) {

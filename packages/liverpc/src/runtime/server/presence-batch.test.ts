@@ -3,7 +3,7 @@ import type { PresenceRow } from '../shared/protocol.js';
 import { PresenceBatches } from './presence-batch.js';
 import { PresenceTracker } from './presence-tracker.js';
 
-// The netting of one window (#19), against the real tracker: what goes in the one packet.
+// The netting of one window, against the real tracker: what goes in the one packet.
 function setup(members = true) {
 	const tracker = new PresenceTracker();
 	const sent: Array<[string, PresenceRow[], string[]]> = [];

@@ -1,5 +1,5 @@
 // Type level only: a room's params read from its route id, the way SvelteKit reads a route
-// folder's name (#11). `./$socket` (written by the Vite plugin for each folder holding a
+// folder's name. `./$socket` (written by the Vite plugin for each folder holding a
 // `.socket.ts` file) hands these to join(), call(), event() and presence().
 
 type Flatten<T> = { [K in keyof T]: T[K] } & {};

@@ -86,12 +86,12 @@ export function compileRoutePattern(id: string): RoutePattern {
 			}
 			const given = input as Record<string, unknown>;
 			for (const key of Object.keys(given)) {
-				// The key came from the client: say what the route takes instead of repeating it (#8).
+				// The key came from the client: say what the route takes instead of repeating it.
 				if (!names.includes(key)) return { problem: `an unknown param (the route takes ${names.length ? names.map((name) => `'${name}'`).join(', ') : 'none'})` };
 			}
 			// Keys come only from the route, never from the payload (and `__proto__` cannot be a
 			// param name), so a plain object is safe; it is also a tenth of a null-prototype
-			// one's size, which counts once per member (#4).
+			// one's size, which counts once per member.
 			const params: RoomParams = {};
 			const out: string[] = [];
 			for (const segment of segments) {

@@ -1,6 +1,6 @@
 import type { Server } from 'socket.io';
 
-// Slow readers (#19): a connection that stops reading while the server pushes to it (its
+// Slow readers: a connection that stops reading while the server pushes to it (its
 // room's events, the answers to its own joins) once made the server hold 285 MB of replies
 // for it after 8 s. What the server holds unsent for one connection is:
 // - the Engine.IO socket's `writeBuffer`: packets created while the transport cannot take

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { SharedBudgets } from './shared-budgets.js';
 
-it('keeps a budget while held, and after its last holder only until it has refilled (#19)', async () => {
+it('keeps a budget while held, and after its last holder only until it has refilled', async () => {
 	const budgets = new SharedBudgets();
 	const held = budgets.hold('user:1');
 	expect(budgets.hold('user:1')).toBe(held);

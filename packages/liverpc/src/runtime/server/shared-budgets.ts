@@ -1,6 +1,6 @@
 import { TokenBucket } from './token-bucket.js';
 
-// Limits beyond one connection (#19): 40 fresh connections of one client once made 4,000
+// Limits beyond one connection: 40 fresh connections of one client once made 4,000
 // calls in 409 ms, since every limit was per connection. A budget here is shared by every
 // connection of one client address or one user, and is held by reference from each
 // connection (no lookup per packet). It goes once its last connection has closed and its

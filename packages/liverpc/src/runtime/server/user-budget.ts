@@ -4,7 +4,7 @@ import { guardOf } from './packet-gate.js';
 import { SharedBudgets, type SharedBudget } from './shared-budgets.js';
 import { userKeyOf } from './user-key.js';
 
-// Calls and joins per user across connections (#19): the per-connection rates let 40
+// Calls and joins per user across connections: the per-connection rates let 40
 // connections of one user make 40 times as many calls. Each connection holds its user's
 // budget from the moment it is admitted to its disconnect, and the packet gate spends from
 // it after the connection's own bucket: no lookup on the hot path, one pointer per connection.

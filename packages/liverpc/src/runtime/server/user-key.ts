@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io';
 import { connectionData } from './connection-state.js';
 
-// Who spends the budgets shared by several connections (#19): the user the socket hook
+// Who spends the budgets shared by several connections: the user the socket hook
 // named by its first key, or, for a connection without keys, its client address. The
 // address is resolved once, at the Engine.IO handshake (address-admission.ts), and kept on
 // the Engine.IO connection: the handshake's headers are let go after the hook.

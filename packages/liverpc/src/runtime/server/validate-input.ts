@@ -30,7 +30,7 @@ export function validateInput(schema: StandardSchema | undefined, input: unknown
 /**
  * The schema's output, or its issues as a 400. A call made with no argument arrives as null:
  * JSON has no undefined. When the schema refuses null, the caller may have meant "no input",
- * which an optional schema accepts (#11); the answer is then the schema's, for undefined.
+ * which an optional schema accepts; the answer is then the schema's, for undefined.
  * Only this failure path validates twice.
  */
 function unwrapOrNothing(standard: StandardSchema['~standard'], settled: StandardResult<unknown>, input: unknown): unknown {
@@ -55,7 +55,7 @@ function unwrap(result: StandardResult<unknown>, input: unknown): unknown {
 /**
  * One issue as the caller sees it. Schema libraries write the offending value into their
  * default messages (valibot: `…but received "<value>"`; zod: `Unrecognized key: "<key>"`),
- * and an error body must never carry client input back (#8): such a message is cut at
+ * and an error body must never carry client input back: such a message is cut at
  * "but received", and one that still contains a piece of the input is replaced. The
  * app's own messages (`v.minLength(1, 'Write a message')`) come through unchanged.
  */

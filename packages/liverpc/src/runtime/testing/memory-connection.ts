@@ -1,7 +1,7 @@
 import { Agent, type Server as HttpServer } from 'node:http';
 import { Duplex } from 'node:stream';
 
-// The in-memory wire of `liverpc/testing` (#11, part 4): a pair of streams, one handed to a
+// The in-memory wire of `liverpc/testing`: a pair of streams, one handed to a
 // real `http.Server` as an incoming connection (Node documents that any Duplex may be), the
 // other returned to the client's HTTP agent. Socket.IO, engine.io, ws and socket.io-client
 // all run as in production, byte for byte; only the TCP port is gone, so tests need no free

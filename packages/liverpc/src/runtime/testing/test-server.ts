@@ -14,7 +14,7 @@ import type { HandleSocketError } from '../server/types.js';
 import { contractIdentityOf } from '../shared/contract-marker.js';
 import { memoryAgent } from './memory-connection.js';
 
-// `liverpc/testing` (#11, part 4): the app's contracts and hooks on a real LiveRPC server
+// `liverpc/testing`: the app's contracts and hooks on a real LiveRPC server
 // inside the test's own process, reached over in-memory connections (memory-connection.ts),
 // with a typed client. Phoenix's ChannelTest is the model: join, call, assert on pushes.
 
