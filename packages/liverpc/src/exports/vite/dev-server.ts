@@ -1,9 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
 import type { ViteDevServer } from 'vite';
-import { replaceContract, type RoomContract } from '../../runtime/server/contract-registry.js';
-import { resolveOptions, type LiveOptions } from '../../runtime/server/live-options.js';
+import { replaceContract, type RoomContract } from '../../runtime/server/contract/contract-registry.js';
+import { resolveOptions, type LiveOptions } from '../../runtime/server/options/live-options.js';
 import { createLiveServer, type LiveServer, type ReconfigurableLiveServer } from '../../runtime/server/live-server.js';
-import type { SocketHooks } from '../../runtime/server/socket-hook.js';
+import type { SocketHooks } from '../../runtime/server/gate/socket-hook.js';
 import { findSocketFiles, isContractFile, type SocketFiles } from '../../core/socket-files.js';
 import type { LoadServerModule } from './kit-module-loader.js';
 import { createLocalsAdvice } from './locals-advice.js';

@@ -1,7 +1,7 @@
-import type { RoomCall } from '../server/call.js';
-import type { RoomEvent } from '../server/event.js';
-import type { RoomJoin } from '../server/join.js';
-import type { RoomPresence } from '../server/presence.js';
+import type { RoomCall } from '../server/contract/call.js';
+import type { RoomEvent } from '../server/contract/event.js';
+import type { RoomJoin } from '../server/contract/join.js';
+import type { RoomPresence } from '../server/contract/presence.js';
 import type { ErrorBody } from '../shared/protocol.js';
 import type { WireValue } from './wire-value.js';
 

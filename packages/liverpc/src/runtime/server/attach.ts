@@ -1,11 +1,11 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { ServerOptions } from 'socket.io';
-import { registerContracts, type ContractModule } from './contract-registry.js';
-import { resolveOptions, type LiveOptions } from './live-options.js';
+import { registerContracts, type ContractModule } from './contract/contract-registry.js';
+import { resolveOptions, type LiveOptions } from './options/live-options.js';
 import { createLiveServer, type LiveServer } from './live-server.js';
-import type { SocketHook } from './socket-hook.js';
-import type { HandleSocketError } from './types.js';
+import type { SocketHook } from './gate/socket-hook.js';
+import type { HandleSocketError } from './contract/types.js';
 
 export type { LiveServer };
 

@@ -2,31 +2,27 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
-import { CALL, DEFAULT_PATH, EVENT, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
-import { ConnectionAdmission } from './address-admission.js';
-import { createCallListener, type CallLifecycle } from './call-dispatch.js';
-import { CallMemory } from './call-memory.js';
-import type { RoomContract } from './contract-registry.js';
-import { replyError, neverThrows } from './error-reply.js';
-import { eventSinks, pushSinks, type EventSink, type PushSink } from './event-sinks.js';
-import { createHandshakeMiddleware, refuseHandshake, type HandshakeNext } from './handshake-middleware.js';
-import { trackUpgradeResponses } from './handshake-release.js';
-import type { LiveSettings, ResolvedOptions } from './live-options.js';
-import { checkOrigin, createRefusalLog, ORIGIN_REFUSED } from './origin-check.js';
-import { createGatedParser, guardOf, onRefused, REFUSED, type SocketParser } from './packet-gate.js';
-import { keyRoom, registerForRevocation } from './revocation.js';
-import { RoomLogs, type DeliverEvent, type RoomEventLog } from './room-log.js';
-import { shareCallMemory } from './cluster/call-recall.js';
-import type { RedisClient } from './cluster/redis-client.js';
-import { RedisCluster, redisStreamsAdapter } from './cluster/redis-cluster.js';
-import { RoomPresences } from './room-presence.js';
-import { connectionData, membershipsOf } from './connection-state.js';
-import { createMembershipListeners } from './room-membership.js';
-import { capSendBacklog } from './send-backlog.js';
-import { createConnectionLifetimes } from './connection-lifetime.js';
-import { SocketError } from './socket-error.js';
-import { holdUserBudget, releaseUserBudget, UserBudgets } from './user-budget.js';
-import type { SocketHooks } from './socket-hook.js';
+import { CALL, DEFAULT_PATH, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
+import { ConnectionAdmission } from './gate/address-admission.js';
+import { createCallListener, type CallLifecycle } from './calls/call-dispatch.js';
+import { CallMemory } from './calls/call-memory.js';
+import type { RoomContract } from './contract/contract-registry.js';
+import { replyError, neverThrows } from './contract/error-reply.js';
+import { eventSinks, pushSinks } from './contract/event-sinks.js';
+import { createHandshakeMiddleware, refuseHandshake, type HandshakeNext } from './gate/handshake-middleware.js';
+import { trackUpgradeResponses } from './gate/handshake-release.js';
+import type { LiveSettings, ResolvedOptions } from './options/live-options.js';
+import { checkOrigin, createRefusalLog, ORIGIN_REFUSED } from './gate/origin-check.js';
+import { createGatedParser, budgetOf, onRefused, REFUSED, type SocketParser } from './gate/packet-gate.js';
+import { keyRoom, registerForRevocation } from './contract/revocation.js';
+import { connectionData } from './gate/connection-state.js';
+import { createRoomDelivery, type RoomDelivery } from './room-delivery.js';
+import { createMembershipListeners } from './rooms/room-membership.js';
+import { capSendBacklog } from './rooms/send-backlog.js';
+import { createConnectionLifetimes } from './gate/connection-lifetime.js';
+import { SocketError } from './contract/socket-error.js';
+import { holdUserBudget, releaseUserBudget, UserBudgets } from './gate/user-budget.js';
+import type { SocketHooks } from './gate/socket-hook.js';
 
 /**
  * A running LiveRPC server.
@@ -125,17 +121,17 @@ function startServices(httpServer: HttpServer | HttpsServer, parts: LiveServerPa
 	const admission = new ConnectionAdmission(() => settings.options.limits);
 	const userBudgets = new UserBudgets();
 	const io = createSocketServer(httpServer, parts, settings, admission);
-	const rooms = createRoomDelivery(io, contracts, settings);
-	const lifecycle = { accepting: true };
 	const callMemory = new CallMemory(() => settings.options.limits);
-	const calls = createCallListener(hooks, callMemory, lifecycle, rooms.cluster ? shareCallMemory(io, callMemory) : undefined);
+	const rooms = createRoomDelivery(io, contracts, settings, callMemory);
+	const lifecycle = { accepting: true };
+	const calls = createCallListener(hooks, callMemory, lifecycle, rooms);
 	const membership = createMembershipListeners(contracts, hooks, rooms);
 	// Past a connection's deadline its joins and calls wait for the hook to run again, so a
 	// long-lived connection cannot keep acting on what the hook decided long ago.
 	const lifetimes = createConnectionLifetimes(hooks, settings, rooms);
 	const unregister = registerForRevocation({
 		endLocal: (keys) => endConnectionsWithKeys(io, keys),
-		broadcast: (keys) => rooms.cluster?.revoke(keys)
+		broadcast: (keys) => rooms.revoke(keys)
 	});
 	return { io, settings, admission, userBudgets, rooms, lifecycle, callMemory, calls, membership, lifetimes, unregister };
 }
@@ -150,7 +146,7 @@ function serveConnections(services: Services, parts: LiveServerParts): void {
 			onLeave: membership.onLeave as Listener,
 			onCall: lifetimes.holdWhileStale(calls.onCall as Listener, 'call')
 		},
-		handshakeMiddleware(hooks, settings, lifecycle, parts.inspectLocals),
+		handshakeMiddleware(hooks, settings, lifecycle, rooms, parts.inspectLocals),
 		hooks,
 		refresh
 	);
@@ -185,11 +181,8 @@ function reconfigureServices(services: Services, options: ResolvedOptions): void
 	const { io, settings, rooms } = services;
 	// vite dev reads hooks.socket.ts after the server exists, before the first connection:
 	// its Redis client is taken then. Changing it later needs a restart.
-	if (options.redis && !rooms.cluster) {
-		if (io.engine.clientsCount === 0) {
-			io.adapter(redisStreamsAdapter(options.redis));
-			rooms.scaleOut(options.redis);
-		}
+	if (options.redis && !rooms.cluster && !rooms.scaling) {
+		if (io.engine.clientsCount === 0) rooms.scaleOut(options.redis);
 		else console.warn('[liverpc] the redis option changed: restart the server to use it');
 	}
 	settings.options = options;
@@ -245,10 +238,11 @@ async function stopServing(services: Services): Promise<void> {
 	callMemory.stop();
 	admission.stop();
 	userBudgets.stop();
+	await rooms.scaling;
 	await rooms.cluster?.stop();
 }
 
-/** The Socket.IO server: LiveRPC's transports, packet gate and Origin check; scaled out, its Redis adapter. */
+/** The Socket.IO server: LiveRPC's transports, packet gate and Origin check. */
 function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts, settings: LiveSettings, admission: ConnectionAdmission): Server {
 	const { parser: customParser, allowRequest: userAllowRequest, ...socketOptions } = parts.socket ?? {};
 	const logRefusal = createRefusalLog();
@@ -277,10 +271,10 @@ function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveSer
 		else decide();
 	};
 
-	const redis = settings.options.redis;
+	// Scaled out, the Redis adapter replaces the in-memory one before the first connection
+	// is admitted (see room-delivery.ts).
 	return new Server(httpServer, {
 		path: parts.path ?? DEFAULT_PATH,
-		...(redis ? { adapter: redisStreamsAdapter(redis) } : {}),
 		serveClient: false,
 		// Websocket first: polling stays available for networks that block upgrades.
 		transports: ['websocket', 'polling'],
@@ -294,72 +288,18 @@ function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveSer
 }
 
 /**
- * How this server orders, keeps and delivers room events and presence: in memory for one
- * process, through Redis when scaled out. Read on every use (`logs`, `presences`), since
- * `vite dev` may scale out after the server was made.
+ * The handshake middleware, refusing new connections once the server shuts down, and
+ * holding them while the cluster loads: a member admitted before would join rooms that
+ * Redis does not know of.
  */
-interface RoomDelivery {
-	logs: RoomEventLog;
-	presences: RoomPresences;
-	cluster: RedisCluster | undefined;
-	/** Takes the events of this server's routes emitted anywhere in the process. */
-	sink: EventSink;
-	/** Takes the pushes to a key (`event.toKey()`) of this server's routes. */
-	push: PushSink;
-	scaleOut(redis: RedisClient): void;
-}
-
-function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, settings: LiveSettings): RoomDelivery {
-	const socketRooms = io.of('/').adapter.rooms;
-	const hasMembers = (key: string) => (socketRooms.get(key)?.size ?? 0) > 0;
-	const deliver: DeliverEvent = (key, event) => {
-		if (event.id === undefined) io.local.to(key).emit(EVENT, key, event.name, event.payload, event.seq);
-		else io.local.to(key).emit(EVENT, key, event.name, event.payload, event.seq, event.id);
-	};
-	// A push to a key: each membership of the route held by a connection with that key gets
-	// the event, outside the room's log (no seq: not resumed).
-	const pushLocally = (routeId: string, key: string, name: string, payload: unknown) => {
-		if (!contracts.has(routeId)) return;
-		const namespace = io.of('/');
-		for (const id of namespace.adapter.rooms.get(keyRoom(key)) ?? []) {
-			const socket = namespace.sockets.get(id);
-			if (!socket) continue;
-			for (const membership of membershipsOf(socket)) {
-				if (membership.contract.pattern.id === routeId) socket.emit(EVENT, membership.key, name, payload);
-			}
-		}
-	};
-	const delivery: RoomDelivery = {
-		logs: new RoomLogs(settings.options.buffer, hasMembers, deliver),
-		presences: new RoomPresences(io, '', undefined, () => settings.options.limits.presenceUpdatesPerSecond),
-		cluster: undefined,
-		sink: (routeId, key, name, payload, id) => {
-			if (contracts.has(routeId)) delivery.logs.emit(key, name, payload, id);
-		},
-		push: (routeId, key, name, payload) => {
-			if (!contracts.has(routeId)) return;
-			pushLocally(routeId, key, name, payload);
-			delivery.cluster?.push(routeId, key, name, payload);
-		},
-		scaleOut(redis) {
-			delivery.logs.stop();
-			const cluster = new RedisCluster(io, redis, { settings: () => settings.options.buffer, presenceRate: () => settings.options.limits.presenceUpdatesPerSecond, deliver, hasMembers, pushLocally });
-			delivery.cluster = cluster;
-			delivery.logs = cluster.logs;
-			delivery.presences = cluster.presences;
-		}
-	};
-	if (settings.options.redis) delivery.scaleOut(settings.options.redis);
-	eventSinks.add(delivery.sink);
-	pushSinks.add(delivery.push);
-	return delivery;
-}
-
-/** The handshake middleware, refusing new connections once the server shuts down. */
-function handshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, lifecycle: CallLifecycle, inspectLocals: LiveServerParts['inspectLocals']) {
+function handshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, lifecycle: CallLifecycle, rooms: RoomDelivery, inspectLocals: LiveServerParts['inspectLocals']) {
 	const handshake = createHandshakeMiddleware(hooks, settings, inspectLocals);
+	const admit = (socket: Socket, next: HandshakeNext) => {
+		if (rooms.scaling) void rooms.scaling.then(() => admit(socket, next));
+		else handshake(socket, next);
+	};
 	return (socket: Socket, next: HandshakeNext) => {
-		if (lifecycle.accepting) return handshake(socket, next);
+		if (lifecycle.accepting) return admit(socket, next);
 		refuseHandshake(socket, next, RESTARTING, 'shutdown', hooks);
 		// Its session goes too, once Socket.IO has written the refusal (on the next tick):
 		// kept, it would hold its connection while the client retries, and adapter-node's
@@ -446,7 +386,7 @@ function ignoreGateViolation(): void {}
 
 // The namespace socket is gone: its connection may open another one.
 function freeConnection(this: Socket): void {
-	guardOf(this).socketOpen = false;
+	budgetOf(this).socketOpen = false;
 }
 
 /**

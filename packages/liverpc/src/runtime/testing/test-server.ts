@@ -6,11 +6,11 @@ import type { MakeState } from '../client/reactive-state.js';
 import type { ContractModuleCheck, EventNames, EventPayloadOf, LiveParams, Room } from '../client/room-types.js';
 import type { WireValue } from '../client/wire-value.js';
 import { attach } from '../server/attach.js';
-import type { ContractModule } from '../server/contract-registry.js';
-import type { LiveOptions } from '../server/live-options.js';
+import type { ContractModule } from '../server/contract/contract-registry.js';
+import type { LiveOptions } from '../server/options/live-options.js';
 import type { LiveServer } from '../server/live-server.js';
-import type { SocketHook } from '../server/socket-hook.js';
-import type { HandleSocketError } from '../server/types.js';
+import type { SocketHook } from '../server/gate/socket-hook.js';
+import type { HandleSocketError } from '../server/contract/types.js';
 import { contractIdentityOf } from '../shared/contract-marker.js';
 import { memoryAgent } from './memory-connection.js';
 

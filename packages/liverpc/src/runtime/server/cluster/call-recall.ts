@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'socket.io';
-import { isErrorBody, type ErrorBody } from '../../shared/protocol.js';
-import { memoryKeyOf, type CallMemory } from '../call-memory.js';
+import { isErrorBody } from '../../shared/protocol.js';
+import { memoryKeyOf, type CallMemory, type RecallCall, type RecalledCall } from '../calls/call-memory.js';
 
 // A client that lost a call's answer in a disconnect sends the call again after its re-join,
 // and behind a load balancer that re-join may land on another process than the one that ran
@@ -12,17 +12,6 @@ import { memoryKeyOf, type CallMemory } from '../call-memory.js';
 const CALL_QUESTION = 'liverpc:call';
 /** How long a copy waits for another process's answer: the adapter's own request timeout. */
 const ANSWER_WAIT_MS = 5_000;
-
-/** What another process remembers of a call: where it was made, and its answer. */
-export interface RecalledCall {
-	room: string;
-	name: string;
-	error: ErrorBody | null;
-	output: unknown;
-}
-
-/** Asks the other processes for a call sent again: resolves with what one remembers, or undefined. */
-export type RecallCall = (socket: Socket, number: number) => Promise<RecalledCall | undefined> | undefined;
 
 /** Answers the other processes' questions from this process's call memory, and returns how to ask them. */
 export function shareCallMemory(io: Server, memory: CallMemory): RecallCall {

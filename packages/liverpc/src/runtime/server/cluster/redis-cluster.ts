@@ -1,19 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { Server, ServerOptions } from 'socket.io';
-import type { BufferSettings, DeliverEvent } from '../room-log.js';
-import { RoomPresences } from '../room-presence.js';
-import { isThenable } from '../promise-or-value.js';
-import type { RedisClient } from './redis-client.js';
+import type { BufferSettings } from '../options/live-options.js';
+import type { DeliverEvent } from '../rooms/room-log.js';
+import { RoomPresences } from '../rooms/room-presence.js';
+import { isThenable } from '../support/promise-or-value.js';
+import { loadStreamsAdapter, type RedisClient } from '../options/redis-client.js';
 import { RedisLink } from './redis-link.js';
 import { RedisRoomLogs } from './redis-room-logs.js';
 import { REFRESH_PRESENCE, RedisScript, roomKeys } from './redis-scripts.js';
 import { PRESENCE_TTL_MS, PUSH_CHANNEL, RedisWriter, REVOKE_CHANNEL } from './redis-writer.js';
-import { isKey, revokedElsewhere } from '../revocation.js';
-
-// The cluster folder: what a process does differently when several serve one app through
-// Redis. It may import the shared server modules (room logs, presence); nothing outside it
-// imports it but the server's setup, so one process never loads it.
+import { isKey, revokedElsewhere } from '../contract/revocation.js';
 
 type AdapterConstructor = NonNullable<ServerOptions['adapter']>;
 
@@ -26,14 +22,8 @@ const REFRESH = new RedisScript(REFRESH_PRESENCE);
  * awaits (a PUBLISH while Redis is down) cannot end the process as an unhandled rejection.
  */
 export function redisStreamsAdapter(redis: RedisClient): AdapterConstructor {
-	let module: { createAdapter(client: unknown, options?: object): AdapterConstructor };
-	try {
-		module = createRequire(import.meta.url)('@socket.io/redis-streams-adapter');
-	} catch {
-		throw new Error('LiveRPC scales out with @socket.io/redis-streams-adapter: npm install @socket.io/redis-streams-adapter');
-	}
 	// A shorter blocking read lets the adapter's reader notice a shutdown within a second.
-	return module.createAdapter(neverUnhandled(redis), { blockTimeInMs: 1000 });
+	return loadStreamsAdapter().createAdapter(neverUnhandled(redis), { blockTimeInMs: 1000 });
 }
 
 /**

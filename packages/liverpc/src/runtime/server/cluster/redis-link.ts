@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis-client.js';
+import type { RedisClient } from '../options/redis-client.js';
 
 /**
  * Whether this process can reach Redis, from the connection events of the clients it uses

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'socket.io';
 import { RESYNC } from '../../shared/protocol.js';
-import { RoomLog, type BufferSettings, type DeliverEvent, type LoggedEvent, type LogPosition, type RoomEventLog } from '../room-log.js';
-import type { RoomPresences } from '../room-presence.js';
-import type { RedisClient } from './redis-client.js';
+import type { BufferSettings } from '../options/live-options.js';
+import { RoomLog, type DeliverEvent, type LoggedEvent, type LogPosition, type RoomEventLog } from '../rooms/room-log.js';
+import type { RoomPresences } from '../rooms/room-presence.js';
+import type { RedisClient } from '../options/redis-client.js';
 import type { RedisLink } from './redis-link.js';
 import { OPEN_LOG, RedisScript, roomKeys, type RoomKeys } from './redis-scripts.js';
 import { streamLength } from './redis-writer.js';

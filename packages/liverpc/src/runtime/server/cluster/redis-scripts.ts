@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from './redis-client.js';
+import type { RedisClient } from '../options/redis-client.js';
 
 // The Lua scripts that make Redis the one place where a room's order is decided: each runs
 // atomically, so an offset, its stream entry and its publication happen as one step, and

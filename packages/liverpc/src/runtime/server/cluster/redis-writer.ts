@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { BufferSettings } from '../room-log.js';
-import { isReplyError, type RedisClient } from './redis-client.js';
+import type { BufferSettings } from '../options/live-options.js';
+import type { RedisClient } from '../options/redis-client.js';
 import { roomKeys, RedisScript, WRITE_BATCH, writerKey } from './redis-scripts.js';
 
 /** One write of this process, in the order it was made: an event, a presence change, a log restart. */
@@ -207,4 +207,14 @@ export class RedisWriter {
 		keys.push(writerKey(this.#processId));
 		return WRITE.run(this.#redis, keys, args);
 	}
+}
+
+/**
+ * Whether Redis answered with an error of its own (a script that failed, a wrong type),
+ * as opposed to the connection failing: the first is final, the second is worth a retry.
+ * node-redis names its server errors `ErrorReply` (and their subclasses `…ErrorReply`).
+ */
+function isReplyError(problem: unknown): boolean {
+	const name = (problem as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+	return typeof name === 'string' && name.endsWith('ErrorReply');
 }

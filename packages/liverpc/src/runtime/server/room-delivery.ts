@@ -1,0 +1,115 @@
+import type { Server } from 'socket.io';
+import { EVENT } from '../shared/protocol.js';
+import type { CallMemory, RecallCall } from './calls/call-memory.js';
+import type { ScaledOut } from './cluster/scale-out.js';
+import type { RoomContract } from './contract/contract-registry.js';
+import { eventSinks, pushSinks, type EventSink, type PushSink } from './contract/event-sinks.js';
+import { keyRoom } from './contract/revocation.js';
+import { membershipsOf } from './gate/connection-state.js';
+import type { LiveSettings } from './options/live-options.js';
+import type { RedisClient } from './options/redis-client.js';
+import { RoomLogs, type DeliverEvent, type RoomEventLog } from './rooms/room-log.js';
+import { RoomPresences } from './rooms/room-presence.js';
+
+/**
+ * How one server orders, keeps and delivers room events and presence: in memory for one
+ * process, through Redis once scaled out. Read on every use (`logs`, `presences`, `recall`),
+ * since scaling out happens after the server is made (the cluster is loaded on demand, and
+ * `vite dev` may scale out when it reads `hooks.socket.ts`).
+ */
+export interface RoomDelivery {
+	logs: RoomEventLog;
+	presences: RoomPresences;
+	/** Set once scaled out. */
+	cluster: ScaledOut['cluster'] | undefined;
+	/** Scaled out: asks the other processes about a call sent again. */
+	recall: RecallCall | undefined;
+	/**
+	 * While the cluster loads: handshakes wait for it, and emits, pushes and revocations made
+	 * meanwhile are held, in their order, so that none of them misses Redis.
+	 */
+	scaling: Promise<void> | undefined;
+	/** Takes the events of this server's routes emitted anywhere in the process. */
+	sink: EventSink;
+	/** Takes the pushes to a key (`event.toKey()`) of this server's routes. */
+	push: PushSink;
+	/** Scaled out: tells the other processes about a revocation. */
+	revoke(keys: readonly string[]): void;
+	scaleOut(redis: RedisClient): void;
+}
+
+/** Makes a server's room delivery, in memory, scaled out at once when `redis` is set, and listening to the process's emits. */
+export function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, settings: LiveSettings, callMemory: CallMemory): RoomDelivery {
+	// The namespace's adapter is read on every use: scaling out replaces it.
+	const hasMembers = (key: string) => (io.of('/').adapter.rooms.get(key)?.size ?? 0) > 0;
+	const deliver: DeliverEvent = (key, event) => {
+		if (event.id === undefined) io.local.to(key).emit(EVENT, key, event.name, event.payload, event.seq);
+		else io.local.to(key).emit(EVENT, key, event.name, event.payload, event.seq, event.id);
+	};
+	// A push to a key: each membership of the route held by a connection with that key gets
+	// the event, outside the room's log (no seq: not resumed).
+	const pushLocally = (routeId: string, key: string, name: string, payload: unknown) => {
+		if (!contracts.has(routeId)) return;
+		const namespace = io.of('/');
+		for (const id of namespace.adapter.rooms.get(keyRoom(key)) ?? []) {
+			const socket = namespace.sockets.get(id);
+			if (!socket) continue;
+			for (const membership of membershipsOf(socket)) {
+				if (membership.contract.pattern.id === routeId) socket.emit(EVENT, membership.key, name, payload);
+			}
+		}
+	};
+	/** Runs `action` now, or once the cluster has loaded (after what was held before it). */
+	const whenScaled = (action: () => void) => {
+		if (delivery.scaling) void delivery.scaling.then(action);
+		else action();
+	};
+	const delivery: RoomDelivery = {
+		logs: new RoomLogs(settings.options.buffer, hasMembers, deliver),
+		presences: new RoomPresences(io, '', undefined, () => settings.options.limits.presenceUpdatesPerSecond),
+		cluster: undefined,
+		recall: undefined,
+		scaling: undefined,
+		sink: (routeId, key, name, payload, id) => {
+			if (contracts.has(routeId)) whenScaled(() => delivery.logs.emit(key, name, payload, id));
+		},
+		push: (routeId, key, name, payload) => {
+			if (!contracts.has(routeId)) return;
+			whenScaled(() => {
+				pushLocally(routeId, key, name, payload);
+				delivery.cluster?.push(routeId, key, name, payload);
+			});
+		},
+		revoke: (keys) => whenScaled(() => delivery.cluster?.revoke(keys)),
+		scaleOut(redis) {
+			const parts = {
+				settings: () => settings.options.buffer,
+				presenceRate: () => settings.options.limits.presenceUpdatesPerSecond,
+				deliver,
+				hasMembers,
+				pushLocally
+			};
+			delivery.scaling = import('./cluster/scale-out.js').then(
+				(cluster) => {
+					const scaled = cluster.scaleOut(io, redis, callMemory, parts);
+					delivery.logs.stop();
+					delivery.cluster = scaled.cluster;
+					delivery.recall = scaled.recall;
+					delivery.logs = scaled.cluster.logs;
+					delivery.presences = scaled.cluster.presences;
+					delivery.scaling = undefined;
+				},
+				(problem: unknown) => {
+					// Only a broken install gets here (the options checked that the adapter is
+					// installed): the process serves alone rather than not at all, and says so.
+					console.error('[liverpc] could not load the scale-out code, serving this process alone:', problem);
+					delivery.scaling = undefined;
+				}
+			);
+		}
+	};
+	if (settings.options.redis) delivery.scaleOut(settings.options.redis);
+	eventSinks.add(delivery.sink);
+	pushSinks.add(delivery.push);
+	return delivery;
+}
