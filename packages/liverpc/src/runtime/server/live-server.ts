@@ -120,9 +120,11 @@ function startServices(httpServer: HttpServer | HttpsServer, parts: LiveServerPa
 	// calls and joins.
 	const admission = new ConnectionAdmission(() => settings.options.limits);
 	const userBudgets = new UserBudgets();
-	const io = createSocketServer(httpServer, parts, settings, admission);
+	// The socket server asks the rooms whether they are still scaling out; they need the server.
+	let delivery: RoomDelivery | undefined;
+	const io = createSocketServer(httpServer, parts, settings, admission, () => delivery?.scaling);
 	const callMemory = new CallMemory(() => settings.options.limits);
-	const rooms = createRoomDelivery(io, contracts, settings, callMemory);
+	const rooms = (delivery = createRoomDelivery(io, contracts, settings, callMemory));
 	const lifecycle = { accepting: true };
 	const calls = createCallListener(hooks, callMemory, lifecycle, rooms);
 	const membership = createMembershipListeners(contracts, hooks, rooms);
@@ -146,7 +148,7 @@ function serveConnections(services: Services, parts: LiveServerParts): void {
 			onLeave: membership.onLeave as Listener,
 			onCall: lifetimes.holdWhileStale(calls.onCall as Listener, 'call')
 		},
-		handshakeMiddleware(hooks, settings, lifecycle, rooms, parts.inspectLocals),
+		handshakeMiddleware(hooks, settings, lifecycle, parts.inspectLocals),
 		hooks,
 		refresh
 	);
@@ -243,7 +245,7 @@ async function stopServing(services: Services): Promise<void> {
 }
 
 /** The Socket.IO server: LiveRPC's transports, packet gate and Origin check. */
-function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts, settings: LiveSettings, admission: ConnectionAdmission): Server {
+function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts, settings: LiveSettings, admission: ConnectionAdmission, scalingOut: () => Promise<void> | undefined): Server {
 	const { parser: customParser, allowRequest: userAllowRequest, ...socketOptions } = parts.socket ?? {};
 	const logRefusal = createRefusalLog();
 	const refresh = parts.refresh;
@@ -267,7 +269,11 @@ function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveSer
 			if (userAllowRequest) return userAllowRequest(request, callback);
 			callback(null, true);
 		};
-		if (refresh) refresh().then(decide, decide);
+		// Scaling out replaces the namespace's adapter, and a Socket.IO socket keeps the adapter
+		// of the moment it is made: no session starts until the Redis adapter is in place.
+		const scaling = scalingOut();
+		if (scaling) void scaling.then(() => (refresh ? refresh().then(decide, decide) : decide()));
+		else if (refresh) refresh().then(decide, decide);
 		else decide();
 	};
 
@@ -287,19 +293,11 @@ function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveSer
 	});
 }
 
-/**
- * The handshake middleware, refusing new connections once the server shuts down, and
- * holding them while the cluster loads: a member admitted before would join rooms that
- * Redis does not know of.
- */
-function handshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, lifecycle: CallLifecycle, rooms: RoomDelivery, inspectLocals: LiveServerParts['inspectLocals']) {
+/** The handshake middleware, refusing new connections once the server shuts down. */
+function handshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, lifecycle: CallLifecycle, inspectLocals: LiveServerParts['inspectLocals']) {
 	const handshake = createHandshakeMiddleware(hooks, settings, inspectLocals);
-	const admit = (socket: Socket, next: HandshakeNext) => {
-		if (rooms.scaling) void rooms.scaling.then(() => admit(socket, next));
-		else handshake(socket, next);
-	};
 	return (socket: Socket, next: HandshakeNext) => {
-		if (lifecycle.accepting) return admit(socket, next);
+		if (lifecycle.accepting) return handshake(socket, next);
 		refuseHandshake(socket, next, RESTARTING, 'shutdown', hooks);
 		// Its session goes too, once Socket.IO has written the refusal (on the next tick):
 		// kept, it would hold its connection while the client retries, and adapter-node's

@@ -25,8 +25,9 @@ export interface RoomDelivery {
 	/** Scaled out: asks the other processes about a call sent again. */
 	recall: RecallCall | undefined;
 	/**
-	 * While the cluster loads: handshakes wait for it, and emits, pushes and revocations made
-	 * meanwhile are held, in their order, so that none of them misses Redis.
+	 * While the cluster loads: new sessions wait for it (the socket server's `allowRequest`),
+	 * and emits, pushes and revocations made meanwhile are held, in their order, so that none
+	 * of them misses Redis.
 	 */
 	scaling: Promise<void> | undefined;
 	/** Takes the events of this server's routes emitted anywhere in the process. */
