@@ -5,6 +5,7 @@ import { AnswerLedger, ANSWER_OVERHEAD_BYTES, type LedgerEntry, type UserAnswers
 import { answerSize } from './answer-size.js';
 import type { LiveLimits } from '../options/live-options.js';
 import { userKeyOf } from '../gate/user-key.js';
+import { PeriodicSweep } from '../support/periodic-sweep.js';
 
 type CallAck = (error: ErrorBody | null, output?: unknown) => void;
 
@@ -176,7 +177,7 @@ class ClientCalls {
  */
 export class CallMemory {
 	#clients = new Map<string, ClientCalls>();
-	#sweeper: ReturnType<typeof setInterval> | undefined;
+	readonly #sweep = new PeriodicSweep(() => this.sweep(), CALL_MEMORY_MS);
 	/** Read on every answered call (vite dev may change the caps). */
 	readonly limits: () => Readonly<LiveLimits>;
 	/** The answers kept and their bytes, in the process and per user. */
@@ -196,7 +197,7 @@ export class CallMemory {
 		let calls = this.#clients.get(key);
 		if (!calls) {
 			this.#clients.set(key, (calls = new ClientCalls(key, userKeyOf(socket), this)));
-			this.#sweeper ??= this.#startSweeping();
+			this.#sweep.start();
 		}
 		return calls;
 	}
@@ -230,14 +231,7 @@ export class CallMemory {
 	}
 
 	stop(): void {
-		clearInterval(this.#sweeper);
-		this.#sweeper = undefined;
-	}
-
-	#startSweeping(): ReturnType<typeof setInterval> {
-		const timer = setInterval(() => this.sweep(), CALL_MEMORY_MS);
-		timer.unref();
-		return timer;
+		this.#sweep.stop();
 	}
 }
 

@@ -1,3 +1,4 @@
+import { PeriodicSweep } from '../support/periodic-sweep.js';
 import { TokenBucket } from '../support/token-bucket.js';
 
 // Limits beyond one connection: 40 fresh connections of one client once made 4,000
@@ -61,14 +62,14 @@ export class SharedBudget {
  */
 export class SharedBudgets {
 	#budgets = new Map<string, SharedBudget>();
-	#sweeper: ReturnType<typeof setInterval> | undefined;
+	readonly #sweep = new PeriodicSweep(() => this.sweep(), SWEEP_MS);
 
 	/** The budget of `key`, made if missing, without holding it (a handshake's check). */
 	get(key: string): SharedBudget {
 		let budget = this.#budgets.get(key);
 		if (!budget) {
 			this.#budgets.set(key, (budget = new SharedBudget(key, this)));
-			this.#sweeper ??= this.#startSweeping();
+			this.#sweep.start();
 		}
 		return budget;
 	}
@@ -98,13 +99,6 @@ export class SharedBudgets {
 	}
 
 	stop(): void {
-		clearInterval(this.#sweeper);
-		this.#sweeper = undefined;
-	}
-
-	#startSweeping(): ReturnType<typeof setInterval> {
-		const timer = setInterval(() => this.sweep(), SWEEP_MS);
-		timer.unref();
-		return timer;
+		this.#sweep.stop();
 	}
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BufferSettings } from '../options/live-options.js';
+import { PeriodicSweep } from '../support/periodic-sweep.js';
 
 /**
  * One event as the log keeps it: its place in the room's order, its name, its payload and,
@@ -133,7 +134,8 @@ export class RoomLogs implements RoomEventLog {
 	/** Makes this process's epochs unique: a restarted process never reuses one. */
 	readonly #origin = randomBytes(6).toString('base64url');
 	#made = 0;
-	#sweeper: ReturnType<typeof setInterval> | undefined;
+	// A few times per buffer age, at least every 30 s and at most every second.
+	readonly #sweep = new PeriodicSweep(() => this.sweep(), () => Math.max(1000, Math.min(30_000, this.#settings.age / 4)));
 	#hasMembers: (key: string) => boolean;
 	#deliver: DeliverEvent;
 
@@ -161,7 +163,7 @@ export class RoomLogs implements RoomEventLog {
 		if (!log) {
 			log = new RoomLog(`${this.#origin}.${++this.#made}`);
 			this.#logs.set(key, log);
-			this.#sweeper ??= this.#startSweeping();
+			this.#sweep.start();
 		}
 		return log;
 	}
@@ -194,14 +196,6 @@ export class RoomLogs implements RoomEventLog {
 
 	/** Stops the sweep (the server closed); logs made later start it again. */
 	stop(): void {
-		clearInterval(this.#sweeper);
-		this.#sweeper = undefined;
-	}
-
-	#startSweeping(): ReturnType<typeof setInterval> {
-		const every = Math.max(1000, Math.min(30_000, this.#settings.age / 4));
-		const timer = setInterval(() => this.sweep(), every);
-		timer.unref();
-		return timer;
+		this.#sweep.stop();
 	}
 }
