@@ -67,3 +67,15 @@ it('checks localsMaxAge: 5 minutes by default, at least 1 s, Infinity allowed', 
 		expect(() => resolveOptions({ localsMaxAge: wrong as never })).toThrow(/localsMaxAge must be a number of ms of at least 1000/);
 	}
 });
+
+it('refuses a limit or buffer setting named after an inherited property, as any unknown one', () => {
+	// `'toString' in DEFAULT_LIMITS` is true: a check by `in` let such a key through.
+	for (const inherited of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+		expect(() => resolveOptions({ limits: JSON.parse(`{ "${inherited}": 5 }`) })).toThrow(`Unknown limit '${inherited}'`);
+		expect(() => resolveOptions({ buffer: JSON.parse(`{ "${inherited}": 5 }`) })).toThrow(`Unknown buffer setting '${inherited}'`);
+	}
+	expect(() => resolveOptions({ limits: null as never })).toThrow('limits must be an object');
+	expect(() => resolveOptions({ buffer: 5 as never })).toThrow('buffer must be an object: { size, age }');
+	expect(() => resolveOptions({ buffer: { size: 1.5 } })).toThrow('buffer.size must be a whole number of at least 0');
+	expect(resolveOptions({ buffer: { size: 0 } }).buffer).toEqual({ size: 0, age: 60_000 });
+});

@@ -333,8 +333,8 @@ export function resolveOptions(options: LiveOptions | undefined): ResolvedOption
 		allowedOrigins: allowed,
 		allowMissingOrigin: given.allowMissingOrigin ?? true,
 		proxy: resolveProxy(given.proxy),
-		limits: resolveLimits(given.limits),
-		buffer: resolveBuffer(given.buffer),
+		limits: resolveNumbers(given.limits, DEFAULT_LIMITS, LIMITS_RULE),
+		buffer: resolveNumbers(given.buffer, DEFAULT_BUFFER, BUFFER_RULE),
 		redis: given.redis,
 		keys: given.keys,
 		localsMaxAge
@@ -343,17 +343,49 @@ export function resolveOptions(options: LiveOptions | undefined): ResolvedOption
 
 const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits', 'buffer', 'redis', 'keys', 'localsMaxAge']);
 
-function resolveBuffer(buffer: Partial<BufferSettings> | undefined): Readonly<BufferSettings> {
-	if (buffer === undefined) return DEFAULT_BUFFER;
-	if (typeof buffer !== 'object' || buffer === null) throw new TypeError('buffer must be an object: { size, age }');
-	const resolved: BufferSettings = { ...DEFAULT_BUFFER };
-	for (const [key, value] of Object.entries(buffer)) {
-		if (key !== 'size' && key !== 'age') throw new TypeError(`Unknown buffer setting '${key}' (known: size, age)`);
+/** How one record of numbers (`limits`, `buffer`) is checked, and what its errors say. */
+interface NumberRecordRule {
+	option: string;
+	/** What one entry is called in "Unknown … 'x'". */
+	entry: string;
+	/** What the whole option must be. */
+	shape: string;
+	valid(value: unknown): boolean;
+	/** What each value must be. */
+	expected: string;
+}
+
+const LIMITS_RULE: NumberRecordRule = {
+	option: 'limits',
+	entry: 'limit',
+	shape: 'an object',
+	valid: (value) => typeof value === 'number' && !Number.isNaN(value) && value >= 1,
+	expected: 'a number of at least 1, or Infinity'
+};
+
+const BUFFER_RULE: NumberRecordRule = {
+	option: 'buffer',
+	entry: 'buffer setting',
+	shape: 'an object: { size, age }',
+	valid: (value) => Number.isInteger(value) && (value as number) >= 0,
+	expected: 'a whole number of at least 0'
+};
+
+/**
+ * The defaults with the given values over them, frozen; a key the defaults lack or a value
+ * the rule refuses throws, so a typo in a limit cannot leave it at a weaker default.
+ */
+function resolveNumbers<T extends object>(given: Partial<T> | undefined, defaults: Readonly<T>, rule: NumberRecordRule): Readonly<T> {
+	if (given === undefined) return defaults;
+	if (typeof given !== 'object' || given === null) throw new TypeError(`${rule.option} must be ${rule.shape}`);
+	const resolved: Record<string, unknown> = { ...defaults };
+	for (const [key, value] of Object.entries(given)) {
+		if (!Object.hasOwn(defaults, key)) throw new TypeError(`Unknown ${rule.entry} '${key}' (known: ${Object.keys(defaults).join(', ')})`);
 		if (value === undefined) continue;
-		if (!Number.isInteger(value) || value < 0) throw new TypeError(`buffer.${key} must be a whole number of at least 0`);
+		if (!rule.valid(value)) throw new TypeError(`${rule.option}.${key} must be ${rule.expected}`);
 		resolved[key] = value;
 	}
-	return Object.freeze(resolved);
+	return Object.freeze(resolved) as Readonly<T>;
 }
 
 function normaliseOrigin(value: unknown, option: string): string {
@@ -386,23 +418,6 @@ function resolveProxy(proxy: ProxyHeaders | undefined): ResolvedProxy {
 		addressHeader: header('addressHeader'),
 		xffDepth
 	};
-}
-
-function resolveLimits(limits: Partial<LiveLimits> | undefined): Readonly<LiveLimits> {
-	if (limits === undefined) return DEFAULT_LIMITS;
-	if (typeof limits !== 'object' || limits === null) throw new TypeError('limits must be an object');
-	const resolved: LiveLimits = { ...DEFAULT_LIMITS };
-	for (const [key, value] of Object.entries(limits)) {
-		if (!(key in DEFAULT_LIMITS)) {
-			throw new TypeError(`Unknown limit '${key}' (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
-		}
-		if (value === undefined) continue;
-		if (typeof value !== 'number' || Number.isNaN(value) || value < 1) {
-			throw new TypeError(`limits.${key} must be a number of at least 1, or Infinity`);
-		}
-		resolved[key as keyof LiveLimits] = value;
-	}
-	return Object.freeze(resolved);
 }
 
 /**
