@@ -7,7 +7,7 @@ declare global {
 			handshake?: number;
 		}
 		// More fields of error bodies, as an app adds them (#11).
-		interface SocketError {
+		interface SocketErrorBody {
 			code?: string;
 		}
 	}

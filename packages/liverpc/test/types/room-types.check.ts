@@ -170,7 +170,7 @@ void wireRoom.maybe({ n: 1 });
 // @ts-expect-error the input is still checked when given
 void wireRoom.maybe({ n: 'one' });
 
-// An error body has the fields LiveRPC sends and those the app declares in App.SocketError.
+// An error body has the fields LiveRPC sends and those the app declares in App.SocketErrorBody.
 const code: string | undefined = chatRoom.error?.code;
 void code;
 // @ts-expect-error a misspelled field is a compile error: no index signature

@@ -89,7 +89,7 @@ export interface ValidationIssue {
  * {#if room.error}<p role="alert">{room.error.status}: {room.error.message}</p>{/if}
  * ```
  */
-export interface ErrorBody extends App.SocketError {
+export interface ErrorBody extends App.SocketErrorBody {
 	status: number;
 	message: string;
 	id?: string;
@@ -109,12 +109,12 @@ declare global {
 		 * ```ts
 		 * declare global {
 		 *   namespace App {
-		 *     interface SocketError { code?: string }
+		 *     interface SocketErrorBody { code?: string }
 		 *   }
 		 * }
 		 * ```
 		 */
-		interface SocketError {}
+		interface SocketErrorBody {}
 	}
 }
 
