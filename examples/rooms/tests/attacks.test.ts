@@ -4,7 +4,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'liverpc/client';
 import type { LiveLimits } from 'liverpc/server';
 import { freePort, useApp } from './support/app.js';
-import { flood, nestedArrays, openRaw, pollingHandshake, type RawSocket } from './support/raw-socket.js';
+import { flood, nestedArrays, openRaw, type RawSocket } from '../../../packages/liverpc/test/support/raw-engine-socket.js';
+import { pollingHandshake } from '../../../packages/liverpc/test/support/raw-engine-polling.js';
 import { sessionCookie } from './support/session.js';
 // The real contract: under Vitest with the app's Vite config, liverpc() gives it its route id,
 // so a Node client addresses the room as a page does, typed (#11).

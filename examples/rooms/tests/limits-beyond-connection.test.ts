@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useApp } from './support/app.js';
-import { openRaw, pollingHandshake, type RawSocket } from './support/raw-socket.js';
+import { openRaw, type RawSocket } from '../../../packages/liverpc/test/support/raw-engine-socket.js';
+import { pollingHandshake } from '../../../packages/liverpc/test/support/raw-engine-polling.js';
 import { sessionCookie } from './support/session.js';
 
 // Limits beyond one connection (#19) against `node build` of the example, with the library's

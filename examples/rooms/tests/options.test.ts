@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, startApp, type AppMode, type RunningApp } from './support/app.js';
-import { openRaw, pollingHandshake, type RawSocket } from './support/raw-socket.js';
+import { openRaw, type RawSocket } from '../../../packages/liverpc/test/support/raw-engine-socket.js';
+import { pollingHandshake } from '../../../packages/liverpc/test/support/raw-engine-polling.js';
 
 // One configuration surface (#8): the `options` that src/hooks.socket.ts exports (maxRooms
 // and joinBurst 10) apply alike under `vite dev`, `node build` and the custom server, and

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freshDatabase, startApp, type RunningApp } from './support/app.js';
-import { openRaw } from './support/raw-socket.js';
+import { openRaw } from '../../../packages/liverpc/test/support/raw-engine-socket.js';
 import { sessionCookie } from './support/session.js';
 
 // Issue #19: bob re-joined acme-ops with a `resume` naming a message 2,000 back and a

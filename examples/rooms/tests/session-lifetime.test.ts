@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { freshDatabase, startAll, startApp, type RunningApp } from './support/app.js';
 import { launchBrowser, messageTexts, openRoom, sendMessage, signIn } from './support/browser.js';
-import { openRaw, type RawSocket } from './support/raw-socket.js';
+import { openRaw, type RawSocket } from '../../../packages/liverpc/test/support/raw-engine-socket.js';
 import { sessionCookie } from './support/session.js';
 
 // Connection lifetime (#19): a session deleted in the store without revoke() used to leave

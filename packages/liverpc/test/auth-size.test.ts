@@ -2,7 +2,8 @@ import { request } from 'node:http';
 import { expect, it, onTestFinished } from 'vitest';
 import { rawConnected, startServer, stillServing } from './harness.js';
 import { counters } from './fixtures/store.js';
-import { openRaw, pollingHandshake, pollingPost } from './raw-frames.js';
+import { openRaw } from './support/raw-engine-socket.js';
+import { pollingHandshake, pollingPost } from './support/raw-engine-polling.js';
 
 // The handshake `auth` is capped (#19): 400 idle anonymous connections with a 60 kB `auth`
 // each cost 81 kB of heap apiece. One over `maxAuthBytes` (4,096 by default) is refused

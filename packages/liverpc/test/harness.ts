@@ -4,7 +4,7 @@ import { afterEach, expect } from 'vitest';
 import { createClient, LiveError, type LiveClient } from 'liverpc/client';
 import { attach, type AttachOptions, type LiveServer } from 'liverpc/node';
 import { handle } from './fixtures/hooks.socket.js';
-import { openRaw, type RawSocket } from './raw-frames.js';
+import { openRaw, type RawSocket } from './support/raw-engine-socket.js';
 import * as notes from './fixtures/routes/notes/notes.socket.js';
 import * as lobby from './fixtures/routes/(public)/lobby.socket.js';
 import * as chat from './fixtures/routes/rooms/[roomId]/chat.socket.js';
@@ -83,7 +83,7 @@ export async function stillServing(url: string): Promise<void> {
 	room.leave();
 }
 
-/** A raw websocket (see raw-frames.ts) that has connected with this cookie; closed after the test. */
+/** A raw websocket (see support/raw-engine-socket.ts) that has connected with this cookie; closed after the test. */
 export async function rawConnected(url: string, cookie = 'session=s-alice', auth?: Record<string, unknown>): Promise<RawSocket> {
 	const socket = await openRaw(url, { cookie });
 	cleanups.push(() => socket.close());

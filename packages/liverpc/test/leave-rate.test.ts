@@ -1,7 +1,7 @@
 import { expect, it, onTestFinished } from 'vitest';
 import { connect, eventually, open, rawConnected, startServer, stillServing } from './harness.js';
 import { LEAVE } from '../src/runtime/shared/protocol.js';
-import { openRaw } from './raw-frames.js';
+import { openRaw } from './support/raw-engine-socket.js';
 
 // Every packet type is metered (#19): one anonymous connection once sent 196,000 LEAVE
 // packets in 5 s, all accepted, never closed. A leave over `leavesPerSecond` / `leaveBurst`

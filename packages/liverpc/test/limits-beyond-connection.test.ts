@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { call } from 'liverpc/server';
 import { contracts, createTestClient, eventually, open, startServer } from './harness.js';
 import { sessions, users } from './fixtures/store.js';
-import { openRaw, pollingHandshake, type RawSocket } from './raw-frames.js';
+import { openRaw, type RawSocket } from './support/raw-engine-socket.js';
+import { pollingHandshake } from './support/raw-engine-polling.js';
 
 // Limits beyond one connection (#19), each attack sent for real over loopback. Before them,
 // 40 fresh connections of one address made 4,000 calls in 409 ms, 300 handshakes from one

@@ -3,7 +3,8 @@ import { attach } from 'liverpc/node';
 import http from 'node:http';
 import { connect, contracts, eventually, open, rawConnected, startServer, stillServing } from './harness.js';
 import { messages } from './fixtures/store.js';
-import { pollingHandshake, pollingPost, type RawSocket } from './raw-frames.js';
+import type { RawSocket } from './support/raw-engine-socket.js';
+import { pollingHandshake, pollingPost } from './support/raw-engine-polling.js';
 
 // Per-connection limits (#8): one connection must not be able to take the server's time,
 // memory or bandwidth from everyone else. Defaults in DEFAULT_LIMITS and docs/security.md.

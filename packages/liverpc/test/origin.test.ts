@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { startServer, stillServing } from './harness.js';
 import { counters } from './fixtures/store.js';
-import { openRaw, pollingHandshake } from './raw-frames.js';
+import { openRaw } from './support/raw-engine-socket.js';
+import { pollingHandshake } from './support/raw-engine-polling.js';
 
 // Cross-site WebSocket hijacking (#8): a page on another origin opens a socket to the app
 // and the browser attaches the user's cookie. The handshake must be refused, on both

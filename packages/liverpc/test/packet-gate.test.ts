@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { rawConnected, startServer, stillServing } from './harness.js';
 import { counters, messages } from './fixtures/store.js';
 import { CLIENT_KEY, RESENT } from '../src/runtime/shared/protocol.js';
-import { nestedArrays, openRaw } from './raw-frames.js';
+import { nestedArrays, openRaw } from './support/raw-engine-socket.js';
 
 // Every value from the wire is hostile (#8). Each test below sends, over a raw websocket,
 // a packet that once stopped the whole process or let one connection take what it liked,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { admit, error, join, presence } from 'liverpc/server';
 import { eventually, rawConnected, startServer } from './harness.js';
-import type { RawSocket } from './raw-frames.js';
+import type { RawSocket } from './support/raw-engine-socket.js';
 
 // Presence churn coalesced (#19): one user cycling joins and leaves on 10 connections made
 // every member of the room receive a PRESENCE packet per join and per leave (191/s measured

@@ -6,7 +6,7 @@ import { handleSocket } from 'liverpc/server';
 import { chat, connect, eventually, kit, lobby, notes, open, rejection, startServer } from './harness.js';
 import { counters } from './fixtures/store.js';
 import { failNextJoins } from './fixtures/routes/(public)/lobby.socket.js';
-import { openRaw } from './raw-frames.js';
+import { openRaw } from './support/raw-engine-socket.js';
 
 // Controlled errors (#8): SvelteKit's own error() is an expected error like ours, retries of
 // server errors end, and no error body carries the caller's input back.

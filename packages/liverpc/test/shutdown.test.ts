@@ -5,7 +5,7 @@ import { io } from 'socket.io-client';
 import { attach, type LiveServer } from 'liverpc/node';
 import { call } from 'liverpc/server';
 import { connect, eventually } from './harness.js';
-import { openRaw } from './raw-frames.js';
+import { openRaw } from './support/raw-engine-socket.js';
 
 // LiveServer.shutdown(), which `node build` runs on SIGTERM (#3): no new handshakes, calls
 // in flight finish within the timeout, then clients are handed over to the next process.

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { event } from 'liverpc/server';
 import type { LiveServer } from 'liverpc/node';
 import { connect, contracts, eventually, startServer, stillServing } from './harness.js';
-import { pollingHandshake, pollingPost } from './raw-frames.js';
+import { pollingHandshake, pollingPost } from './support/raw-engine-polling.js';
 
 // Slow readers (#19): a connection that stopped reading made the server hold 285 MB of
 // replies for it after 8 s. Now the server holds at most `maxBufferedBytes` unsent for one

@@ -16,7 +16,7 @@ import { createClient, type LiveClient } from 'liverpc/client';
 import { WebSocket } from 'ws';
 import { liverpc } from 'liverpc/vite';
 import { createTestClient, eventually } from './harness.js';
-import { openRaw, type RawSocket } from './raw-frames.js';
+import { openRaw, type RawSocket } from './support/raw-engine-socket.js';
 import type * as EchoContract from './fixtures/vite-app/src/routes/echo/[id]/echo.socket.js';
 import type * as NotifyModule from './fixtures/vite-app/src/lib/server/notify.js';
 

@@ -7,6 +7,13 @@ import path from 'node:path';
 // A real redis-server from Debian for the scale-out tests (#12): a free port, a temp dir, no
 // persistence; started and stopped by the test itself.
 
+/**
+ * How long a process's presence entries outlive its last refresh in Redis (it refreshes them
+ * every third of that): how long a test waits for a dead process's members to go. Given here
+ * so the example's tests, which start this server, take nothing from the library's source.
+ */
+export { PRESENCE_TTL_MS } from '../../src/runtime/server/cluster/redis-writer.js';
+
 export interface RedisServer {
 	url: string;
 	port: number;

@@ -1,20 +1,18 @@
 // Public entry `liverpc/client` as Svelte apps resolve it (`svelte` export condition):
 // the names of `./index.ts`, with `$state`-backed status and leave-on-destroy.
 import { getAbortSignal, onDestroy, untrack } from 'svelte';
-import { LiveClient, type ClientOptions } from '../../runtime/client/live-client.js';
+import { clientEntry } from '../../runtime/client/client-entry.js';
+import type { ClientOptions, LiveClient } from '../../runtime/client/live-client.js';
 import { runesState } from '../../runtime/client/reactive-state.svelte.js';
 import type { ContractModuleCheck, LiveParams, Room } from '../../runtime/client/room-types.js';
-import { serverRenderedRoom } from '../../runtime/client/server-rendered-room.js';
-import { tabClientAccessor } from '../../runtime/client/tab-client.js';
 
-export { LiveClient } from '../../runtime/client/live-client.js';
-export type { ClientOptions, ConnectionStatus } from '../../runtime/client/live-client.js';
-export { LiveError } from '../../runtime/client/live-error.js';
-export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf, LiveParams, ParamsOf, PresenceOf } from '../../runtime/client/room-types.js';
-export type { WireValue } from '../../runtime/client/wire-value.js';
-export type { ErrorBody, ValidationIssue } from '../../runtime/shared/protocol.js';
+export * from '../../runtime/client/client-exports.js';
 
-const tabClient = tabClientAccessor(runesState);
+const entry = clientEntry(runesState, (open) => {
+	const room = untrack(open);
+	leaveWithOwner(room);
+	return room;
+});
 
 /**
  * See `live` in `./index.ts`. Here the room is also left by itself: inside `$derived` or
@@ -29,14 +27,11 @@ const tabClient = tabClientAccessor(runesState);
  * ```
  */
 export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...[params]: LiveParams<M>): Room<M> {
-	if (typeof window === 'undefined') return serverRenderedRoom(contract as M);
 	// Inside `$derived`, only the params are what the room depends on: they are read here,
-	// and the rest runs untracked, or the tab's connection status (read while opening the
-	// room) would make every status change leave the room and join it again.
+	// and the room is opened untracked (see `entry`), or the tab's connection status (read
+	// while opening the room) would make every status change leave the room and join it again.
 	const given = (params ? { ...params } : undefined) as LiveParams<M>[0];
-	const room = untrack(() => tabClient().live<M>(contract, ...([given] as LiveParams<M>)));
-	leaveWithOwner(room);
-	return room;
+	return entry.live<M>(contract, ...([given] as LiveParams<M>));
 }
 
 /** Leaves `room` when whatever called `live()` goes: a reaction that re-runs, or a component. */
@@ -60,10 +55,10 @@ function leaveWithOwner(room: { leave(): void }): void {
 
 /** See `getClient` in `./index.ts`. */
 export function getClient(): LiveClient {
-	return tabClient();
+	return entry.getClient();
 }
 
 /** See `createClient` in `./index.ts`; its state is reactive too. */
 export function createClient(options: ClientOptions = {}): LiveClient {
-	return new LiveClient(options, runesState);
+	return entry.createClient(options);
 }

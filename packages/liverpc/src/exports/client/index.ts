@@ -1,20 +1,14 @@
 // Public entry `liverpc/client` for plain JavaScript (Node scripts, tests). Svelte apps
 // resolve `./index.svelte.ts` instead, through the `svelte` export condition: same names,
 // with reactive state and leave-on-destroy.
-import { LiveClient, type ClientOptions } from '../../runtime/client/live-client.js';
+import { clientEntry } from '../../runtime/client/client-entry.js';
+import type { ClientOptions, LiveClient } from '../../runtime/client/live-client.js';
 import { plainState } from '../../runtime/client/reactive-state.js';
 import type { ContractModuleCheck, LiveParams, Room } from '../../runtime/client/room-types.js';
-import { serverRenderedRoom } from '../../runtime/client/server-rendered-room.js';
-import { tabClientAccessor } from '../../runtime/client/tab-client.js';
 
-export { LiveClient } from '../../runtime/client/live-client.js';
-export type { ClientOptions, ConnectionStatus } from '../../runtime/client/live-client.js';
-export { LiveError } from '../../runtime/client/live-error.js';
-export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf, LiveParams, ParamsOf, PresenceOf } from '../../runtime/client/room-types.js';
-export type { WireValue } from '../../runtime/client/wire-value.js';
-export type { ErrorBody, ValidationIssue } from '../../runtime/shared/protocol.js';
+export * from '../../runtime/client/client-exports.js';
 
-const tabClient = tabClientAccessor(plainState);
+const entry = clientEntry(plainState);
 
 /**
  * Opens a room of a contract on the tab's shared connection: joins it now, re-joins it
@@ -33,9 +27,7 @@ const tabClient = tabClientAccessor(plainState);
  * ```
  */
 export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...[params]: LiveParams<M>): Room<M> {
-	// Rendering on the server: nothing to join, and nothing may be kept per render.
-	if (typeof window === 'undefined') return serverRenderedRoom(contract as M);
-	return tabClient().live<M>(contract, ...([params] as LiveParams<M>));
+	return entry.live<M>(contract, ...([params] as LiveParams<M>));
 }
 
 /**
@@ -50,7 +42,7 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  * ```
  */
 export function getClient(): LiveClient {
-	return tabClient();
+	return entry.getClient();
 }
 
 /**
@@ -66,5 +58,5 @@ export function getClient(): LiveClient {
  * ```
  */
 export function createClient(options: ClientOptions = {}): LiveClient {
-	return new LiveClient(options, plainState);
+	return entry.createClient(options);
 }

@@ -1,13 +1,12 @@
-import { request } from 'node:http';
 import type { Socket as TcpSocket } from 'node:net';
 import WebSocket from 'ws';
 
-// Engine.IO v4 + Socket.IO v5 spoken by hand, as an attacker speaks them: every frame is a
-// string we chose, nothing goes through socket.io-client's encoder or its checks.
+// Engine.IO v4 + Socket.IO v5 spoken by hand over a websocket, as an attacker speaks them:
+// every frame is a string we chose, nothing goes through socket.io-client's encoder or its
+// checks. The library's tests and the Rooms example's browser tests both use this one client.
 //   engine.io:  0 open · 2 ping · 3 pong · 4 message
 //   socket.io (inside a 4):  0 CONNECT · 2 EVENT · 3 ACK · 4 CONNECT_ERROR
 // so '40' connects, '421["j",…]' is an event with ack id 1, and '431[…]' its answer.
-// (A copy of what packages/liverpc/test/raw-frames.ts does: the example stands on its own.)
 
 export interface RawSocket {
 	/** Sends one websocket frame as it is. */
@@ -16,11 +15,12 @@ export interface RawSocket {
 	sendBatch(frames: string[]): void;
 	/**
 	 * Resolves with the next frame (or a later one) for which `match` is true, and takes it;
-	 * rejects after `timeout` ms, or once the socket is closed.
+	 * rejects after `timeout` ms, or once the socket is closed (after `closed` has resolved,
+	 * so a race between the two ends on `closed`).
 	 */
 	next(match?: (frame: string) => boolean, timeout?: number): Promise<string>;
-	/** Sends CONNECT and resolves with the server's answer frame (`40{…}` or `44{…}`). */
-	connect(): Promise<string>;
+	/** Sends CONNECT, with `auth` if given, and resolves with the server's answer frame (`40{…}` or `44{…}`). */
+	connect(auth?: Record<string, unknown>): Promise<string>;
 	/** Sends an event with the next ack id, as `42<id>[name, ...args]`, and resolves with the ack's arguments. */
 	ask(name: unknown, ...args: unknown[]): Promise<unknown[]>;
 	/** Sends a hand-written `42<id><json>` body and resolves with the ack's arguments. */
@@ -34,7 +34,10 @@ export interface RawSocket {
 	close(): void;
 }
 
-/** Opens a raw websocket to the app; rejects with the HTTP `status` and `body` if refused. */
+/**
+ * Opens a raw websocket to a LiveRPC server (a test server or a running app) with these
+ * request headers (cookie, origin…); rejects with the HTTP `status` and `body` if refused.
+ */
 export function openRaw(url: string, headers: Record<string, string> = {}): Promise<RawSocket> {
 	const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/_liverpc/?EIO=4&transport=websocket`, { headers });
 	const frames: string[] = [];
@@ -46,9 +49,12 @@ export function openRaw(url: string, headers: Record<string, string> = {}): Prom
 	const closed = new Promise<number>((resolve) =>
 		ws.once('close', (code) => {
 			isClosed = true;
-			for (const waiter of waiters) waiter.reject(new Error(`the socket closed (${code}) before a matching frame came`));
-			waiters.clear();
 			resolve(code);
+			// Once `closed` has settled: a test racing next() against `closed` sees the close.
+			setImmediate(() => {
+				for (const waiter of waiters) waiter.reject(new Error(`the socket closed (${code}) before a matching frame came`));
+				waiters.clear();
+			});
 		})
 	);
 	// A refused or closed socket reports an error too; `closed` and the open promise say what happened.
@@ -60,6 +66,7 @@ export function openRaw(url: string, headers: Record<string, string> = {}): Prom
 		const frame = data.toString();
 		if (frame === '2') return ws.send('3'); // engine.io ping
 		frames.push(frame);
+		// A frame goes to one waiter: it is taken from `frames` once.
 		for (const waiter of waiters) {
 			if (waiter.match(frame)) {
 				waiters.delete(waiter);
@@ -113,8 +120,8 @@ export function openRaw(url: string, headers: Record<string, string> = {}): Prom
 			process.nextTick(() => tcp.uncork());
 		},
 		next,
-		connect: async () => {
-			ws.send('40');
+		connect: async (auth) => {
+			ws.send(auth === undefined ? '40' : `40${JSON.stringify(auth)}`);
 			return next((frame) => frame.startsWith('40') || frame.startsWith('44'));
 		},
 		ask: (name, ...args) => askRaw(JSON.stringify([name, ...args])),
@@ -140,20 +147,6 @@ export function openRaw(url: string, headers: Record<string, string> = {}): Prom
 				reject(problem);
 			}
 		});
-	});
-}
-
-/** Opens an Engine.IO polling session by hand; resolves with the HTTP status and body of the handshake. */
-export function pollingHandshake(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-	return new Promise((resolve, reject) => {
-		const target = new URL(`${url}/_liverpc/?EIO=4&transport=polling`);
-		const req = request(target, { headers }, (response) => {
-			let body = '';
-			response.on('data', (chunk) => (body += chunk));
-			response.on('end', () => resolve({ status: response.statusCode!, body }));
-		});
-		req.on('error', reject);
-		req.end();
 	});
 }
 
