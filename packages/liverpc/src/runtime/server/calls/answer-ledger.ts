@@ -1,7 +1,7 @@
 import type { LiveLimits } from '../options/live-options.js';
 
 // Call memory capped process-wide and per user: one user with 300 connections × 100
-// calls kept ~35 MB of answers for 2–4 minutes. Every settled call the memory keeps is
+// calls would keep ~35 MB of answers for 2–4 minutes without them. Every answered call the memory keeps is
 // counted here, in two lists from oldest to newest, one for the process and one per user;
 // past a cap the oldest answers are forgotten first. A copy of a forgotten call sent after a
 // reconnect then runs again: that is the price of the cap, paid only by a user who keeps
@@ -60,7 +60,7 @@ export class AnswerLedger {
 		this.#limits = limits;
 	}
 
-	/** Counts a settled answer as the newest, then forgets the oldest ones past either cap. */
+	/** Counts a new answer as the newest, then forgets the oldest ones past either cap. */
 	add(entry: LedgerEntry, userKey: string, bytes: number): void {
 		if (entry.ledgerUser) this.remove(entry);
 		let user = this.#users.get(userKey);

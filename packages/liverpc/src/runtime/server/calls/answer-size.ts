@@ -1,5 +1,5 @@
 // What a remembered call answer costs: call memory is capped in bytes, so each answer
-// is measured once, when its call settles. JSON.stringify would encode every answer a second
+// is measured once, when its call is answered. JSON.stringify would encode every answer a second
 // time, and without a bound; this walk counts about what the JSON encoding would hold
 // (strings by their length, binary by its bytes) and stops as soon as it passes `limit`, so
 // an answer larger than any cap costs no more than the cap to measure.

@@ -12,10 +12,10 @@ import { socketEventStorage } from '../contract/socket-event-storage.js';
 import { assertHookResult, HandshakeInput, type SocketHookResult, type SocketHooks } from './socket-hook.js';
 import type { MemberEvent, SocketEvent } from '../contract/types.js';
 
-// Connection lifetime: `locals` are made once per handshake, so a session deleted or
-// expired on the server without `revoke()` used to leave the open socket acting as its user
-// for as long as it stayed up (6/6 events received, 6/6 sends stored, re-joins accepted).
-// Now every connection's locals hold until a deadline: the `expires` its hook returned,
+// Connection lifetime: `locals` are made once per handshake, so without a deadline a session
+// deleted or expired on the server without `revoke()` would leave the open socket acting as
+// its user for as long as it stays up (receiving events, storing sends, re-joining). So every
+// connection's locals hold until a deadline: the `expires` its hook returned,
 // capped by `localsMaxAge`. Then the hook runs again with the handshake's cookies:
 // - still valid: new locals and keys, every join guard run again with them; a membership
 //   whose guard now refuses ends with that refusal (an ENDED packet: the page's room shows
