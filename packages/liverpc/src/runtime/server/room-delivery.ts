@@ -71,8 +71,11 @@ export function createRoomDelivery(io: Server, contracts: Map<string, RoomContra
 		cluster: undefined,
 		recall: undefined,
 		scaling: undefined,
+		// Every emit of the process passes here: no closure unless the cluster is still loading.
 		sink: (routeId, key, name, payload, id) => {
-			if (contracts.has(routeId)) whenScaled(() => delivery.logs.emit(key, name, payload, id));
+			if (!contracts.has(routeId)) return;
+			if (delivery.scaling) void delivery.scaling.then(() => delivery.logs.emit(key, name, payload, id));
+			else delivery.logs.emit(key, name, payload, id);
 		},
 		push: (routeId, key, name, payload) => {
 			if (!contracts.has(routeId)) return;
