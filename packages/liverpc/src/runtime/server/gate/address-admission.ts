@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
+import { SocketError } from '../contract/socket-error.js';
 import { clientAddress } from './client-address.js';
 import type { LiveLimits, ResolvedProxy } from '../options/live-options.js';
 import { SharedBudgets, type SharedBudget } from './shared-budgets.js';
@@ -21,6 +22,11 @@ export const ADMISSION_REFUSALS = {
 	processRate: 'Too many new connections: try again shortly',
 	processConnections: 'The server holds as many connections as it may: try again shortly'
 } as const;
+
+const TOO_MANY = 429;
+
+/** Each refusal's HTTP body, encoded once, as every error body is made: by `SocketError`. */
+const REFUSAL_BODIES = new Map<string, string>(Object.values(ADMISSION_REFUSALS).map((message) => [message, JSON.stringify(new SocketError(TOO_MANY, message).body)]));
 
 /** An Engine.IO connection as this module sees it. */
 interface EngineConnection {
@@ -151,14 +157,12 @@ function addressOf(request: IncomingMessage, proxy: ResolvedProxy): string {
 	}
 }
 
-const TOO_MANY = 429;
-
 /**
  * Answers 429 with `{ status, message }`: on the polling response, or written on the TCP
  * connection of a WebSocket upgrade (then ended, so Engine.IO writes nothing after it).
  */
 function answerTooMany(request: IncomingMessage, message: string): void {
-	const body = JSON.stringify({ status: TOO_MANY, message });
+	const body = REFUSAL_BODIES.get(message)!;
 	const res = (request as { res?: ServerResponse }).res;
 	try {
 		if (res) {
