@@ -1,7 +1,7 @@
 import type { Server } from 'socket.io';
 import { EVENT } from '../shared/protocol.js';
 import type { CallMemory, RecallCall } from './calls/call-memory.js';
-import type { ScaledOut } from './cluster/scale-out.js';
+import type { ScaledOut, scaleOut as ScaleOutFunction } from './cluster/scale-out.js';
 import type { RoomContract } from './contract/contract-registry.js';
 import { eventSinks, pushSinks, type EventSink, type PushSink } from './contract/event-sinks.js';
 import { keyRoom } from './contract/revocation.js';
@@ -10,6 +10,9 @@ import type { LiveSettings } from './options/live-options.js';
 import type { RedisClient } from './options/redis-client.js';
 import { RoomLogs, type DeliverEvent, type RoomEventLog } from './rooms/room-log.js';
 import { RoomPresences } from './rooms/room-presence.js';
+
+/** The cluster's entry, by type only: the module itself is loaded when `redis` is set. */
+type ScaleOut = typeof ScaleOutFunction;
 
 /**
  * How one server orders, keeps and delivers room events and presence: in memory for one
@@ -41,6 +44,48 @@ export interface RoomDelivery {
 
 /** Makes a server's room delivery, in memory, scaled out at once when `redis` is set, and listening to the process's emits. */
 export function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, settings: LiveSettings, callMemory: CallMemory): RoomDelivery {
+	const local = localDelivery(io, contracts);
+	/** Runs `action` now, or once the cluster has loaded (after what was held before it). */
+	const whenScaled = (action: () => void) => {
+		if (delivery.scaling) void delivery.scaling.then(action);
+		else action();
+	};
+	const delivery: RoomDelivery = {
+		logs: new RoomLogs(settings.options.buffer, local.hasMembers, local.deliver),
+		presences: new RoomPresences(io, '', undefined, () => settings.options.limits.presenceUpdatesPerSecond),
+		cluster: undefined,
+		recall: undefined,
+		scaling: undefined,
+		// Every emit of the process passes here: no closure unless the cluster is still loading.
+		sink: (routeId, key, name, payload, id) => {
+			if (!contracts.has(routeId)) return;
+			if (delivery.scaling) void delivery.scaling.then(() => delivery.logs.emit(key, name, payload, id));
+			else delivery.logs.emit(key, name, payload, id);
+		},
+		push: (routeId, key, name, payload) => {
+			if (!contracts.has(routeId)) return;
+			whenScaled(() => {
+				local.pushLocally(routeId, key, name, payload);
+				delivery.cluster?.push(routeId, key, name, payload);
+			});
+		},
+		revoke: (keys) => whenScaled(() => delivery.cluster?.revoke(keys)),
+		scaleOut(redis) {
+			delivery.scaling = loadCluster(delivery, io, redis, callMemory, {
+				settings: () => settings.options.buffer,
+				presenceRate: () => settings.options.limits.presenceUpdatesPerSecond,
+				...local
+			});
+		}
+	};
+	if (settings.options.redis) delivery.scaleOut(settings.options.redis);
+	eventSinks.add(delivery.sink);
+	pushSinks.add(delivery.push);
+	return delivery;
+}
+
+/** How this process's own members get what a room delivers: the same in memory and scaled out. */
+function localDelivery(io: Server, contracts: Map<string, RoomContract>) {
 	// The namespace's adapter is read on every use: scaling out replaces it.
 	const hasMembers = (key: string) => (io.of('/').adapter.rooms.get(key)?.size ?? 0) > 0;
 	const deliver: DeliverEvent = (key, event) => {
@@ -60,60 +105,28 @@ export function createRoomDelivery(io: Server, contracts: Map<string, RoomContra
 			}
 		}
 	};
-	/** Runs `action` now, or once the cluster has loaded (after what was held before it). */
-	const whenScaled = (action: () => void) => {
-		if (delivery.scaling) void delivery.scaling.then(action);
-		else action();
-	};
-	const delivery: RoomDelivery = {
-		logs: new RoomLogs(settings.options.buffer, hasMembers, deliver),
-		presences: new RoomPresences(io, '', undefined, () => settings.options.limits.presenceUpdatesPerSecond),
-		cluster: undefined,
-		recall: undefined,
-		scaling: undefined,
-		// Every emit of the process passes here: no closure unless the cluster is still loading.
-		sink: (routeId, key, name, payload, id) => {
-			if (!contracts.has(routeId)) return;
-			if (delivery.scaling) void delivery.scaling.then(() => delivery.logs.emit(key, name, payload, id));
-			else delivery.logs.emit(key, name, payload, id);
+	return { hasMembers, deliver, pushLocally };
+}
+
+/**
+ * Loads the cluster folder and moves the delivery onto Redis; resolves once done. A failed
+ * load can only be a broken install (the options checked that the adapter is installed):
+ * the process then serves alone rather than not at all, and says so.
+ */
+function loadCluster(delivery: RoomDelivery, io: Server, redis: RedisClient, callMemory: CallMemory, parts: Parameters<ScaleOut>[3]): Promise<void> {
+	return import('./cluster/scale-out.js').then(
+		(cluster) => {
+			const scaled = cluster.scaleOut(io, redis, callMemory, parts);
+			delivery.logs.stop();
+			delivery.cluster = scaled.cluster;
+			delivery.recall = scaled.recall;
+			delivery.logs = scaled.cluster.logs;
+			delivery.presences = scaled.cluster.presences;
+			delivery.scaling = undefined;
 		},
-		push: (routeId, key, name, payload) => {
-			if (!contracts.has(routeId)) return;
-			whenScaled(() => {
-				pushLocally(routeId, key, name, payload);
-				delivery.cluster?.push(routeId, key, name, payload);
-			});
-		},
-		revoke: (keys) => whenScaled(() => delivery.cluster?.revoke(keys)),
-		scaleOut(redis) {
-			const parts = {
-				settings: () => settings.options.buffer,
-				presenceRate: () => settings.options.limits.presenceUpdatesPerSecond,
-				deliver,
-				hasMembers,
-				pushLocally
-			};
-			delivery.scaling = import('./cluster/scale-out.js').then(
-				(cluster) => {
-					const scaled = cluster.scaleOut(io, redis, callMemory, parts);
-					delivery.logs.stop();
-					delivery.cluster = scaled.cluster;
-					delivery.recall = scaled.recall;
-					delivery.logs = scaled.cluster.logs;
-					delivery.presences = scaled.cluster.presences;
-					delivery.scaling = undefined;
-				},
-				(problem: unknown) => {
-					// Only a broken install gets here (the options checked that the adapter is
-					// installed): the process serves alone rather than not at all, and says so.
-					console.error('[liverpc] could not load the scale-out code, serving this process alone:', problem);
-					delivery.scaling = undefined;
-				}
-			);
+		(problem: unknown) => {
+			console.error('[liverpc] could not load the scale-out code, serving this process alone:', problem);
+			delivery.scaling = undefined;
 		}
-	};
-	if (settings.options.redis) delivery.scaleOut(settings.options.redis);
-	eventSinks.add(delivery.sink);
-	pushSinks.add(delivery.push);
-	return delivery;
+	);
 }
