@@ -33,7 +33,8 @@ export interface CallLifecycle {
  * take a place among the connection's calls in flight, validate, run the handler inside
  * its event, and acknowledge only once it has finished (nothing acknowledged is lost).
  * Made once per server; the connection is `this`. This is the hottest path in LiveRPC,
- * paid on every call: a synchronous handler allocates no closure and no promise here.
+ * paid on every call: a synchronous handler allocates only the call's arguments and its
+ * request value here, no closure and no promise.
  *
  * A call with a number (every call of `liverpc/client`) is remembered in `memory`: the
  * same number again, after a disconnect lost the ack, gets the first answer instead of a
@@ -104,22 +105,26 @@ class CallRequest {
  * number is simply not remembered). Undefined when there is no ack to answer.
  */
 function readCallPacket(socket: Socket, args: unknown[]): CallRequest | undefined {
-	const last = args.length - 1;
-	const reply = args[last];
-	if (last < 0 || typeof reply !== 'function') return undefined;
-	const at = (index: number) => (index < last ? args[index] : undefined);
-	const number = at(3);
-	const answeredBelow = at(4);
+	const given = args.length - 1; // the arguments before the ack
+	const reply = args[given];
+	if (given < 0 || typeof reply !== 'function') return undefined;
+	const number = sentAt(args, 3, given);
+	const answeredBelow = sentAt(args, 4, given);
 	return new CallRequest(
 		socket,
-		at(0),
-		at(1),
-		at(2),
+		sentAt(args, 0, given),
+		sentAt(args, 1, given),
+		sentAt(args, 2, given),
 		typeof number === 'number' && Number.isSafeInteger(number) && number > 0 ? number : undefined,
 		typeof answeredBelow === 'number' && Number.isSafeInteger(answeredBelow) ? answeredBelow : undefined,
-		at(5) === RESENT,
+		sentAt(args, 5, given) === RESENT,
 		reply as CallAck
 	);
+}
+
+/** The client's argument at `index`, or undefined where it sent fewer (the ack is not one). */
+function sentAt(args: unknown[], index: number, given: number): unknown {
+	return index < given ? args[index] : undefined;
 }
 
 /**
