@@ -31,7 +31,7 @@ function fakeRoom() {
 const m = (id: number, text = `m${id}`): Message => ({ id, text });
 const texts = (items: readonly Message[]) => items.map((item) => item.text);
 
-it('lists the join’s events, then live ones, in the order delivered; others events are not its own', () => {
+it('lists the join’s events, then live ones, in the order delivered; other events are not its own', () => {
 	const room = fakeRoom();
 	const list = createLiveList<Message, never>(plainState, room, 'message');
 	room.joined();
