@@ -37,7 +37,8 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  * `history`), then each live one, each once and in order. With `key`, an event of a listed
  * key replaces that item and `remove` names events that take one out; `order` keeps it
  * sorted; `limit` keeps the latest N. After a re-join that could not give every missed
- * event (`room.resumed === false`) it starts again from that join's events. Make it when
+ * event (`room.resumed === false`) it starts again from that join's events, unless they
+ * carry on from what it has (they begin with an event it has). Make it when
  * the room is opened: events delivered before it was made are not in it. In Svelte its
  * `items` is `$state`, and inside `$derived` a new room gives a new list.
  *

@@ -16,8 +16,9 @@ function fakeRoom() {
 			followers.add(follower);
 			return () => followers.delete(follower);
 		},
-		joined(resumed = true) {
-			for (const follower of followers) follower.joined(resumed);
+		/** `continued`: the events whose first one in this join the room delivered before. */
+		joined(resumed = true, continued: string[] = []) {
+			for (const follower of followers) follower.joined(resumed, new Set(continued));
 		},
 		emit(name: string, payload: unknown, seen = false) {
 			for (const follower of followers) follower.event(name, payload, seen);
@@ -60,6 +61,21 @@ it('skips what a join delivers again, unless that join did not resume: then it r
 	expect(texts(list.items)).toEqual(['m3', 'm9']);
 	room.emit('message', m(10));
 	expect(texts(list.items)).toEqual(['m3', 'm9', 'm10']);
+});
+
+it('keeps what it has after a join that did not resume but whose events carry on from it', () => {
+	const room = fakeRoom();
+	const list = createLiveList<Message, number>(plainState, room, 'message', { key: (item) => item.id });
+	const removing = createLiveList<Message, number>(plainState, room, 'message', { key: (item) => item.id, remove: { deleted: (gone) => gone.id } });
+	room.joined();
+	for (const id of [1, 2, 3]) room.emit('message', m(id));
+	// The join was cut to its newest events, which still begin with one the list has: no hole.
+	room.joined(false, ['message']);
+	room.emit('message', m(3), true);
+	room.emit('message', m(4));
+	expect(texts(list.items)).toEqual(['m1', 'm2', 'm3', 'm4']);
+	// A list that removes by another event cannot know it missed no removal: it starts again.
+	expect(texts(removing.items)).toEqual(['m3', 'm4']);
 });
 
 it('upserts by key where the item stands, and removes by the key a removing event names', () => {

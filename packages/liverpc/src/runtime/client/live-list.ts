@@ -37,7 +37,7 @@ export interface LiveListOptions<Events, E extends keyof Events, K> {
  * is `$state`), a plain array elsewhere. It holds the join's events (the room's `history`),
  * then each live one, each once; after a re-join that could not give every missed event
  * (`room.resumed === false`) it starts again from that join's events, so it never shows a
- * hole. It follows one room: for another room, make another (`$derived` does).
+ * hole (unless those events carry on from what it has: then it keeps it). It follows one room: for another room, make another (`$derived` does).
  *
  * @example
  * ```svelte
@@ -91,10 +91,14 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 		state.items.splice(state.items.findIndex((listed) => key!(listed) === itemKey), 1);
 	}
 
+	/** The events whose hole would make the list wrong: its own, and those that remove. */
+	const followed = [event, ...Object.keys(remove)];
 	const follower: RoomFeedListener = {
-		joined(resumed) {
-			rebuilding = !resumed;
-			if (resumed) return;
+		joined(resumed, continued) {
+			// A join that did not resume leaves a hole between what the list has and its events,
+			// unless they carry on from what the list has for every event it follows.
+			rebuilding = !resumed && !followed.every((name) => continued.has(name));
+			if (!rebuilding) return;
 			// The join's events follow, without a hole before them; what came before them has one.
 			state.items = [];
 			keys.clear();

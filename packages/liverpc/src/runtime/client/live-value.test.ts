@@ -10,8 +10,9 @@ function fakeRoom() {
 			followers.add(follower);
 			return () => followers.delete(follower);
 		},
-		joined(resumed = true) {
-			for (const follower of followers) follower.joined(resumed);
+		/** `continued`: the events whose first one in this join the room delivered before. */
+		joined(resumed = true, continued: string[] = []) {
+			for (const follower of followers) follower.joined(resumed, new Set(continued));
 		},
 		emit(name: string, payload: unknown, seen = false) {
 			for (const follower of followers) follower.event(name, payload, seen);
@@ -43,6 +44,11 @@ it('ignores a seen event of a resumed join; forgets the value after a join that 
 	room.joined(false);
 	expect(topic.value).toBeUndefined();
 	room.emit('topic', { text: 'two' }, true);
+	expect(topic.value).toEqual({ text: 'two' });
+	// Not resumed, but its topics carry on from what the room had: the value stays.
+	room.joined(false, ['topic']);
+	expect(topic.value).toEqual({ text: 'two' });
+	room.emit('topic', { text: 'one' }, true);
 	expect(topic.value).toEqual({ text: 'two' });
 });
 

@@ -30,10 +30,11 @@ export function createLiveValue<T>(makeState: MakeState, room: unknown, event: s
 	/** Since a join that did not resume: its events count, those seen before included. */
 	let rebuilding = false;
 	const follower: RoomFeedListener = {
-		joined(resumed) {
-			rebuilding = !resumed;
-			// A newer one may have been missed: the value is not known to be the newest any more.
-			if (!resumed) state.value = undefined;
+		joined(resumed, continued) {
+			// A newer one may have been missed (unless the join's events of it carry on from what
+			// the room had): the value is not known to be the newest any more.
+			rebuilding = !resumed && !continued.has(event);
+			if (rebuilding) state.value = undefined;
 		},
 		event(name, payload, seen) {
 			if (name === event && (!seen || rebuilding)) state.value = payload as T;

@@ -166,16 +166,23 @@ export class RoomChannel {
 		if (Array.isArray(ack.presence)) this.presenceChanged(ack.presence, []);
 		else this.state.presence = [];
 		this.state.status = 'joined';
-		for (const listener of this.#listeners) listener.joined(ack.resumed);
+		// The history may return events this room has already: it is asked from a little
+		// before the last one (see RecentEventIds). They go out marked as seen, for a
+		// collection that rebuilds itself from this join.
+		const seen = ack.events.map(([name, , , id]) => (typeof id === 'string' || typeof id === 'number') && this.#recentIds.has(name, id));
+		const continued = new Set<string>();
+		if (!ack.resumed) {
+			const first = new Set<string>();
+			ack.events.forEach(([name], index) => {
+				if (first.has(name)) return;
+				first.add(name);
+				if (seen[index]) continued.add(name);
+			});
+		}
+		for (const listener of this.#listeners) listener.joined(ack.resumed, continued);
 		// What the member missed, or the room's history on a first join, before any live
 		// event: the server sent them in the ack so that none is lost or doubled.
-		for (const [name, payload, , id] of ack.events) {
-			// The history may return events this room has already: it is asked from a little
-			// before the last one (see RecentEventIds). They go out marked as seen, for a
-			// collection that rebuilds itself from this join.
-			const seen = (typeof id === 'string' || typeof id === 'number') && this.#recentIds.has(name, id);
-			this.#deliver(name, payload, id, seen);
-		}
+		ack.events.forEach(([name, payload, , id], index) => this.#deliver(name, payload, id, seen[index]!));
 		for (const call of this.#held.splice(0)) if (!this.#send(call)) this.#hold(call);
 	}
 

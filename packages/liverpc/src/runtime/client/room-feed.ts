@@ -9,9 +9,12 @@ export const ROOM_FEED: unique symbol = Symbol.for('liverpc.roomFeed');
 export interface RoomFeedListener {
 	/**
 	 * A join's answer arrived, before its events. `resumed` false: it could not give every
-	 * event missed since the last one, so what was built from earlier events has a hole.
+	 * event missed since the last one. `continued` names the events whose first one in this
+	 * join the room delivered before: for those the join's events carry on from what the page
+	 * has (a history is asked from a little before the last event, and a join cut to its
+	 * newest events may still reach back that far), so there is no hole for them even then.
 	 */
-	joined(resumed: boolean): void;
+	joined(resumed: boolean, continued: ReadonlySet<string>): void;
 	/**
 	 * One event. `seen`: a join's answer holds it again, though the room delivered it before
 	 * (its `history` is asked from a little before the last one); `room.on()` skips those, and

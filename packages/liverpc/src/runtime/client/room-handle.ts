@@ -47,8 +47,8 @@ export class RoomHandle {
 	constructor(channel: RoomChannel, calls: string[]) {
 		this.#channel = channel;
 		this.#release = channel.retain({
-			joined: (resumed) => {
-				for (const follower of this.#feed) follower.joined(resumed);
+			joined: (resumed, continued) => {
+				for (const follower of this.#feed) follower.joined(resumed, continued);
 			},
 			event: (name, payload, seen) => {
 				for (const follower of this.#feed) guarded(name, () => follower.event(name, payload, seen));
