@@ -38,7 +38,7 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  * key replaces that item and `remove` names events that take one out; `order` keeps it
  * sorted; `limit` keeps the latest N. After a re-join that could not give every missed
  * event (`room.resumed === false`) it starts again from that join's events, unless they
- * carry on from what it has (they begin with an event it has). Make it when
+ * carry on from what it has (they hold an event it has). Make it when
  * the room is opened: events delivered before it was made are not in it. In Svelte its
  * `items` is `$state`, and inside `$derived` a new room gives a new list.
  *

@@ -170,15 +170,10 @@ export class RoomChannel {
 		// before the last one (see RecentEventIds). They go out marked as seen, for a
 		// collection that rebuilds itself from this join.
 		const seen = ack.events.map(([name, , , id]) => (typeof id === 'string' || typeof id === 'number') && this.#recentIds.has(name, id));
+		// A history returns a run of the store without holes, up to now: one that holds an
+		// event this room has carries on from what it has, even when cut (resumed false).
 		const continued = new Set<string>();
-		if (!ack.resumed) {
-			const first = new Set<string>();
-			ack.events.forEach(([name], index) => {
-				if (first.has(name)) return;
-				first.add(name);
-				if (seen[index]) continued.add(name);
-			});
-		}
+		if (!ack.resumed) ack.events.forEach(([name], index) => seen[index] && continued.add(name));
 		for (const listener of this.#listeners) listener.joined(ack.resumed, continued);
 		// What the member missed, or the room's history on a first join, before any live
 		// event: the server sent them in the ack so that none is lost or doubled.

@@ -9,10 +9,11 @@ export const ROOM_FEED: unique symbol = Symbol.for('liverpc.roomFeed');
 export interface RoomFeedListener {
 	/**
 	 * A join's answer arrived, before its events. `resumed` false: it could not give every
-	 * event missed since the last one. `continued` names the events whose first one in this
-	 * join the room delivered before: for those the join's events carry on from what the page
+	 * event missed since the last one. `continued` names the events of which this join holds
+	 * one the room delivered before: for those the join's events carry on from what the page
 	 * has (a history is asked from a little before the last event, and a join cut to its
 	 * newest events may still reach back that far), so there is no hole for them even then.
+	 * Scaled out, an event stored earlier may come first and be new: any one seen counts.
 	 */
 	joined(resumed: boolean, continued: ReadonlySet<string>): void;
 	/**
