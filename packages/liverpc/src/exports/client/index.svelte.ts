@@ -3,15 +3,17 @@
 import { getAbortSignal, onDestroy, untrack } from 'svelte';
 import { clientEntry } from '../../runtime/client/client-entry.js';
 import type { ClientOptions, LiveClient } from '../../runtime/client/live-client.js';
+import type { LiveList, LiveListOptions } from '../../runtime/client/live-list.js';
+import type { LiveValue } from '../../runtime/client/live-value.js';
 import { runesState } from '../../runtime/client/reactive-state.svelte.js';
-import type { ContractModuleCheck, LiveParams, Room } from '../../runtime/client/room-types.js';
+import type { ContractModuleCheck, LiveParams, Room, RoomWithEvents } from '../../runtime/client/room-types.js';
 
 export * from '../../runtime/client/client-exports.js';
 
-const entry = clientEntry(runesState, (open) => {
-	const room = untrack(open);
-	leaveWithOwner(room);
-	return room;
+const entry = clientEntry(runesState, (open, end) => {
+	const opened = untrack(open);
+	endWithOwner(() => end(opened));
+	return opened;
 });
 
 /**
@@ -34,8 +36,47 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
 	return entry.live<M>(contract, ...([given] as LiveParams<M>));
 }
 
-/** Leaves `room` when whatever called `live()` goes: a reaction that re-runs, or a component. */
-function leaveWithOwner(room: { leave(): void }): void {
+/**
+ * See `liveList` in `./index.ts`. Here `items` is `$state`, and the list stops following
+ * its room when the `$derived` or `$effect` that made it re-runs (a new room: a new list)
+ * or goes, or when the component that made it is destroyed.
+ *
+ * @example
+ * ```svelte
+ * <script lang="ts">
+ *   const messages = $derived(liveList(room, 'message', { key: (m) => m.id, order: (a, b) => a.id - b.id }));
+ * </script>
+ * ```
+ */
+export function liveList<Events, E extends keyof Events & string, K = never>(
+	room: RoomWithEvents<Events>,
+	event: E,
+	options?: LiveListOptions<Events, E, K>
+): LiveList<Events[E]> {
+	return entry.liveList(room, event, options);
+}
+
+/**
+ * See `liveValue` in `./index.ts`. Here `value` is `$state`, and it stops following its
+ * room as `liveList` does.
+ *
+ * @example
+ * ```svelte
+ * <script lang="ts">
+ *   const topic = $derived(liveValue(room, 'topic'));
+ * </script>
+ * <h2>{topic.value?.text}</h2>
+ * ```
+ */
+export function liveValue<Events, E extends keyof Events & string>(room: RoomWithEvents<Events>, event: E): LiveValue<Events[E]> {
+	return entry.liveValue(room, event);
+}
+
+/**
+ * Ends what `live()`, `liveList()` or `liveValue()` opened when whatever called it goes: a
+ * reaction that re-runs, or a component.
+ */
+function endWithOwner(end: () => void): void {
 	let signal: AbortSignal | undefined;
 	try {
 		signal = getAbortSignal(); // inside $derived or $effect
@@ -43,11 +84,11 @@ function leaveWithOwner(room: { leave(): void }): void {
 		// Not in a reaction.
 	}
 	if (signal) {
-		signal.addEventListener('abort', () => room.leave(), { once: true });
+		signal.addEventListener('abort', end, { once: true });
 		return;
 	}
 	try {
-		onDestroy(() => room.leave());
+		onDestroy(end);
 	} catch {
 		// Neither (a module, an event handler): the caller leaves.
 	}

@@ -3,8 +3,10 @@
 // with reactive state and leave-on-destroy.
 import { clientEntry } from '../../runtime/client/client-entry.js';
 import type { ClientOptions, LiveClient } from '../../runtime/client/live-client.js';
+import type { LiveList, LiveListOptions } from '../../runtime/client/live-list.js';
+import type { LiveValue } from '../../runtime/client/live-value.js';
 import { plainState } from '../../runtime/client/reactive-state.js';
-import type { ContractModuleCheck, LiveParams, Room } from '../../runtime/client/room-types.js';
+import type { ContractModuleCheck, LiveParams, Room, RoomWithEvents } from '../../runtime/client/room-types.js';
 
 export * from '../../runtime/client/client-exports.js';
 
@@ -28,6 +30,57 @@ const entry = clientEntry(plainState);
  */
 export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...[params]: LiveParams<M>): Room<M> {
 	return entry.live<M>(contract, ...([params] as LiveParams<M>));
+}
+
+/**
+ * A room's events of one kind as a list for the page: the join's events (the room's
+ * `history`), then each live one, each once and in order. With `key`, an event of a listed
+ * key replaces that item and `remove` names events that take one out; `order` keeps it
+ * sorted; `limit` keeps the latest N. After a re-join that could not give every missed
+ * event (`room.resumed === false`) it starts again from that join's events, unless they
+ * carry on from what it has (they hold an event it has). Make it when
+ * the room is opened: events delivered before it was made are not in it. In Svelte its
+ * `items` is `$state`, and inside `$derived` a new room gives a new list.
+ *
+ * @example
+ * ```svelte
+ * <script lang="ts">
+ *   import { live, liveList } from 'liverpc/client';
+ *   import * as chat from './chat.socket';
+ *   const room = $derived(live(chat, { roomId: page.params.roomId }));
+ *   const messages = $derived(
+ *     liveList(room, 'message', { key: (m) => m.id, remove: { deleted: (d) => d.id }, limit: 200 })
+ *   );
+ * </script>
+ * {#each messages.items as m (m.id)}<p>{m.text}</p>{/each}
+ * ```
+ */
+export function liveList<Events, E extends keyof Events & string, K = never>(
+	room: RoomWithEvents<Events>,
+	event: E,
+	options?: LiveListOptions<Events, E, K>
+): LiveList<Events[E]> {
+	return entry.liveList(room, event, options);
+}
+
+/**
+ * The newest payload of one of a room's events, the join's events included; undefined
+ * before any, and after a re-join that could not give every missed event until one comes.
+ * In Svelte its `value` is `$state`, and inside `$derived` a new room gives a new one.
+ *
+ * @example
+ * ```svelte
+ * <script lang="ts">
+ *   import { live, liveValue } from 'liverpc/client';
+ *   import * as board from './board.socket';
+ *   const room = live(board);
+ *   const score = liveValue(room, 'score');
+ * </script>
+ * <p>{score.value?.home ?? 0} : {score.value?.away ?? 0}</p>
+ * ```
+ */
+export function liveValue<Events, E extends keyof Events & string>(room: RoomWithEvents<Events>, event: E): LiveValue<Events[E]> {
+	return entry.liveValue(room, event);
 }
 
 /**

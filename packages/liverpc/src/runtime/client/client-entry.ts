@@ -1,19 +1,26 @@
 import { LiveClient, type ClientOptions } from './live-client.js';
+import { createLiveList, type LiveList, type LiveListOptions } from './live-list.js';
+import { createLiveValue, type LiveValue } from './live-value.js';
 import type { MakeState } from './reactive-state.js';
-import type { ContractModuleCheck, LiveParams, Room } from './room-types.js';
+import type { ContractModuleCheck, LiveParams, Room, RoomWithEvents } from './room-types.js';
 import { serverRenderedRoom } from './server-rendered-room.js';
 import { tabClientAccessor } from './tab-client.js';
 
 /**
- * Opens a room on the tab's connection when `open` is called, and returns it. The Svelte
- * entry runs `open` untracked and ties the room to the reaction or component that asked.
+ * Opens a room on the tab's connection, or a collection of a room, when `open` is called,
+ * and returns it. The Svelte entry runs `open` untracked and calls `end` with it when the
+ * reaction or component that asked goes.
  */
-export type OpenOnTab = <R extends { leave(): void }>(open: () => R) => R;
+export type OpenOwned = <R>(open: () => R, end: (opened: R) => void) => R;
 
-/** What `live`, `getClient` and `createClient` of a `liverpc/client` entry do. */
+/** What `live`, `liveList`, `liveValue`, `getClient` and `createClient` of a `liverpc/client` entry do. */
 export interface ClientEntry {
 	/** Opens a room on the tab's shared connection; while a page renders on the server, a room that stays `joining`. */
 	live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...params: LiveParams<M>): Room<M>;
+	/** A room's events of one kind as a list: keyed, ordered, the latest N. */
+	liveList<Events, E extends keyof Events & string, K = never>(room: RoomWithEvents<Events>, event: E, options?: LiveListOptions<Events, E, K>): LiveList<Events[E]>;
+	/** The newest payload of one of a room's events. */
+	liveValue<Events, E extends keyof Events & string>(room: RoomWithEvents<Events>, event: E): LiveValue<Events[E]>;
 	/** The tab's shared connection, made the first time it is asked for. */
 	getClient(): LiveClient;
 	/** A connection of its own. */
@@ -25,13 +32,27 @@ export interface ClientEntry {
  * state (`plainState`, or `$state` in Svelte) and how it opens a room on the tab's
  * connection. Each entry exports them under its own JSDoc.
  */
-export function clientEntry(makeState: MakeState, openOnTab: OpenOnTab = (open) => open()): ClientEntry {
+export function clientEntry(makeState: MakeState, openOwned: OpenOwned = (open) => open()): ClientEntry {
 	const tabClient = tabClientAccessor(makeState);
 	return {
 		live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...params: LiveParams<M>): Room<M> {
 			// Rendering on the server: nothing to join, and nothing may be kept per render.
 			if (typeof window === 'undefined') return serverRenderedRoom(contract as M);
-			return openOnTab(() => tabClient().live<M>(contract, ...params));
+			return openOwned(
+				() => tabClient().live<M>(contract, ...params),
+				(room) => room.leave()
+			);
+		},
+		liveList<Events, E extends keyof Events & string, K = never>(room: RoomWithEvents<Events>, event: E, options?: LiveListOptions<Events, E, K>): LiveList<Events[E]> {
+			const open = () => createLiveList<Events[E], K>(makeState, room, event, options as LiveListOptions<Record<string, Events[E]>, string, K>);
+			// On the server a collection follows nothing (its room gets no event) and needs no owner.
+			if (typeof window === 'undefined') return open();
+			return openOwned(open, (list) => list.stop());
+		},
+		liveValue<Events, E extends keyof Events & string>(room: RoomWithEvents<Events>, event: E): LiveValue<Events[E]> {
+			const open = () => createLiveValue<Events[E]>(makeState, room, event);
+			if (typeof window === 'undefined') return open();
+			return openOwned(open, (value) => value.stop());
 		},
 		getClient: () => tabClient(),
 		createClient: (options) => new LiveClient(options, makeState)

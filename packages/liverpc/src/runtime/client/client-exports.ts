@@ -1,9 +1,12 @@
 // The names both entries of `liverpc/client` (`exports/client/index.ts` and its Svelte build
 // `index.svelte.ts`) export as they are, listed once so the two cannot drift apart. Only
-// `live`, `getClient` and `createClient` differ between them, and are written in each entry.
+// `live`, `liveList`, `liveValue`, `getClient` and `createClient` differ between them, and are
+// written in each entry.
 export { LiveClient } from './live-client.js';
 export type { ClientOptions, ConnectionStatus } from './live-client.js';
 export { LiveError } from './live-error.js';
-export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf, LiveParams, ParamsOf, PresenceOf } from './room-types.js';
+export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf, LiveParams, ParamsOf, PresenceOf, RoomEvents, RoomWithEvents } from './room-types.js';
+export type { LiveList, LiveListOptions } from './live-list.js';
+export type { LiveValue } from './live-value.js';
 export type { WireValue } from './wire-value.js';
 export type { ErrorBody, ValidationIssue } from '../shared/protocol.js';

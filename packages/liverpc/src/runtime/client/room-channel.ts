@@ -6,6 +6,7 @@ import { CLIENT_ERRORS, LiveError } from './live-error.js';
 import type { MakeState } from './reactive-state.js';
 import type { RoomStatus } from './room-types.js';
 import { RecentEventIds } from './recent-event-ids.js';
+import type { RoomFeedListener } from './room-feed.js';
 
 /** What a channel needs from the client that owns it. */
 export interface ChannelHost {
@@ -41,7 +42,6 @@ export interface ChannelState {
 /** One entry of `room.presence`: what the server's `presence()` built, and its connections. */
 export type PresenceListEntry = Record<string, unknown> & { connections: number };
 
-type EventListener = (name: string, payload: unknown) => void;
 type AckWithError = ((lost: Error | null, error?: unknown, output?: unknown) => void) & { withError?: boolean };
 
 /** A call not answered yet: what it sends, and how to settle its promise. */
@@ -85,7 +85,7 @@ export class RoomChannel {
 	#key: string | undefined;
 	/** The membership's number on the current connection; calls and leaves name it. */
 	#ref = 0;
-	#listeners = new Set<EventListener>();
+	#listeners = new Set<RoomFeedListener>();
 	#handles = 0;
 	/** Bumped whenever an in-flight join must be ignored: disconnect, retry, leave. */
 	#generation = 0;
@@ -110,7 +110,7 @@ export class RoomChannel {
 	}
 
 	/** A handle starts using this channel; returns its release. */
-	retain(listener: EventListener): () => void {
+	retain(listener: RoomFeedListener): () => void {
 		this.#handles++;
 		this.#listeners.add(listener);
 		let released = false;
@@ -166,14 +166,18 @@ export class RoomChannel {
 		if (Array.isArray(ack.presence)) this.presenceChanged(ack.presence, []);
 		else this.state.presence = [];
 		this.state.status = 'joined';
+		// The history may return events this room has already: it is asked from a little
+		// before the last one (see RecentEventIds). They go out marked as seen, for a
+		// collection that rebuilds itself from this join.
+		const seen = ack.events.map(([name, , , id]) => (typeof id === 'string' || typeof id === 'number') && this.#recentIds.has(name, id));
+		// A history returns a run of the store without holes, up to now: one that holds an
+		// event this room has carries on from what it has, even when cut (resumed false).
+		const continued = new Set<string>();
+		if (!ack.resumed) ack.events.forEach(([name], index) => seen[index] && continued.add(name));
+		for (const listener of this.#listeners) listener.joined(ack.resumed, continued);
 		// What the member missed, or the room's history on a first join, before any live
 		// event: the server sent them in the ack so that none is lost or doubled.
-		for (const [name, payload, , id] of ack.events) {
-			// The history may return events this room has already: it is asked from a little
-			// before the last one (see RecentEventIds).
-			if ((typeof id === 'string' || typeof id === 'number') && this.#recentIds.has(name, id)) continue;
-			this.#deliver(name, payload, id);
-		}
+		ack.events.forEach(([name, payload, , id], index) => this.#deliver(name, payload, id, seen[index]!));
 		for (const call of this.#held.splice(0)) if (!this.#send(call)) this.#hold(call);
 	}
 
@@ -249,12 +253,12 @@ export class RoomChannel {
 			}
 			position[1] = seq;
 		}
-		this.#deliver(name, payload, id);
+		this.#deliver(name, payload, id, false);
 	}
 
-	#deliver(name: string, payload: unknown, id: unknown): void {
-		if (typeof id === 'string' || typeof id === 'number') this.#recentIds.add(name, id);
-		for (const listener of this.#listeners) listener(name, payload);
+	#deliver(name: string, payload: unknown, id: unknown, seen: boolean): void {
+		if (!seen && (typeof id === 'string' || typeof id === 'number')) this.#recentIds.add(name, id);
+		for (const listener of this.#listeners) listener.event(name, payload, seen);
 	}
 
 	/**

@@ -1,6 +1,7 @@
 import { contractIdentityOf } from '../shared/contract-marker.js';
 import type { ErrorBody } from '../shared/protocol.js';
 import type { PresenceListEntry, RoomChannel } from './room-channel.js';
+import { ROOM_FEED, type RoomFeedListener } from './room-feed.js';
 import type { RoomStatus } from './room-types.js';
 
 /** Route id and call names of a contract module (real on the server, a stub in the browser). */
@@ -38,22 +39,24 @@ export function readContractShape(module: Record<string, unknown>): ContractShap
 export class RoomHandle {
 	#channel: RoomChannel;
 	#listeners = new Map<string, Set<(payload: unknown) => void>>();
+	/** The live collections made of this handle. */
+	#feed = new Set<RoomFeedListener>();
 	#release: () => void;
 	#left = false;
 
 	constructor(channel: RoomChannel, calls: string[]) {
 		this.#channel = channel;
-		this.#release = channel.retain((name, payload) => {
-			const listeners = this.#listeners.get(name);
-			if (!listeners) return;
-			for (const listener of listeners) {
-				try {
-					listener(payload);
-				} catch (thrown) {
-					// A page's listener that throws must not cost the other listeners, or the
-					// rest of a join's events, their delivery: it is reported, and delivery goes on.
-					console.error(`[liverpc] a listener of '${name}' threw:`, thrown);
-				}
+		this.#release = channel.retain({
+			joined: (resumed, continued) => {
+				for (const follower of this.#feed) follower.joined(resumed, continued);
+			},
+			event: (name, payload, seen) => {
+				for (const follower of this.#feed) guarded(name, () => follower.event(name, payload, seen));
+				// What the room delivered before: a listener has had it.
+				if (seen) return;
+				const listeners = this.#listeners.get(name);
+				if (!listeners) return;
+				for (const listener of listeners) guarded(name, () => listener(payload));
 			}
 		});
 		for (const name of calls) {
@@ -91,10 +94,33 @@ export class RoomHandle {
 		return () => listeners.delete(listener);
 	}
 
+	/** Follows the room's joins and events, for a live collection; returns a function that stops it. */
+	[ROOM_FEED](follower: RoomFeedListener): () => void {
+		if (this.#left) return noop;
+		this.#feed.add(follower);
+		return () => this.#feed.delete(follower);
+	}
+
 	leave(): void {
 		if (this.#left) return;
 		this.#left = true;
 		this.#listeners.clear();
+		this.#feed.clear();
 		this.#release();
 	}
 }
+
+/**
+ * Runs a page's listener (or a collection's key function) on one event. One that throws
+ * must not cost the other listeners, or the rest of a join's events, their delivery: it is
+ * reported, and delivery goes on.
+ */
+function guarded(name: string, deliver: () => void): void {
+	try {
+		deliver();
+	} catch (thrown) {
+		console.error(`[liverpc] a listener of '${name}' threw:`, thrown);
+	}
+}
+
+function noop(): void {}

@@ -60,6 +60,32 @@ export type PresenceOf<M> = {
  */
 export type EventPayloadOf<M, E extends keyof M> = M[E] extends RoomEvent<infer Payload, any> ? Payload : never;
 
+/**
+ * The events of a contract module, each with its payload as it arrives (see {@link WireValue}):
+ * what `liveList` and `liveValue` read a room's event names and payload types from.
+ *
+ * @example
+ * ```ts
+ * type ChatEvents = RoomEvents<typeof import('./chat.socket')>; // { message: ChatMessage }
+ * ```
+ */
+export type RoomEvents<M> = { [E in EventNames<M>]: WireValue<EventPayloadOf<M, E>> };
+
+/**
+ * What `liveList` and `liveValue` take: a room whose events (name → payload) are `Events`.
+ * Every room handle is one; a component that takes rooms of several contracts with the same
+ * event names it by this type. The property exists in types only.
+ *
+ * @example
+ * ```ts
+ * interface Props { room: RoomWithEvents<{ message: ChatMessage }> }
+ * ```
+ */
+export interface RoomWithEvents<Events> {
+	/** Type-level only: the room's events and their payloads. Never set. */
+	readonly '~events'?: Events;
+}
+
 // A call whose input may be left out (no schema, or a schema that accepts `undefined`) takes
 // no argument; its output is typed as it arrives.
 type CallMethod<C> =
@@ -79,7 +105,7 @@ type CallMethod<C> =
  * function showStatus(room: RoomBase<unknown>) { return `${room.status} ${room.error?.message ?? ''}`; }
  * ```
  */
-export interface RoomBase<M> {
+export interface RoomBase<M> extends RoomWithEvents<RoomEvents<M>> {
 	/** `joining` → `joined`; `reconnecting` after a network loss; `rejected` when refused; `closed` after `leave()`. */
 	readonly status: RoomStatus;
 	/** Why the room was rejected (or the connection refused): `{ status, message }`. */

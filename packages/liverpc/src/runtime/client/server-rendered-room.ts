@@ -1,4 +1,5 @@
 import { CLIENT_ERRORS, LiveError } from './live-error.js';
+import { ROOM_FEED } from './room-feed.js';
 import { readContractShape } from './room-handle.js';
 import type { Room } from './room-types.js';
 
@@ -11,14 +12,16 @@ import type { Room } from './room-types.js';
  */
 export function serverRenderedRoom<M extends object>(contract: M): Room<M> {
 	const { calls } = readContractShape(contract as Record<string, unknown>);
-	const room: Record<string, unknown> = {
+	const room: Record<string | symbol, unknown> = {
 		status: 'joining',
 		error: undefined,
 		joined: undefined,
 		resumed: true,
 		presence: [],
 		on: () => noop,
-		leave: noop
+		leave: noop,
+		// Collections made of it stay empty: no event reaches a page rendered on the server.
+		[ROOM_FEED]: () => noop
 	};
 	for (const name of calls) room[name] = rejectDuringRendering;
 	return room as unknown as Room<M>;
