@@ -1,39 +1,18 @@
 import { expect, it } from 'vitest';
 import { createLiveList } from './live-list.js';
 import { plainState } from './reactive-state.js';
-import { ROOM_FEED, type RoomFeedListener } from './room-feed.js';
+import { handDrivenRoom } from '../../../test/support/hand-driven-room.js';
 
 interface Message {
 	id: number;
 	text: string;
 }
 
-/** A room handle's feed, driven by hand: joins and events as a room channel delivers them. */
-function fakeRoom() {
-	const followers = new Set<RoomFeedListener>();
-	return {
-		[ROOM_FEED](follower: RoomFeedListener) {
-			followers.add(follower);
-			return () => followers.delete(follower);
-		},
-		/** `continued`: the events whose first one in this join the room delivered before. */
-		joined(resumed = true, continued: string[] = []) {
-			for (const follower of followers) follower.joined(resumed, new Set(continued));
-		},
-		emit(name: string, payload: unknown, seen = false) {
-			for (const follower of followers) follower.event(name, payload, seen);
-		},
-		get followers() {
-			return followers.size;
-		}
-	};
-}
-
 const m = (id: number, text = `m${id}`): Message => ({ id, text });
 const texts = (items: readonly Message[]) => items.map((item) => item.text);
 
 it('lists the join’s events, then live ones, in the order delivered; other events are not its own', () => {
-	const room = fakeRoom();
+	const room = handDrivenRoom();
 	const list = createLiveList<Message, never>(plainState, room, 'message');
 	room.joined();
 	room.emit('message', m(1));
@@ -44,7 +23,7 @@ it('lists the join’s events, then live ones, in the order delivered; other eve
 });
 
 it('skips what a join delivers again, unless that join did not resume: then it rebuilds from the join', () => {
-	const room = fakeRoom();
+	const room = handDrivenRoom();
 	const list = createLiveList<Message, never>(plainState, room, 'message');
 	room.joined();
 	room.emit('message', m(1));
@@ -64,7 +43,7 @@ it('skips what a join delivers again, unless that join did not resume: then it r
 });
 
 it('keeps what it has after a join that did not resume but whose events carry on from it', () => {
-	const room = fakeRoom();
+	const room = handDrivenRoom();
 	const list = createLiveList<Message, number>(plainState, room, 'message', { key: (item) => item.id });
 	const removing = createLiveList<Message, number>(plainState, room, 'message', { key: (item) => item.id, remove: { deleted: (gone) => gone.id } });
 	room.joined();
@@ -79,7 +58,7 @@ it('keeps what it has after a join that did not resume but whose events carry on
 });
 
 it('upserts by key where the item stands, and removes by the key a removing event names', () => {
-	const room = fakeRoom();
+	const room = handDrivenRoom();
 	const list = createLiveList<Message | { id: number }, number>(plainState, room, 'message', {
 		key: (item) => item.id,
 		remove: { deleted: (gone) => gone.id }
@@ -97,7 +76,7 @@ it('upserts by key where the item stands, and removes by the key a removing even
 });
 
 it('keeps items in `order`, and the last `limit` of them', () => {
-	const room = fakeRoom();
+	const room = handDrivenRoom();
 	const list = createLiveList<Message, number>(plainState, room, 'message', { key: (item) => item.id, order: (a, b) => a.id - b.id, limit: 3 });
 	room.joined();
 	for (const id of [5, 2, 4, 1]) room.emit('message', m(id));
@@ -113,7 +92,7 @@ it('keeps items in `order`, and the last `limit` of them', () => {
 });
 
 it('limits an unkeyed list to the latest N too', () => {
-	const room = fakeRoom();
+	const room = handDrivenRoom();
 	const list = createLiveList<Message, never>(plainState, room, 'message', { limit: 2 });
 	room.joined();
 	for (const id of [1, 2, 3]) room.emit('message', m(id));
@@ -121,7 +100,7 @@ it('limits an unkeyed list to the latest N too', () => {
 });
 
 it('stops following the room on stop(), keeping its items', () => {
-	const room = fakeRoom();
+	const room = handDrivenRoom();
 	const list = createLiveList<Message, never>(plainState, room, 'message');
 	room.emit('message', m(1));
 	list.stop();
@@ -132,6 +111,6 @@ it('stops following the room on stop(), keeping its items', () => {
 
 it('refuses what is not a room, and `remove` without `key`', () => {
 	expect(() => createLiveList(plainState, {}, 'message')).toThrow(/takes a room from live\(\)/);
-	expect(() => createLiveList(plainState, fakeRoom(), 'message', { remove: { deleted: () => 1 } })).toThrow(/`remove` needs `key`/);
-	expect(() => createLiveList(plainState, fakeRoom(), 'message', { limit: -1 })).toThrow(RangeError);
+	expect(() => createLiveList(plainState, handDrivenRoom(), 'message', { remove: { deleted: () => 1 } })).toThrow(/`remove` needs `key`/);
+	expect(() => createLiveList(plainState, handDrivenRoom(), 'message', { limit: -1 })).toThrow(RangeError);
 });

@@ -1,27 +1,10 @@
 import { expect, it } from 'vitest';
 import { createLiveValue } from './live-value.js';
 import { plainState } from './reactive-state.js';
-import { ROOM_FEED, type RoomFeedListener } from './room-feed.js';
-
-function fakeRoom() {
-	const followers = new Set<RoomFeedListener>();
-	return {
-		[ROOM_FEED](follower: RoomFeedListener) {
-			followers.add(follower);
-			return () => followers.delete(follower);
-		},
-		/** `continued`: the events whose first one in this join the room delivered before. */
-		joined(resumed = true, continued: string[] = []) {
-			for (const follower of followers) follower.joined(resumed, new Set(continued));
-		},
-		emit(name: string, payload: unknown, seen = false) {
-			for (const follower of followers) follower.event(name, payload, seen);
-		}
-	};
-}
+import { handDrivenRoom } from '../../../test/support/hand-driven-room.js';
 
 it('holds the newest payload of its event, the join’s events included', () => {
-	const room = fakeRoom();
+	const room = handDrivenRoom();
 	const topic = createLiveValue<{ text: string }>(plainState, room, 'topic');
 	expect(topic.value).toBeUndefined();
 	room.joined();
@@ -33,7 +16,7 @@ it('holds the newest payload of its event, the join’s events included', () => 
 });
 
 it('ignores a seen event of a resumed join; forgets the value after a join that did not resume, then takes its events', () => {
-	const room = fakeRoom();
+	const room = handDrivenRoom();
 	const topic = createLiveValue<{ text: string }>(plainState, room, 'topic');
 	room.joined();
 	room.emit('topic', { text: 'one' });
@@ -53,7 +36,7 @@ it('ignores a seen event of a resumed join; forgets the value after a join that 
 });
 
 it('stops following on stop()', () => {
-	const room = fakeRoom();
+	const room = handDrivenRoom();
 	const topic = createLiveValue<{ text: string }>(plainState, room, 'topic');
 	topic.stop();
 	room.emit('topic', { text: 'late' });

@@ -50,13 +50,28 @@ export class RoomHandle {
 			joined: (resumed, continued) => {
 				for (const follower of this.#feed) follower.joined(resumed, continued);
 			},
+			// A page's listener (or a collection's key function) that throws must not cost the
+			// others, or the rest of a join's events, their delivery: it is reported, and
+			// delivery goes on. No closure per event: this runs for every event of the room.
 			event: (name, payload, seen) => {
-				for (const follower of this.#feed) guarded(name, () => follower.event(name, payload, seen));
+				for (const follower of this.#feed) {
+					try {
+						follower.event(name, payload, seen);
+					} catch (thrown) {
+						reportThrow(name, thrown);
+					}
+				}
 				// What the room delivered before: a listener has had it.
 				if (seen) return;
 				const listeners = this.#listeners.get(name);
 				if (!listeners) return;
-				for (const listener of listeners) guarded(name, () => listener(payload));
+				for (const listener of listeners) {
+					try {
+						listener(payload);
+					} catch (thrown) {
+						reportThrow(name, thrown);
+					}
+				}
 			}
 		});
 		for (const name of calls) {
@@ -110,17 +125,8 @@ export class RoomHandle {
 	}
 }
 
-/**
- * Runs a page's listener (or a collection's key function) on one event. One that throws
- * must not cost the other listeners, or the rest of a join's events, their delivery: it is
- * reported, and delivery goes on.
- */
-function guarded(name: string, deliver: () => void): void {
-	try {
-		deliver();
-	} catch (thrown) {
-		console.error(`[liverpc] a listener of '${name}' threw:`, thrown);
-	}
+function reportThrow(name: string, thrown: unknown): void {
+	console.error(`[liverpc] a listener of '${name}' threw:`, thrown);
 }
 
 function noop(): void {}

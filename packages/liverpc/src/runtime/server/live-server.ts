@@ -8,7 +8,6 @@ import { createCallListener, type CallLifecycle } from './calls/call-dispatch.js
 import { CallMemory } from './calls/call-memory.js';
 import type { RoomContract } from './contract/contract-registry.js';
 import { replyError, neverThrows } from './contract/error-reply.js';
-import { eventSinks, pushSinks } from './contract/event-sinks.js';
 import { createHandshakeMiddleware, refuseHandshake, type HandshakeNext } from './gate/handshake-middleware.js';
 import { trackUpgradeResponses } from './gate/handshake-release.js';
 import type { LiveSettings, ResolvedOptions } from './options/live-options.js';
@@ -232,16 +231,12 @@ async function shutdownServices(httpServer: HttpServer | HttpsServer, services: 
 /** Detaches this server from the process-wide sinks and revocation, and stops its timers and cluster. */
 async function stopServing(services: Services): Promise<void> {
 	const { rooms, unregister, lifetimes, callMemory, admission, userBudgets } = services;
-	eventSinks.delete(rooms.sink);
-	pushSinks.delete(rooms.push);
 	unregister();
 	lifetimes.stop();
-	rooms.logs.stop();
 	callMemory.stop();
 	admission.stop();
 	userBudgets.stop();
-	await rooms.scaling;
-	await rooms.cluster?.stop();
+	await rooms.stop();
 }
 
 /** The Socket.IO server: LiveRPC's transports, packet gate and Origin check. */

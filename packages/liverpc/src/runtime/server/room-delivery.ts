@@ -40,6 +40,8 @@ export interface RoomDelivery {
 	/** Scaled out: tells the other processes about a revocation. */
 	revoke(keys: readonly string[]): void;
 	scaleOut(redis: RedisClient): void;
+	/** Stops taking the process's emits and pushes, and stops the logs and, scaled out, the cluster. */
+	stop(): Promise<void>;
 }
 
 /** Makes a server's room delivery, in memory, scaled out at once when `redis` is set, and listening to the process's emits. */
@@ -76,6 +78,14 @@ export function createRoomDelivery(io: Server, contracts: Map<string, RoomContra
 				presenceRate: () => settings.options.limits.presenceUpdatesPerSecond,
 				...local
 			});
+		},
+		async stop() {
+			eventSinks.delete(delivery.sink);
+			pushSinks.delete(delivery.push);
+			delivery.logs.stop();
+			// A cluster still loading is made first, then stopped with the rest.
+			await delivery.scaling;
+			await delivery.cluster?.stop();
 		}
 	};
 	if (settings.options.redis) delivery.scaleOut(settings.options.redis);
