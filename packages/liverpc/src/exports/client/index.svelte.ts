@@ -6,7 +6,7 @@ import type { ClientOptions, LiveClient } from '../../runtime/client/live-client
 import type { LiveList, LiveListOptions } from '../../runtime/client/live-list.js';
 import type { LiveValue } from '../../runtime/client/live-value.js';
 import { runesState } from '../../runtime/client/reactive-state.svelte.js';
-import type { ContractModuleCheck, LiveParams, Room, RoomWithEvents } from '../../runtime/client/room-types.js';
+import type { ContractModuleCheck, LiveSource, Room, RoomWithEvents } from '../../runtime/client/room-types.js';
 
 export * from '../../runtime/client/client-exports.js';
 
@@ -25,15 +25,18 @@ const entry = clientEntry(runesState, (open, end) => {
  * ```svelte
  * <script lang="ts">
  *   const room = $derived(live(chat, { roomId: page.params.roomId }));
+ *   // or, continuing what the page's load read with loadRoom():
+ *   const rendered = $derived(live(chat, data.chat));
  * </script>
  * ```
  */
-export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...[params]: LiveParams<M>): Room<M> {
-	// Inside `$derived`, only the params are what the room depends on: they are read here,
-	// and the room is opened untracked (see `entry`), or the tab's connection status (read
-	// while opening the room) would make every status change leave the room and join it again.
-	const given = (params ? { ...params } : undefined) as LiveParams<M>[0];
-	return entry.live<M>(contract, ...([given] as LiveParams<M>));
+export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...[given]: LiveSource<M>): Room<M> {
+	// Inside `$derived`, only the params (or the rendered room) are what the room depends on:
+	// they are read here, and the room is opened untracked (see `entry`), or the tab's
+	// connection status (read while opening the room) would make every status change leave
+	// the room and join it again.
+	const source = (given ? { ...given } : undefined) as LiveSource<M>[0];
+	return entry.live<M>(contract, ...([source] as LiveSource<M>));
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ClientOptions, LiveClient } from '../../runtime/client/live-client
 import type { LiveList, LiveListOptions } from '../../runtime/client/live-list.js';
 import type { LiveValue } from '../../runtime/client/live-value.js';
 import { plainState } from '../../runtime/client/reactive-state.js';
-import type { ContractModuleCheck, LiveParams, Room, RoomWithEvents } from '../../runtime/client/room-types.js';
+import type { ContractModuleCheck, LiveSource, Room, RoomWithEvents } from '../../runtime/client/room-types.js';
 
 export * from '../../runtime/client/client-exports.js';
 
@@ -16,6 +16,10 @@ const entry = clientEntry(plainState);
  * Opens a room of a contract on the tab's shared connection: joins it now, re-joins it
  * after every reconnect, and gives one typed method per call and `on()` per event.
  * In a Svelte component the room is left when the component is destroyed.
+ *
+ * In place of the params, give the room a page's `load` read with `loadRoom()` (from
+ * `liverpc/server`): the page renders its join reply and events on the server, and the
+ * browser joins from exactly where that render stopped, so nothing is shown twice or missed.
  *
  * @example
  * ```svelte
@@ -27,9 +31,19 @@ const entry = clientEntry(plainState);
  * </script>
  * {#if room.status === 'rejected'}<p>{room.error?.message}</p>{/if}
  * ```
+ *
+ * @example
+ * ```svelte
+ * <!-- +page.svelte, with `export const load = async (event) => ({ chat: await loadRoom(chat, event) })` -->
+ * <script lang="ts">
+ *   let { data } = $props();
+ *   const room = $derived(live(chat, data.chat));
+ *   const messages = $derived(liveList(room, 'message', { key: (m) => m.id }));
+ * </script>
+ * ```
  */
-export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...[params]: LiveParams<M>): Room<M> {
-	return entry.live<M>(contract, ...([params] as LiveParams<M>));
+export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...source: LiveSource<M>): Room<M> {
+	return entry.live<M>(contract, ...source);
 }
 
 /**

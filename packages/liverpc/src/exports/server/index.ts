@@ -13,6 +13,9 @@ export type { PresenceBuilder, PresenceEntry, RoomPresence } from '../../runtime
 export type { EventBuilder, EventId, EventOptions, HistoryEvent, HistoryResult, RoomEvent } from '../../runtime/server/contract/event.js';
 export { getSocketEvent } from '../../runtime/server/contract/socket-event-storage.js';
 export { revoke } from '../../runtime/server/contract/revocation.js';
+export { loadRoom } from '../../runtime/server/contract/load-room.js';
+export type { RenderRequest } from '../../runtime/server/contract/room-renderers.js';
+export type { RenderedRoom } from '../../runtime/shared/rendered-room.js';
 export type { LiveLimits, LiveOptions, ProxyHeaders } from '../../runtime/server/options/live-options.js';
 export type { RedisClient } from '../../runtime/server/options/redis-client.js';
 export type { BufferSettings } from '../../runtime/server/options/live-options.js';

@@ -2,7 +2,7 @@ import { LiveClient, type ClientOptions } from './live-client.js';
 import { createLiveList, type LiveList, type LiveListOptions } from './live-list.js';
 import { createLiveValue, type LiveValue } from './live-value.js';
 import type { MakeState } from './reactive-state.js';
-import type { ContractModuleCheck, LiveParams, Room, RoomWithEvents } from './room-types.js';
+import type { ContractModuleCheck, LiveSource, Room, RoomWithEvents } from './room-types.js';
 import { serverRenderedRoom } from './server-rendered-room.js';
 import { tabClientAccessor } from './tab-client.js';
 
@@ -16,7 +16,7 @@ export type OpenOwned = <R>(open: () => R, end: (opened: R) => void) => R;
 /** What `live`, `liveList`, `liveValue`, `getClient` and `createClient` of a `liverpc/client` entry do. */
 export interface ClientEntry {
 	/** Opens a room on the tab's shared connection; while a page renders on the server, a room that stays `joining`. */
-	live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...params: LiveParams<M>): Room<M>;
+	live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...source: LiveSource<M>): Room<M>;
 	/** A room's events of one kind as a list: keyed, ordered, the latest N. */
 	liveList<Events, E extends keyof Events & string, K = never>(room: RoomWithEvents<Events>, event: E, options?: LiveListOptions<Events, E, K>): LiveList<Events[E]>;
 	/** The newest payload of one of a room's events. */
@@ -35,11 +35,11 @@ export interface ClientEntry {
 export function clientEntry(makeState: MakeState, openOwned: OpenOwned = (open) => open()): ClientEntry {
 	const tabClient = tabClientAccessor(makeState);
 	return {
-		live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...params: LiveParams<M>): Room<M> {
+		live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...source: LiveSource<M>): Room<M> {
 			// Rendering on the server: nothing to join, and nothing may be kept per render.
-			if (typeof window === 'undefined') return serverRenderedRoom(contract as M);
+			if (typeof window === 'undefined') return serverRenderedRoom(contract as M, source[0]);
 			return openOwned(
-				() => tabClient().live<M>(contract, ...params),
+				() => tabClient().live<M>(contract, ...source),
 				(room) => room.leave()
 			);
 		},

@@ -6,7 +6,8 @@ import { CallNumbers } from './call-numbers.js';
 import type { MakeState } from './reactive-state.js';
 import { RoomChannel, type ChannelHost, type PendingCall } from './room-channel.js';
 import { readContractShape, RoomHandle } from './room-handle.js';
-import type { ContractModuleCheck, LiveParams, Room, RoomStatus } from './room-types.js';
+import { renderedRoomOf } from './rendered-room-source.js';
+import type { ContractModuleCheck, LiveSource, Room, RoomStatus } from './room-types.js';
 
 /**
  * Where the shared connection is in its life.
@@ -135,14 +136,16 @@ export class LiveClient {
 	 * const room = client.live(chat, { roomId: '42' });
 	 * ```
 	 */
-	live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...[given]: LiveParams<M>): Room<M> {
-		const params: Record<string, string> = given ?? {};
+	live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...[given]: LiveSource<M>): Room<M> {
 		const shape = readContractShape(contract as Record<string, unknown>);
+		const rendered = renderedRoomOf(given, shape.route);
+		const params: Record<string, string> = rendered ? rendered.params : ((given as Record<string, string> | undefined) ?? {});
 		const id = `${shape.route}?${JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
 		let channel = this.#channels.get(id);
 		if (!channel) {
 			channel = new RoomChannel(this.#host, shape.route, { ...params }, id);
 			this.#channels.set(id, channel);
+			if (rendered) channel.continueFrom(rendered);
 			channel.join();
 			if (this.#state.status === 'rejected' && this.#state.error) channel.refused(this.#state.error);
 		}

@@ -1,4 +1,5 @@
 import { CALL, JOIN, LEAVE, RESENT, isErrorBody, type ErrorBody, type JoinAck } from '../shared/protocol.js';
+import type { RenderedRoomData } from '../shared/rendered-room.js';
 import { retryDelay, type Backoff } from './backoff.js';
 import type { CallDeadlines } from './call-deadlines.js';
 import type { CallNumbers } from './call-numbers.js';
@@ -62,6 +63,14 @@ export interface PendingCall {
 	deadline: number;
 }
 
+/**
+ * How many of a room's latest events a channel keeps for a collection made after they came
+ * (a second component on the same room, a list made once the page hydrated from a render).
+ */
+const REPLAY_LIMIT = 500;
+
+const NOTHING_CONTINUED: ReadonlySet<string> = new Set();
+
 /** Retries of a join that failed with a 5xx or 429 before the room shows `rejected`. */
 const DEFAULT_JOIN_RETRIES = 5;
 
@@ -100,6 +109,11 @@ export class RoomChannel {
 	#host: ChannelHost;
 	/** `state.presence` by entry id, in arrival order. */
 	#presence = new Map<string, PresenceListEntry>();
+	/**
+	 * The last join's events (or the server render's) and the live ones since, newest last,
+	 * at most about {@link REPLAY_LIMIT}: what a collection made now starts from.
+	 */
+	#replay: Array<readonly [name: string, payload: unknown]> = [];
 
 	constructor(host: ChannelHost, route: string, params: Record<string, string>, id: string) {
 		this.#host = host;
@@ -120,6 +134,43 @@ export class RoomChannel {
 			this.#listeners.delete(listener);
 			if (--this.#handles === 0) this.end();
 		};
+	}
+
+	/**
+	 * Starts from the room as the page's server render read it (`loadRoom()`), before the
+	 * first join: its reply, presence and events are shown at once, and the join that follows
+	 * is a re-join from the render's position, so it brings only what came after. A
+	 * refusal shows as a refused join; a server error is tried again by the join.
+	 */
+	continueFrom(rendered: RenderedRoomData): void {
+		if (this.#position || this.state.status !== 'joining') return;
+		if (rendered.error) {
+			if (!isRetryable(rendered.error)) this.#reject(rendered.error);
+			return;
+		}
+		const join = rendered.join!;
+		this.#position = [join.log[0], join.log[1]];
+		this.state.joined = join.reply;
+		this.state.resumed = join.resumed;
+		if (Array.isArray(join.presence)) this.presenceChanged(join.presence, []);
+		for (const [name, payload, , id] of join.events) {
+			if (typeof id === 'string' || typeof id === 'number') this.#recentIds.add(name, id);
+			this.#remember(name, payload);
+		}
+	}
+
+	/** Gives a collection made now the room's recent events, as if it had followed them. */
+	replayTo(follower: RoomFeedListener): void {
+		if (this.#replay.length === 0) return;
+		follower.joined(true, NOTHING_CONTINUED);
+		for (const [name, payload] of this.#replay) follower.event(name, payload, false);
+	}
+
+	#remember(name: string, payload: unknown): void {
+		const replay = this.#replay;
+		replay.push([name, payload]);
+		// Trimmed in batches, so that a busy room does not shift the array on every event.
+		if (replay.length > 2 * REPLAY_LIMIT) replay.splice(0, replay.length - REPLAY_LIMIT);
 	}
 
 	/** Sends the join (first or re-join). Does nothing until there is a connection. */
@@ -175,9 +226,11 @@ export class RoomChannel {
 		const continued = new Set<string>();
 		if (!ack.resumed) ack.events.forEach(([name], index) => seen[index] && continued.add(name));
 		for (const listener of this.#listeners) listener.joined(ack.resumed, continued);
+		// A join that left a hole: a collection made later starts from its events alone.
+		if (!ack.resumed) this.#replay = [];
 		// What the member missed, or the room's history on a first join, before any live
 		// event: the server sent them in the ack so that none is lost or doubled.
-		ack.events.forEach(([name, payload, , id], index) => this.#deliver(name, payload, id, seen[index]!));
+		ack.events.forEach(([name, payload, , id], index) => this.#deliver(name, payload, id, seen[index]!, !ack.resumed));
 		for (const call of this.#held.splice(0)) if (!this.#send(call)) this.#hold(call);
 	}
 
@@ -256,8 +309,10 @@ export class RoomChannel {
 		this.#deliver(name, payload, id, false);
 	}
 
-	#deliver(name: string, payload: unknown, id: unknown, seen: boolean): void {
+	#deliver(name: string, payload: unknown, id: unknown, seen: boolean, rebuilt = false): void {
 		if (!seen && (typeof id === 'string' || typeof id === 'number')) this.#recentIds.add(name, id);
+		// After a join that resumed, an event seen before is in the replay already.
+		if (!seen || rebuilt) this.#remember(name, payload);
 		for (const listener of this.#listeners) listener.event(name, payload, seen);
 	}
 

@@ -113,6 +113,18 @@ export class RoomHandle {
 	[ROOM_FEED](follower: RoomFeedListener): () => void {
 		if (this.#left) return noop;
 		this.#feed.add(follower);
+		// The room's recent events first (the render's or the last join's, and the live ones
+		// since): a collection made after they came still starts from them.
+		this.#channel.replayTo({
+			joined: (resumed, continued) => follower.joined(resumed, continued),
+			event: (name, payload, seen) => {
+				try {
+					follower.event(name, payload, seen);
+				} catch (thrown) {
+					reportThrow(name, thrown);
+				}
+			}
+		});
 		return () => this.#feed.delete(follower);
 	}
 

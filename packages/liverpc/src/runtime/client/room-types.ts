@@ -3,6 +3,7 @@ import type { RoomEvent } from '../server/contract/event.js';
 import type { RoomJoin } from '../server/contract/join.js';
 import type { RoomPresence } from '../server/contract/presence.js';
 import type { ErrorBody } from '../shared/protocol.js';
+import type { RenderedRoom } from '../shared/rendered-room.js';
 import type { WireValue } from './wire-value.js';
 
 // Type-level only: how `import * as chat from './chat.socket'` becomes a typed room handle.
@@ -191,3 +192,14 @@ export type ParamsOf<M> = [FolderParams<CarriedParams<M>>] extends [never] ? Rec
  * ```
  */
 export type LiveParams<M> = {} extends ParamsOf<M> ? [params?: ParamsOf<M>] : [params: ParamsOf<M>];
+
+/**
+ * What `live()` takes after the contract: the room's params (see {@link LiveParams}), or the
+ * room as the page's server render read it with `loadRoom()` (it names its params itself).
+ *
+ * @example
+ * ```ts
+ * declare function open<M extends object>(contract: M, ...source: LiveSource<M>): void;
+ * ```
+ */
+export type LiveSource<M> = LiveParams<M> | [rendered: RenderedRoom<NoInfer<M>>];

@@ -14,6 +14,8 @@ import type { LiveSettings, ResolvedOptions } from './options/live-options.js';
 import { checkOrigin, createRefusalLog, ORIGIN_REFUSED } from './gate/origin-check.js';
 import { createGatedParser, budgetOf, onRefused, REFUSED, type SocketParser } from './gate/packet-gate.js';
 import { keyRoom, registerForRevocation } from './contract/revocation.js';
+import { roomRenderers, type RoomRenderer } from './contract/room-renderers.js';
+import { renderRoom } from './rooms/room-render.js';
 import { connectionData } from './gate/connection-state.js';
 import { createRoomDelivery, type RoomDelivery } from './room-delivery.js';
 import { createMembershipListeners } from './rooms/room-membership.js';
@@ -130,11 +132,35 @@ function startServices(httpServer: HttpServer | HttpsServer, parts: LiveServerPa
 	// Past a connection's deadline its joins and calls wait for the hook to run again, so a
 	// long-lived connection cannot keep acting on what the hook decided long ago.
 	const lifetimes = createConnectionLifetimes(hooks, settings, rooms);
-	const unregister = registerForRevocation({
+	const unregisterRevocation = registerForRevocation({
 		endLocal: (keys) => endConnectionsWithKeys(io, keys),
 		broadcast: (keys) => rooms.revoke(keys)
 	});
+	const renderer = createRoomRenderer(parts, settings, rooms);
+	roomRenderers.add(renderer);
+	const unregister = () => {
+		unregisterRevocation();
+		roomRenderers.delete(renderer);
+	};
 	return { io, settings, admission, userBudgets, rooms, lifecycle, callMemory, calls, membership, lifetimes, unregister };
+}
+
+/**
+ * Serves `loadRoom()` for this server's routes: a page's render reads a room as a join would
+ * (`rooms/room-render.ts`), once edited socket files are loaded (`vite dev`) and the rooms
+ * have scaled out (their logs are then the cluster's).
+ */
+function createRoomRenderer(parts: LiveServerParts, settings: LiveSettings, rooms: RoomDelivery): RoomRenderer {
+	const { contracts, hooks, refresh } = parts;
+	return (routeId, params, request) => {
+		if (!contracts.has(routeId)) return undefined;
+		const ready = Promise.all([refresh?.(), rooms.scaling]);
+		return ready.then(() => {
+			const contract = contracts.get(routeId);
+			if (!contract) throw new Error(`loadRoom(): the room '${routeId}' is no longer served (its socket file was removed)`);
+			return renderRoom(contract, params, request, hooks, settings, rooms);
+		});
+	};
 }
 
 /** Installs the handshake middleware and, on every connection, its listeners, budget and lifetime. */

@@ -16,7 +16,8 @@ export interface ResumeRequest {
 	lastEventIds: Readonly<Record<string, EventId>> | undefined;
 }
 
-const FIRST_JOIN: ResumeRequest = Object.freeze({ position: undefined, lastEventIds: undefined });
+/** A first join's request: no position, no ids (a page render asks as one). */
+export const FIRST_JOIN: ResumeRequest = Object.freeze({ position: undefined, lastEventIds: undefined });
 const MAX_EPOCH_LENGTH = 64;
 const MAX_ID_LENGTH = 256;
 

@@ -33,7 +33,7 @@ const INVALID_RESUME = new SocketError(400, 'Invalid resume position');
  * What the `history` of a room's events returned: join events, their ids by event name, and
  * whether every history said it was complete.
  */
-type HistoryRead = { events: JoinEvent[]; ids: Map<string, Set<EventId>>; complete: boolean };
+export type HistoryRead = { events: JoinEvent[]; ids: Map<string, Set<EventId>>; complete: boolean };
 
 /**
  * Serves JOIN and LEAVE for every connection of one server. The listeners are made once
@@ -259,7 +259,7 @@ class JoinAttempt {
  * Step 5's catch-up: appends to `all` (the history's events, if any) every logged event the
  * member lacks, and returns whether the member's events continue without a gap (`resumed`).
  */
-function appendMissedEvents(all: JoinEvent[], log: RoomLog, startLog: RoomLog, startSeq: number, position: LogPosition | undefined, history: HistoryRead | undefined): boolean {
+export function appendMissedEvents(all: JoinEvent[], log: RoomLog, startLog: RoomLog, startSeq: number, position: LogPosition | undefined, history: HistoryRead | undefined): boolean {
 	let missed: LoggedEvent[] | undefined;
 	let resumed: boolean;
 	if (position && bufferCovers(log, position)) {
@@ -298,7 +298,7 @@ function bufferCovers(log: RoomLog, position: LogPosition): boolean {
  * Runs the `history` of every event of the room that has one, in the join's event, and
  * collects what they return as join events with their ids.
  */
-async function readHistories(contract: RoomContract, event: SocketEvent, request: ResumeRequest, limit: number): Promise<HistoryRead> {
+export async function readHistories(contract: RoomContract, event: SocketEvent, request: ResumeRequest, limit: number): Promise<HistoryRead> {
 	const result: HistoryRead = { events: [], ids: new Map(), complete: true };
 	for (const [name, roomEvent] of contract.events) {
 		const history = roomEvent.history;

@@ -74,6 +74,14 @@ export class RoomPresences {
 		return this.#tracker.list(room);
 	}
 
+	/**
+	 * Everyone in a room now, for a page's server render: unlike {@link list} it asks no
+	 * correction from the next batch, since the page's browser gets the whole list when it joins.
+	 */
+	peek(room: string) {
+		return this.#tracker.list(room);
+	}
+
 	/** Whether a connection name is one of this process's. */
 	isOwn(connection: string): boolean {
 		return connection.startsWith(this.#prefix);
