@@ -3,10 +3,14 @@ import * as v from 'valibot';
 import { LOBBY_ID } from '$lib/server/db';
 import * as messages from '$lib/server/messages';
 import { sendInput } from '$lib/server/message-text';
-import type { Actions } from './$types';
-import { message } from './chat.socket';
+import { loadRoom } from 'liverpc/server';
+import type { Actions, PageServerLoad } from './$types';
+import * as chat from './chat.socket';
 
-// Like the tenant rooms, the lobby's history comes only over the socket, as `message` events.
+const { message } = chat;
+
+// Like the tenant rooms, the lobby is read as a join would read it while the page renders.
+export const load: PageServerLoad = async (event) => ({ chat: await loadRoom(chat, event) });
 
 export const actions: Actions = {
 	// The send form without JavaScript: the same rules as the socket call, the same live event.

@@ -3,12 +3,17 @@ import * as v from 'valibot';
 import * as messages from '$lib/server/messages';
 import { sendInput } from '$lib/server/message-text';
 import * as rooms from '$lib/server/rooms';
-import type { Actions } from './$types';
-import { message } from './chat.socket';
+import { loadRoom } from 'liverpc/server';
+import type { Actions, PageServerLoad } from './$types';
+import * as chat from './chat.socket';
 
-// No load function on purpose: the history reaches the browser only over the socket, once
-// the join guard has passed, so someone from another tenant who opens this URL gets nothing
-// but a refusal.
+const { message } = chat;
+
+// The room as a join would find it, read while the page renders: the socket hook runs on
+// this request's cookies, then the room's join guard and the history of its messages, so
+// someone from another tenant who opens this URL gets the guard's refusal and nothing else.
+// The page shows it before any script runs, and the browser's socket joins from there.
+export const load: PageServerLoad = async (event) => ({ chat: await loadRoom(chat, event) });
 
 // The status travels in the body too, so the page can show it the way it shows a LiveError.
 function refuse(status: number, message: string) {
