@@ -85,7 +85,7 @@ it('reaches a member on another process, and never enters the room’s stream in
 	// Every stream in Redis (the rooms' logs, the adapter's): the logged event is in one, the volatile in none.
 	const streams: string[] = [];
 	for (const key of (await reader.sendCommand(['KEYS', '*'])) as string[]) {
-		if ((await reader.sendCommand(['TYPE', key])) !== 'stream') continue;
+		if (String(await reader.sendCommand(['TYPE', key])) !== 'stream') continue;
 		streams.push(JSON.stringify(await reader.sendCommand(['XRANGE', key, '-', '+'])));
 	}
 	expect(streams.filter((rows) => rows.includes(logged.id))).toHaveLength(1);

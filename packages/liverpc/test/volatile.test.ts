@@ -12,20 +12,22 @@ import { connect, contracts, eventually, rawConnected, startServer } from './har
 
 const counts = { joins: 0 };
 
+const cursor = event<{ userId: string; x: number }>({ volatile: { key: 'userId' } });
+const note = event<{ n: number; text?: string }>();
 /** A board where members move a cursor (volatile, latest per user) and post notes (logged). */
 const board = {
-	cursor: event<{ userId: string; x: number; pad?: string }>({ volatile: { key: 'userId' } }),
-	note: event<{ n: number; text?: string }>(),
+	cursor,
+	note,
 	enter: join(() => {
 		counts.joins++;
 		return {};
 	}),
-	move: call(v.object({ x: v.number() }), ({ x }, { locals }) => board.cursor.emit({ userId: locals.user?.id ?? 'anonymous', x })),
+	move: call(v.object({ x: v.number() }), ({ x }, { locals }) => cursor.emit({ userId: locals.user?.id ?? 'anonymous', x })),
 	/** Moves `count` times in one call: x from 0 to count - 1. */
 	sweep: call(v.object({ count: v.number() }), ({ count }, { locals }) => {
-		for (let x = 0; x < count; x++) board.cursor.emit({ userId: locals.user?.id ?? 'anonymous', x });
+		for (let x = 0; x < count; x++) cursor.emit({ userId: locals.user?.id ?? 'anonymous', x });
 	}),
-	post: call(v.object({ n: v.number() }), ({ n }) => board.note.emit({ n }))
+	post: call(v.object({ n: v.number() }), ({ n }) => note.emit({ n }))
 };
 const ROUTE = 'board/[boardId]';
 
