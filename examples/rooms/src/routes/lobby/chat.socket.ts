@@ -1,10 +1,9 @@
 // liverpc/server, with `params` typed from this folder's name (it has none).
-import * as v from 'valibot';
 import { call, error, event } from './$socket';
 import { LOBBY_ID } from '$lib/server/db';
 import * as messages from '$lib/server/messages';
 import { sendInput } from '$lib/server/message-text';
-import type { ChatMessage, Typing } from '$lib/types';
+import type { ChatMessage } from '$lib/types';
 
 // The public lobby, lobby/chat: anyone may read, even without a session; only signed-in
 // users may post.
@@ -22,13 +21,4 @@ export const send = call(sendInput, async ({ text, key }, { locals }) => {
 	const { message: saved, created } = messages.add(LOBBY_ID, locals.user, text, key);
 	if (created) message.emit(saved);
 	return saved;
-});
-
-/** Who is typing in the lobby: volatile, as in the tenant rooms (see rooms/[roomId]/chat.socket.ts). */
-export const typing = event<Typing>({ volatile: { key: 'userId' } });
-
-// Only signed-in users post, so only they can be typing.
-export const setTyping = call(v.boolean(), (isTyping, { locals }) => {
-	if (!locals.user) error(401, 'Sign in to post in the lobby');
-	typing.emit({ userId: locals.user.id, name: locals.user.name, typing: isTyping });
 });

@@ -1,6 +1,6 @@
 // liverpc/server, with `params` typed from this folder's name: { roomId: string }.
-import * as v from 'valibot';
 import { admit, call, error, event, join, presence } from './$socket';
+import * as v from 'valibot';
 import * as messages from '$lib/server/messages';
 import { sendInput } from '$lib/server/message-text';
 import * as rooms from '$lib/server/rooms';
