@@ -28,7 +28,7 @@ async function serve(maxBufferedBytes = 4_194_304) {
 		cleanups.push(() => client.close());
 		const received: unknown[][] = [];
 		client.on(EVENT, (...args: unknown[]) => received.push(args));
-		await new Promise((resolve) => client.once('connect', resolve));
+		await new Promise<void>((resolve) => client.once('connect', () => resolve()));
 		await until(() => io.of('/').adapter.rooms.get('room')?.has(client.id!) === true);
 		return received;
 	};
