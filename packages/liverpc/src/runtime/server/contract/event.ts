@@ -173,8 +173,9 @@ export type EventBuilder<Params extends object = RoomParams> = <Payload = void>(
 /**
  * Declares an event the server pushes to room members; the type parameter is its payload.
  * With `{ volatile }` it is sent and forgotten (cursors, "typing…"): see
- * {@link VolatileEventOptions}. Otherwise each emit is encoded once and handed to Socket.IO's room broadcast, and kept a while in
- * the room's buffer so members that reconnect get what they missed.
+ * {@link VolatileEventOptions}. Otherwise each emit is encoded once and handed to
+ * Socket.IO's room broadcast, and kept a while in the room's buffer so members that
+ * reconnect get what they missed.
  *
  * With `id` and `history`, the app's store fills any gap the buffer cannot (a restart, a
  * long disconnect) and gives a member the recent events on its first join, all delivered
