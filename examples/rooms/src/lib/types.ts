@@ -17,3 +17,10 @@ export type ChatMessage = {
 	text: string;
 	createdAt: string;
 };
+
+/** Someone started or stopped typing in a room: sent as a volatile event, never stored. */
+export type Typing = {
+	userId: string;
+	name: string;
+	typing: boolean;
+};

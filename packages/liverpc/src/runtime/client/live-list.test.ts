@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { createLiveList } from './live-list.js';
 import { plainState } from './reactive-state.js';
 import { handDrivenRoom } from '../../../test/support/hand-driven-room.js';
@@ -113,4 +113,35 @@ it('refuses what is not a room, and `remove` without `key`', () => {
 	expect(() => createLiveList(plainState, {}, 'message')).toThrow(/takes a room from live\(\)/);
 	expect(() => createLiveList(plainState, handDrivenRoom(), 'message', { remove: { deleted: () => 1 } })).toThrow(/`remove` needs `key`/);
 	expect(() => createLiveList(plainState, handDrivenRoom(), 'message', { limit: -1 })).toThrow(RangeError);
+});
+
+it('with expire, removes an item no event renewed in time, and each renewal starts its time again', () => {
+	vi.useFakeTimers();
+	try {
+		const room = handDrivenRoom();
+		const list = createLiveList<Message, number>(plainState, room, 'message', { key: (item) => item.id, expire: 5000 });
+		room.joined();
+		room.emit('message', m(1, 'typing'));
+		room.emit('message', m(2, 'typing'));
+		vi.advanceTimersByTime(4000);
+		room.emit('message', m(1, 'still typing'));
+		vi.advanceTimersByTime(1500);
+		expect(texts(list.items)).toEqual(['still typing']);
+		vi.advanceTimersByTime(3600);
+		expect(list.items).toEqual([]);
+		// Stopping the list stops its timers: what it holds then stays.
+		room.emit('message', m(3));
+		list.stop();
+		vi.advanceTimersByTime(10_000);
+		expect(texts(list.items)).toEqual(['m3']);
+		expect(vi.getTimerCount()).toBe(0);
+	} finally {
+		vi.useRealTimers();
+	}
+});
+
+it('refuses expire without key, or one that is not a positive number of milliseconds', () => {
+	const room = handDrivenRoom();
+	expect(() => createLiveList<Message, never>(plainState, room, 'message', { expire: 1000 })).toThrow(/`expire` needs `key`/);
+	expect(() => createLiveList<Message, number>(plainState, room, 'message', { key: (item) => item.id, expire: 0 })).toThrow(RangeError);
 });

@@ -30,6 +30,12 @@ export interface LiveListOptions<Events, E extends keyof Events, K> {
 	order?: (a: Events[E], b: Events[E]) => number;
 	/** Keeps only the last `limit` items (the latest, or the greatest in `order`). */
 	limit?: number;
+	/**
+	 * Milliseconds after which an item that no event replaced is removed: for volatile
+	 * events ("typing…", cursors), whose sender may go away without a word (a closed tab).
+	 * Needs `key`.
+	 */
+	expire?: number;
 }
 
 /**
@@ -56,20 +62,41 @@ export interface LiveList<T> {
 
 /** Makes a {@link LiveList} of event `event` of `room`; the entries' `liveList` call it. */
 export function createLiveList<T, K>(makeState: MakeState, room: unknown, event: string, options: LiveListOptions<Record<string, T>, string, K> = {}): LiveList<T> {
-	const { key, remove = {}, order, limit = Infinity } = options;
+	const { key, remove = {}, order, limit = Infinity, expire } = options;
 	if (!key && Object.keys(remove).length > 0) throw new TypeError('liveList(): `remove` needs `key`, to find the item an event removes');
 	if (!(limit >= 0)) throw new RangeError('liveList(): `limit` is a number of items, 0 or more');
+	if (expire !== undefined && !key) throw new TypeError('liveList(): `expire` needs `key`, to know which item an event renews');
+	if (expire !== undefined && !(expire > 0)) throw new RangeError('liveList(): `expire` is a number of milliseconds, more than 0');
 	const feed = roomFeedOf(room, 'liveList');
 	const state = makeState({ items: [] as T[] });
 	/** Keys listed, so that an event of a new key costs no search. */
 	const keys = new Set<K>();
 	/** Since a join that did not resume: its events rebuild the list, those seen before included. */
 	let rebuilding = false;
+	/** With `expire`: by key, the timer that removes the item unless an event renews it first. */
+	const expiries = new Map<K, ReturnType<typeof setTimeout>>();
+
+	function expireLater(itemKey: K): void {
+		clearTimeout(expiries.get(itemKey));
+		expiries.set(
+			itemKey,
+			setTimeout(() => {
+				expiries.delete(itemKey);
+				drop(itemKey);
+			}, expire)
+		);
+	}
+
+	function forgetExpiries(): void {
+		for (const timer of expiries.values()) clearTimeout(timer);
+		expiries.clear();
+	}
 
 	function add(item: T): void {
 		const items = state.items;
 		if (key) {
 			const itemKey = key(item);
+			if (expire !== undefined) expireLater(itemKey);
 			if (keys.has(itemKey)) {
 				items[items.findIndex((listed) => key(listed) === itemKey)] = item;
 				return;
@@ -82,11 +109,20 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 		else items.splice(index, 0, item);
 		if (items.length > limit) {
 			const dropped = items.splice(0, items.length - limit);
-			if (key) for (const gone of dropped) keys.delete(key(gone));
+			if (key) {
+				for (const gone of dropped) {
+					const goneKey = key(gone);
+					keys.delete(goneKey);
+					clearTimeout(expiries.get(goneKey));
+					expiries.delete(goneKey);
+				}
+			}
 		}
 	}
 
 	function drop(itemKey: K): void {
+		clearTimeout(expiries.get(itemKey));
+		expiries.delete(itemKey);
 		if (!keys.delete(itemKey)) return;
 		state.items.splice(state.items.findIndex((listed) => key!(listed) === itemKey), 1);
 	}
@@ -102,6 +138,7 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 			// The join's events follow, without a hole before them; what came before them has one.
 			state.items = [];
 			keys.clear();
+			forgetExpiries();
 		},
 		event(name, payload, seen) {
 			if (seen && !rebuilding) return;
@@ -110,11 +147,14 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 			if (keyOfRemoved) drop(keyOfRemoved(payload as T));
 		}
 	};
-	const stop = feed[ROOM_FEED](follower);
+	const unfollow = feed[ROOM_FEED](follower);
 	return {
 		get items() {
 			return state.items;
 		},
-		stop
+		stop() {
+			unfollow();
+			forgetExpiries();
+		}
 	};
 }

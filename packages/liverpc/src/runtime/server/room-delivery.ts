@@ -3,13 +3,15 @@ import { EVENT } from '../shared/protocol.js';
 import type { CallMemory, RecallCall } from './calls/call-memory.js';
 import type { ScaledOut, scaleOut as ScaleOutFunction } from './cluster/scale-out.js';
 import type { RoomContract } from './contract/contract-registry.js';
-import { eventSinks, pushSinks, type EventSink, type PushSink } from './contract/event-sinks.js';
+import { eventSinks, pushSinks, volatileSinks, type EventSink, type PushSink, type VolatileSink } from './contract/event-sinks.js';
 import { keyRoom } from './contract/revocation.js';
 import { membershipsOf } from './gate/connection-state.js';
 import type { LiveSettings } from './options/live-options.js';
 import type { RedisClient } from './options/redis-client.js';
 import { RoomLogs, type DeliverEvent, type RoomEventLog } from './rooms/room-log.js';
 import { RoomPresences } from './rooms/room-presence.js';
+import { VolatileSends } from './rooms/volatile-sends.js';
+import { CoalescingRate } from './support/coalescing-rate.js';
 
 /** The cluster's entry, by type only: the module itself is loaded when `redis` is set. */
 type ScaleOut = typeof ScaleOutFunction;
@@ -37,6 +39,12 @@ export interface RoomDelivery {
 	sink: EventSink;
 	/** Takes the pushes to a key (`event.toKey()`) of this server's routes. */
 	push: PushSink;
+	/**
+	 * Takes the volatile events of this server's routes: each member's within its rate
+	 * (`limits.volatilePerSecond`, the latest per key kept past it), then to this process's
+	 * members and, scaled out, the others', never logged.
+	 */
+	volatile: VolatileSink;
 	/** Scaled out: tells the other processes about a revocation. */
 	revoke(keys: readonly string[]): void;
 	scaleOut(redis: RedisClient): void;
@@ -46,7 +54,9 @@ export interface RoomDelivery {
 
 /** Makes a server's room delivery, in memory, scaled out at once when `redis` is set, and listening to the process's emits. */
 export function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, settings: LiveSettings, callMemory: CallMemory): RoomDelivery {
-	const local = localDelivery(io, contracts);
+	const local = localDelivery(io, contracts, settings);
+	/** Per membership being served (its join or call event): the rate of its volatile emits. */
+	const volatileRates = new WeakMap<object, CoalescingRate>();
 	/** Runs `action` now, or once the cluster has loaded (after what was held before it). */
 	const whenScaled = (action: () => void) => {
 		if (delivery.scaling) void delivery.scaling.then(action);
@@ -71,6 +81,19 @@ export function createRoomDelivery(io: Server, contracts: Map<string, RoomContra
 				delivery.cluster?.push(routeId, key, name, payload);
 			});
 		},
+		volatile: (routeId, key, name, payload, latest, source) => {
+			if (!contracts.has(routeId)) return;
+			const send = () =>
+				whenScaled(() => {
+					local.sendVolatile(key, name, payload, latest);
+					delivery.cluster?.volatile(key, name, payload, latest);
+				});
+			// Emitted from outside any join or call (a job, a form action): the app's own pace.
+			if (source === undefined) return send();
+			let rate = volatileRates.get(source);
+			if (!rate) volatileRates.set(source, (rate = new CoalescingRate(settings.options.limits.volatilePerSecond)));
+			rate.offer(`${key}\u0000${latest}`, send);
+		},
 		revoke: (keys) => whenScaled(() => delivery.cluster?.revoke(keys)),
 		scaleOut(redis) {
 			delivery.scaling = loadCluster(delivery, io, redis, callMemory, {
@@ -82,6 +105,8 @@ export function createRoomDelivery(io: Server, contracts: Map<string, RoomContra
 		async stop() {
 			eventSinks.delete(delivery.sink);
 			pushSinks.delete(delivery.push);
+			volatileSinks.delete(delivery.volatile);
+			local.volatileSends.stop();
 			delivery.logs.stop();
 			// A cluster still loading is made first, then stopped with the rest.
 			await delivery.scaling;
@@ -91,11 +116,12 @@ export function createRoomDelivery(io: Server, contracts: Map<string, RoomContra
 	if (settings.options.redis) delivery.scaleOut(settings.options.redis);
 	eventSinks.add(delivery.sink);
 	pushSinks.add(delivery.push);
+	volatileSinks.add(delivery.volatile);
 	return delivery;
 }
 
 /** How this process's own members get what a room delivers: the same in memory and scaled out. */
-function localDelivery(io: Server, contracts: Map<string, RoomContract>) {
+function localDelivery(io: Server, contracts: Map<string, RoomContract>, settings: LiveSettings) {
 	// The namespace's adapter is read on every use: scaling out replaces it.
 	const hasMembers = (key: string) => (io.of('/').adapter.rooms.get(key)?.size ?? 0) > 0;
 	const deliver: DeliverEvent = (key, event) => {
@@ -115,7 +141,9 @@ function localDelivery(io: Server, contracts: Map<string, RoomContract>) {
 			}
 		}
 	};
-	return { hasMembers, deliver, pushLocally };
+	const volatileSends = new VolatileSends(io, () => settings.options.limits.maxBufferedBytes);
+	const sendVolatile = (key: string, name: string, payload: unknown, latest: string) => volatileSends.send(key, name, payload, latest);
+	return { hasMembers, deliver, pushLocally, sendVolatile, volatileSends };
 }
 
 /**

@@ -81,4 +81,17 @@ describe('rooms/[roomId]/chat', () => {
 		expect(result).toEqual({ sent: true });
 		expect((await room.next('message')).text).toBe('posted without JavaScript');
 	});
+
+	it('tells the other members who is typing, by the admitted name, and keeps none of it for who joins later', async () => {
+		const bob = { ...alice, id: 'bob', name: 'Bob' };
+		const watcher = await server.connect({ locals: { user: bob } }).join(chat, { roomId: 'acme-ops' });
+		const typist = await server.connect({ locals: { user: alice } }).join(chat, { roomId: 'acme-ops' });
+		await typist.setTyping(true);
+		expect(await watcher.next('typing')).toEqual({ userId: 'alice', name: 'Alice', typing: true });
+		await typist.setTyping(false);
+		expect(await watcher.next('typing')).toEqual({ userId: 'alice', name: 'Alice', typing: false });
+		const later = await server.connect({ locals: { user: bob } }).join(chat, { roomId: 'acme-ops' });
+		expect(later.received('typing')).toEqual([]);
+		await expect(typist.setTyping('yes' as never)).rejects.toMatchObject({ status: 400 });
+	});
 });

@@ -1,9 +1,10 @@
 // liverpc/server, with `params` typed from this folder's name: { roomId: string }.
 import { admit, call, error, event, join, presence } from './$socket';
+import * as v from 'valibot';
 import * as messages from '$lib/server/messages';
 import { sendInput } from '$lib/server/message-text';
 import * as rooms from '$lib/server/rooms';
-import type { ChatMessage } from '$lib/types';
+import type { ChatMessage, Typing } from '$lib/types';
 
 // The contract of every tenant room, rooms/<roomId>/chat. Identity comes only from
 // locals.user, which hooks.socket.ts made from the session cookie.
@@ -50,4 +51,17 @@ export const send = call(enter, sendInput, async ({ text, key }, { params, membe
 	const { message: saved, created } = messages.add(params.roomId, member.user, text, key);
 	if (created) message.emit(saved);
 	return saved;
+});
+
+/**
+ * Who is typing, for the "Alice is typing…" line. Volatile: not stored, not logged, not
+ * replayed to who joins later; only the latest per user counts, and each member may send
+ * a few a second (`limits.volatilePerSecond`), the rest coalesced. The page drops an entry
+ * that was not renewed within a few seconds, so a closed tab does not type forever.
+ */
+export const typing = event<Typing>({ volatile: { key: 'userId' } });
+
+// Started (true) or stopped (false) typing; the name comes from the admitted user, never the input.
+export const setTyping = call(enter, v.boolean(), (isTyping, { member }) => {
+	typing.emit({ userId: member.user.id, name: member.user.name, typing: isTyping });
 });

@@ -8,7 +8,7 @@ import { loadStreamsAdapter, type RedisClient } from '../options/redis-client.js
 import { RedisLink } from './redis-link.js';
 import { RedisRoomLogs } from './redis-room-logs.js';
 import { REFRESH_PRESENCE, RedisScript, roomKeys } from './redis-scripts.js';
-import { PRESENCE_TTL_MS, PUSH_CHANNEL, RedisWriter, REVOKE_CHANNEL } from './redis-writer.js';
+import { PRESENCE_TTL_MS, PUSH_CHANNEL, RedisWriter, REVOKE_CHANNEL, VOLATILE_CHANNEL } from './redis-writer.js';
 import { isKey, revokedElsewhere } from '../contract/revocation.js';
 
 type AdapterConstructor = NonNullable<ServerOptions['adapter']>;
@@ -77,6 +77,8 @@ export class RedisCluster {
 			presenceRate?: () => number;
 			/** Delivers a push to a key to this process's connections with that key. */
 			pushLocally: (routeId: string, key: string, name: string, payload: unknown) => void;
+			/** Sends a volatile event to this process's members of a room. */
+			sendVolatile: (key: string, name: string, payload: unknown, latest: string) => void;
 		}
 	) {
 		this.#redis = redis;
@@ -137,13 +139,25 @@ export class RedisCluster {
 				console.error('[liverpc] a push from Redis could not be read:', problem);
 			}
 		};
+		// Volatile events emitted on the other processes: sent to this one's members.
+		const onVolatile = (message: string) => {
+			const space = message.indexOf(' ');
+			if (message.slice(0, space) === this.processId) return; // sent here already
+			try {
+				const [key, name, payload, latest] = JSON.parse(message.slice(space + 1)) as unknown[];
+				if (typeof key === 'string' && typeof name === 'string' && typeof latest === 'string') parts.sendVolatile(key, name, payload, latest);
+			} catch (problem) {
+				console.error('[liverpc] a volatile event from Redis could not be read:', problem);
+			}
+		};
 		// A subscription sent just as the connection dropped is not renewed by node-redis:
 		// made again after each reconnect until it holds.
 		const heard = new Set<string>();
 		const hear = () => {
 			for (const [channel, listener] of [
 				[REVOKE_CHANNEL, onRevoked],
-				[PUSH_CHANNEL, onPushed]
+				[PUSH_CHANNEL, onPushed],
+				[VOLATILE_CHANNEL, onVolatile]
 			] as const) {
 				if (!heard.has(channel)) this.#subscriber.subscribe(channel, listener).then(() => heard.add(channel), ignore);
 			}
@@ -162,6 +176,16 @@ export class RedisCluster {
 	/** Tells the other processes to deliver an event to their connections with `key`. */
 	push(routeId: string, key: string, name: string, payload: unknown): void {
 		this.#writer.broadcast(PUSH_CHANNEL, `${this.processId} ${JSON.stringify([routeId, key, name, payload])}`);
+	}
+
+	/**
+	 * Tells the other processes about a volatile event, at once and outside the writer's
+	 * queue and the room's stream: nothing keeps it, and while Redis is away it is dropped
+	 * rather than sent late.
+	 */
+	volatile(key: string, name: string, payload: unknown, latest: string): void {
+		if (!this.link.up) return;
+		this.#redis.sendCommand(['PUBLISH', VOLATILE_CHANNEL, `${this.processId} ${JSON.stringify([key, name, payload, latest])}`]).catch(ignore);
 	}
 
 	/** Whether every event and presence change of this process has reached Redis. */

@@ -9,6 +9,8 @@ type WriteOp = [kind: 'e' | '+' | '-' | 'r' | 'k', key: string, first: string, s
 /** The channels revocations and pushes to keys travel on, between the processes of one app. */
 export const REVOKE_CHANNEL = 'liverpc:revoke';
 export const PUSH_CHANNEL = 'liverpc:push';
+/** The channel volatile events travel on: published at once, never through a room's stream. */
+export const VOLATILE_CHANNEL = 'liverpc:volatile';
 
 /** How long a presence entry lives in Redis without its process refreshing it. */
 export const PRESENCE_TTL_MS = 15_000;

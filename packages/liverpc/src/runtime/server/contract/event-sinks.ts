@@ -26,3 +26,16 @@ const PUSH_SINKS = Symbol.for('liverpc.pushSinks');
 
 /** Every attached server's push sink, on `globalThis` for the reason {@link eventSinks} is. */
 export const pushSinks: Set<PushSink> = ((globalThis as { [PUSH_SINKS]?: Set<PushSink> })[PUSH_SINKS] ??= new Set());
+
+/**
+ * Delivers one volatile event (`event({ volatile })`) to the members of a room key, outside
+ * the room's log. `latest` names what a newer event replaces while this one waits (the event
+ * name, and the value of its `volatile.key`); `source` is the join or call being served that
+ * emitted it, if any: its membership's volatile rate applies.
+ */
+export type VolatileSink = (routeId: string, key: string, name: string, payload: unknown, latest: string, source: object | undefined) => void;
+
+const VOLATILE_SINKS = Symbol.for('liverpc.volatileSinks');
+
+/** Every attached server's volatile sink, on `globalThis` for the reason {@link eventSinks} is. */
+export const volatileSinks: Set<VolatileSink> = ((globalThis as { [VOLATILE_SINKS]?: Set<VolatileSink> })[VOLATILE_SINKS] ??= new Set());

@@ -1,5 +1,5 @@
 import { MARKER, type ContractIdentity } from '../../shared/contract-marker.js';
-import { eventSinks, pushSinks } from './event-sinks.js';
+import { eventSinks, pushSinks, volatileSinks } from './event-sinks.js';
 import { isKey } from './revocation.js';
 import { roomKey } from './room-key.js';
 import { compileRoutePattern, type RoutePattern } from './route-pattern.js';
@@ -11,6 +11,11 @@ export interface EventIdentity extends ContractIdentity<'event'> {
 	pattern?: RoutePattern;
 	/** The payload field that identifies each event, from `event({ id })`. */
 	idKey?: string;
+	/**
+	 * From `event({ volatile })`: the event is not logged. `''` when the latest per room and
+	 * event wins, else the payload field whose value names what the latest wins per.
+	 */
+	volatileKey?: string;
 }
 
 /** Ids an event can carry: what a store hands out (an autoincrement, a ULID). */
@@ -72,8 +77,38 @@ export type EventOptions<Payload, Params extends object = RoomParams> = {
 		 * guard admitted the member, with its `params` and `locals`.
 		 */
 		history?: (event: HistoryEvent<Params>) => HistoryResult<Payload> | Promise<HistoryResult<Payload>>;
+		volatile?: never;
 	};
-}[IdKeys<Payload>];
+}[IdKeys<Payload>] | VolatileEventOptions<Payload>;
+
+type VolatileKeys<Payload> = {
+	[K in keyof Payload & string]: Payload[K] extends string | number | boolean ? K : never;
+}[keyof Payload & string];
+
+/**
+ * Options of a volatile {@link event}: cursors, "typing…", anything where only the latest
+ * value matters. A volatile event is not logged: it has no `seq`, is not in a join's events
+ * and is not resumed after a reconnect; a member that is not connected at that moment never
+ * gets it. Each member's volatile emits are limited to `limits.volatilePerSecond` (the
+ * excess is coalesced: the latest per key is sent when the rate allows, older ones are
+ * dropped), and a connection that reads slowly gets them dropped before anything else.
+ *
+ * `volatile: true`: the latest per room and event wins. `volatile: { key }`: the latest per
+ * value of that payload field wins (e.g. one cursor per user).
+ *
+ * @example
+ * ```ts
+ * export const typing = event<{ userId: string; name: string; typing: boolean }>({ volatile: { key: 'userId' } });
+ * export const cursor = event<{ x: number; y: number }>({ volatile: true });
+ * ```
+ */
+export interface VolatileEventOptions<Payload> {
+	volatile: true | { key: VolatileKeys<Payload> };
+	/** A volatile event is never logged, so it has no id to resume from. */
+	id?: never;
+	/** A volatile event is never replayed, so it has no history. */
+	history?: never;
+}
 
 /**
  * What an event's `history` returns: the payloads, oldest first, or `{ events, complete:
@@ -137,8 +172,10 @@ export type EventBuilder<Params extends object = RoomParams> = <Payload = void>(
 
 /**
  * Declares an event the server pushes to room members; the type parameter is its payload.
- * Each emit is encoded once and handed to Socket.IO's room broadcast, and kept a while in
- * the room's buffer so members that reconnect get what they missed.
+ * With `{ volatile }` it is sent and forgotten (cursors, "typing…"): see
+ * {@link VolatileEventOptions}. Otherwise each emit is encoded once and handed to
+ * Socket.IO's room broadcast, and kept a while in the room's buffer so members that
+ * reconnect get what they missed.
  *
  * With `id` and `history`, the app's store fills any gap the buffer cannot (a restart, a
  * long disconnect) and gives a member the recent events on its first join, all delivered
@@ -157,21 +194,35 @@ export type EventBuilder<Params extends object = RoomParams> = <Payload = void>(
  * message.to({ roomId: '42' }).emit(saved);
  * // to one user's tabs that are in a room of this contract, on every process:
  * message.toKey(`user:${userId}`).emit(saved);
+ *
+ * // not logged, the latest per user wins, limited per member: "who is typing"
+ * export const typing = event<{ userId: string; typing: boolean }>({ volatile: { key: 'userId' } });
  * ```
  */
 export const event: EventBuilder = function event<Payload>(options?: EventOptions<Payload>): RoomEvent<Payload> {
 	const identity: EventIdentity = { kind: 'event' };
-	const given = options as { id?: unknown; history?: unknown } | undefined;
+	const given = options as { id?: unknown; history?: unknown; volatile?: unknown } | undefined;
 	if (given !== undefined) {
-		if (typeof given !== 'object' || given === null) throw new TypeError('event() takes an options object: { id, history }');
+		if (typeof given !== 'object' || given === null) throw new TypeError('event() takes an options object: { id, history } or { volatile }');
+	}
+	if (given?.volatile !== undefined) identity.volatileKey = volatileKeyOf(given);
+	else if (given !== undefined) {
 		if (typeof given.id !== 'string') throw new TypeError("event({ id }): id names the payload field that identifies each event, e.g. 'id'");
 		if (given.history !== undefined && typeof given.history !== 'function') throw new TypeError('event({ history }): history must be a function');
 		identity.idKey = given.id;
 	}
 	const idKey = identity.idKey;
+	const volatileKey = identity.volatileKey;
 
 	const deliver = (pattern: RoutePattern, key: string, payload: unknown) => {
 		const name = identity.name!;
+		if (volatileKey !== undefined) {
+			// The membership being served, if any: its emits count against its volatile rate.
+			const source = socketEventStorage.getStore();
+			const latest = volatileKey === '' ? name : `${name}\u0000${latestKeyOf(payload, volatileKey)}`;
+			for (const sink of volatileSinks) sink(pattern.id, key, name, payload, latest, source);
+			return;
+		}
 		const id = idKey === undefined ? undefined : eventIdOf(payload, idKey, name);
 		for (const sink of eventSinks) sink(pattern.id, key, name, payload, id);
 	};
@@ -223,6 +274,28 @@ function registered(identity: EventIdentity): RoutePattern {
 		throw new Error('This event is not part of a room contract yet: export it from a .socket.ts file that is attached');
 	}
 	return (identity.pattern = compileRoutePattern(identity.route));
+}
+
+/**
+ * What `event({ volatile })` was given, checked: `''` for `true`, the key field for
+ * `{ key }`. A volatile event is never logged, so `id` and `history` (which exist to resume
+ * and replay the log) make no sense with it.
+ */
+function volatileKeyOf(given: { id?: unknown; history?: unknown; volatile?: unknown }): string {
+	if (given.id !== undefined || given.history !== undefined) {
+		throw new TypeError('event({ volatile }) cannot have `id` or `history`: a volatile event is not logged, so it is never resumed nor replayed');
+	}
+	const volatile = given.volatile;
+	if (volatile === true) return '';
+	const key = typeof volatile === 'object' && volatile !== null ? (volatile as { key?: unknown }).key : undefined;
+	if (typeof key === 'string' && key !== '') return key;
+	throw new TypeError("event({ volatile }) takes true, or { key } naming the payload field the latest event wins per, e.g. { key: 'userId' }");
+}
+
+/** The value a volatile event's latest wins per; a payload without it shares one slot. */
+function latestKeyOf(payload: unknown, field: string): string {
+	const value = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)[field] : undefined;
+	return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 }
 
 /** The id field of a payload, checked: a missing id would silently break resume. */

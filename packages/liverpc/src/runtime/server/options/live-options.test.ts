@@ -18,6 +18,7 @@ it('fills in the documented defaults', () => {
 		leaveBurst: 50,
 		maxAuthBytes: 4096,
 		presenceUpdatesPerSecond: 20,
+		volatilePerSecond: 20,
 		handshakesPerSecondPerAddress: 20,
 		handshakeBurstPerAddress: 1_000,
 		maxConnectionsPerAddress: 2_000,

@@ -182,6 +182,13 @@ export interface LiveLimits {
 	 * Default 20 (a window of 50 ms).
 	 */
 	presenceUpdatesPerSecond: number;
+	/**
+	 * Volatile events (`event({ volatile })`) one member's joins and calls may emit per
+	 * second (a burst of as many). Past it they are coalesced, not refused: the latest per
+	 * key waits and goes out when the rate allows, older ones are dropped; the caller sees no
+	 * error. Default 20.
+	 */
+	volatilePerSecond: number;
 	// Limits beyond one connection: what 40 fresh connections of one client may do
 	// together, and what the whole process accepts. See address-admission.ts and shared-budgets.ts.
 	/**
@@ -248,6 +255,7 @@ export const DEFAULT_LIMITS: Readonly<LiveLimits> = Object.freeze({
 	leaveBurst: 50,
 	maxAuthBytes: 4096,
 	presenceUpdatesPerSecond: 20,
+	volatilePerSecond: 20,
 	handshakesPerSecondPerAddress: 20,
 	handshakeBurstPerAddress: 1_000,
 	maxConnectionsPerAddress: 2_000,

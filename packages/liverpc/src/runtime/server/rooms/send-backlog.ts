@@ -61,6 +61,21 @@ export function capSendBacklog(io: Server, limit: () => number): void {
 	});
 }
 
+/**
+ * What the server holds unsent for one connection now, as the cap counts it: the bytes
+ * queued since its last flush, and its websocket's buffered amount.
+ *
+ * @example
+ * ```ts
+ * const slow = unsentBytes(socket.conn) > limits.maxBufferedBytes / 4;
+ * ```
+ */
+export function unsentBytes(connection: object): number {
+	const socket = connection as EngineSocket;
+	const transport = socket.transport;
+	return (socket[QUEUED] ?? 0) + (transport.name === 'websocket' ? (transport.socket?.bufferedAmount ?? 0) : 0);
+}
+
 function sizeOf(data: unknown): number {
 	if (typeof data === 'string') return data.length; // Socket.IO's packets are JSON text
 	if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
