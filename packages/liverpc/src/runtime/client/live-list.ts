@@ -124,6 +124,7 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 
 	/** Puts `item` where the optimistic item at `index` is: the same place unless `order` says otherwise. */
 	function replaceOptimistic(index: number, item: T): void {
+		if (index === -1) return insert(item, 'confirmed'); // not listed (never expected): list it as any event
 		if (!order) {
 			state.items[index] = item;
 			return;
@@ -187,7 +188,8 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 		if (waiting.answered || waiting.calls > 0) return;
 		unconfirmed.delete(matchKey);
 		stopPending(matchKey);
-		state.items.splice(indexOfMatch(matchKey), 1);
+		const index = indexOfMatch(matchKey);
+		if (index !== -1) state.items.splice(index, 1);
 	}
 
 	function optimistic<R>(item: T, call: Promise<R>): Promise<R> {
