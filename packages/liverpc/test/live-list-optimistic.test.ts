@@ -31,6 +31,9 @@ const wall = {
 	post,
 	write: call(v.object({ text: v.pipe(v.string(), v.maxLength(10, 'At most 10 characters')), key: v.string() }), async ({ text, key }) => {
 		await gates.beforeStoring;
+		// A copy under a key already stored (sent again after a lost answer) is that post, announced once.
+		const known = posts.find((stored) => stored.key === key);
+		if (known) return known;
 		const stored = { id: posts.length + 1, text, key };
 		posts.push(stored);
 		post.emit(stored);
@@ -43,10 +46,10 @@ async function wallRoom() {
 	posts.length = 0;
 	gates.beforeStoring = Promise.resolve();
 	gates.beforeAnswering = Promise.resolve();
-	const { url } = await startServer({ contracts: { 'walls/wall': wall } });
+	const { url, server } = await startServer({ contracts: { 'walls/wall': wall } });
 	const room = connect(url, 'session=s-alice').live(wall);
 	await eventually(() => expect(room.status).toBe('joined'));
-	return room;
+	return Object.assign(room, { cut: () => server.io.of('/').sockets.forEach((socket) => socket.conn.close()) });
 }
 
 /** The page's item before the server stored it: no id yet, so it sorts last. */
@@ -103,4 +106,23 @@ it('takes the item out when the server refuses the call (400)', async () => {
 	expect((failure as LiveError).status).toBe(400);
 	await eventually(() => expect(list.items.map((p) => p.text)).toEqual(['first']));
 	expect(posts).toHaveLength(1);
+});
+
+it('keeps the item, pending, through a lost connection, and lists it once when the call sent again is answered', async () => {
+	const room = await wallRoom();
+	const list = liveList(room, 'post', { key: (p) => p.id, order: (a, b) => a.id - b.id, match: (p) => p.key });
+	const slow = gate();
+	gates.beforeStoring = slow.closed;
+	const sent = list.optimistic(draft('hello', 'key-1'), room.write({ text: 'hello', key: 'key-1' }));
+	await new Promise((resolve) => setTimeout(resolve, 50));
+	room.cut();
+	await eventually(() => expect(room.status).toBe('reconnecting'));
+	await eventually(() => expect(room.status).toBe('joined'), 5000);
+	expect(list.items).toEqual([draft('hello', 'key-1')]);
+	expect(list.isPending(list.items[0]!)).toBe(true);
+	slow.open();
+	expect(await sent).toEqual({ id: 1, text: 'hello', key: 'key-1' });
+	await room.write({ text: 'next', key: 'key-2' });
+	await eventually(() => expect(list.items.map((p) => p.text)).toEqual(['hello', 'next']));
+	expect(posts).toHaveLength(2);
 });
