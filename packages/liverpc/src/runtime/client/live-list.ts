@@ -11,7 +11,8 @@ import { ROOM_FEED, roomFeedOf, type RoomFeedListener } from './room-feed.js';
  *   key: (m) => m.id,
  *   remove: { deleted: (d) => d.id },
  *   order: (a, b) => a.id - b.id,
- *   limit: 200
+ *   limit: 200,
+ *   match: (m) => m.key
  * };
  * ```
  */
@@ -48,9 +49,13 @@ export interface LiveListOptions<Events, E extends keyof Events, K> {
  * @example
  * ```svelte
  * <script lang="ts">
- *   const messages = $derived(liveList(room, 'message', { key: (m) => m.id, limit: 100 }));
+ *   const messages = $derived(liveList(room, 'message', { key: (m) => m.id, limit: 100, match: (m) => m.key }));
+ *   const send = (text: string, key = crypto.randomUUID()) =>
+ *     messages.optimistic({ id: Infinity, text, key }, room.send({ text, key }));
  * </script>
- * {#each messages.items as m (m.id)}<p>{m.text}</p>{/each}
+ * {#each messages.items as m (m.key ?? m.id)}
+ *   <p class:pending={messages.isPending(m)}>{m.text}</p>
+ * {/each}
  * ```
  */
 export interface LiveList<T> {
