@@ -106,9 +106,12 @@ describe('two node build processes on Redis', () => {
 		// Both sends are answered (stored in SQLite) though Redis is down...
 		await sendAndWait(carolOne, 'sent on one while Redis is down');
 		await sendAndWait(carolTwo, 'sent on two while Redis is down');
-		// ...and no tab sees either, the other tab on the sender's own process included.
+		// ...and no tab sees the other's, the other tab on the sender's own process included:
+		// only the sender's tab lists its own, shown when it was sent and kept once answered.
 		await new Promise((resolve) => setTimeout(resolve, 1500));
-		for (const tab of tabs) expect(await messageTexts(tab)).toEqual(['Carol: before the restart']);
+		expect(await messageTexts(carolOne)).toEqual(['Carol: before the restart', 'Carol: sent on one while Redis is down']);
+		expect(await messageTexts(secondTabOnOne)).toEqual(['Carol: before the restart']);
+		expect(await messageTexts(carolTwo)).toEqual(['Carol: before the restart', 'Carol: sent on two while Redis is down']);
 		await redis.start();
 
 		// Across again once it is back, both ways.

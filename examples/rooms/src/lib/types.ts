@@ -16,6 +16,11 @@ export type ChatMessage = {
 	userName: string;
 	text: string;
 	createdAt: string;
+	/**
+	 * The key its sender gave it (see message-key.ts), when it gave one: the sender's page
+	 * finds by it the copy it showed before the server answered. Unique per sender only.
+	 */
+	key?: string;
 };
 
 /** Someone started or stopped typing in a room: sent as a volatile event, never stored. */

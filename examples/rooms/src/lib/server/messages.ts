@@ -3,7 +3,7 @@ import { db } from './db';
 
 // Chat messages of tenant rooms and of the lobby (room id LOBBY_ID from ./db).
 
-type MessageRow = { id: number; room_id: string; user_id: string; user_name: string; text: string; created_at: string };
+type MessageRow = { id: number; room_id: string; user_id: string; user_name: string; text: string; created_at: string; request_key: string | null };
 
 let statements: ReturnType<typeof prepare> | undefined;
 
@@ -12,7 +12,7 @@ function prepare() {
 	return {
 		// Newest first so LIMIT keeps the most recent ones; latest() turns them around.
 		latest: connection.prepare<[string, number], MessageRow>(
-			`SELECT messages.id, messages.room_id, messages.user_id, users.name AS user_name, messages.text, messages.created_at
+			`SELECT messages.id, messages.room_id, messages.user_id, users.name AS user_name, messages.text, messages.created_at, messages.request_key
 			FROM messages JOIN users ON users.id = messages.user_id
 			WHERE messages.room_id = ?
 			ORDER BY messages.id DESC
@@ -20,7 +20,7 @@ function prepare() {
 		),
 		// The newest `?` after an id, newest first: since() turns them around.
 		newestAfter: connection.prepare<[string, number, number], MessageRow>(
-			`SELECT messages.id, messages.room_id, messages.user_id, users.name AS user_name, messages.text, messages.created_at
+			`SELECT messages.id, messages.room_id, messages.user_id, users.name AS user_name, messages.text, messages.created_at, messages.request_key
 			FROM messages JOIN users ON users.id = messages.user_id
 			WHERE messages.room_id = ? AND messages.id > ?
 			ORDER BY messages.id DESC
@@ -31,7 +31,7 @@ function prepare() {
 			'INSERT INTO messages (room_id, user_id, text, created_at, request_key) VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, request_key) DO NOTHING'
 		),
 		byRequest: connection.prepare<[string, string], MessageRow>(
-			`SELECT messages.id, messages.room_id, messages.user_id, users.name AS user_name, messages.text, messages.created_at
+			`SELECT messages.id, messages.room_id, messages.user_id, users.name AS user_name, messages.text, messages.created_at, messages.request_key
 			FROM messages JOIN users ON users.id = messages.user_id
 			WHERE messages.user_id = ? AND messages.request_key = ?`
 		)
@@ -49,7 +49,9 @@ function sql() {
 const MAX_MISSED = 2000;
 
 function toMessage(row: MessageRow): ChatMessage {
-	return { id: row.id, roomId: row.room_id, userId: row.user_id, userName: row.user_name, text: row.text, createdAt: row.created_at };
+	const message: ChatMessage = { id: row.id, roomId: row.room_id, userId: row.user_id, userName: row.user_name, text: row.text, createdAt: row.created_at };
+	if (row.request_key !== null) message.key = row.request_key;
+	return message;
 }
 
 /** The last `n` messages of a room, oldest first, the order a chat reads. */
@@ -87,5 +89,7 @@ export function add(roomId: string, user: SessionUser, text: string, requestKey?
 		const first = sql().byRequest.get(user.id, requestKey);
 		if (first) return { message: toMessage(first), created: false };
 	}
-	return { message: { id: Number(lastInsertRowid), roomId, userId: user.id, userName: user.name, text, createdAt }, created: true };
+	const message: ChatMessage = { id: Number(lastInsertRowid), roomId, userId: user.id, userName: user.name, text, createdAt };
+	if (requestKey !== undefined) message.key = requestKey;
+	return { message, created: true };
 }

@@ -47,8 +47,14 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  * @example
  * ```svelte
  * <script lang="ts">
- *   const messages = $derived(liveList(room, 'message', { key: (m) => m.id, order: (a, b) => a.id - b.id }));
+ *   const messages = $derived(liveList(room, 'message', { key: (m) => m.id, match: (m) => m.key }));
+ *   // Shown at once, greyed while pending, replaced by its event, gone if the call fails.
+ *   const send = (text: string, key = crypto.randomUUID()) =>
+ *     messages.optimistic({ id: Infinity, text, key }, room.send({ text, key }));
  * </script>
+ * {#each messages.items as m (m.key ?? m.id)}
+ *   <p class:pending={messages.isPending(m)}>{m.text}</p>
+ * {/each}
  * ```
  */
 export function liveList<Events, E extends keyof Events & string, K = never>(

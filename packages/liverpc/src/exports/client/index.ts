@@ -54,7 +54,9 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  * event (`room.resumed === false`) it starts again from that join's events, unless they
  * carry on from what it has (they hold an event it has). Make it when
  * the room is opened: events delivered before it was made are not in it. In Svelte its
- * `items` is `$state`, and inside `$derived` a new room gives a new list.
+ * `items` is `$state`, and inside `$derived` a new room gives a new list. With `match` (the
+ * idempotency key an item carries), `list.optimistic(item, call)` lists an item at once:
+ * the event with its key replaces it, and a call that fails first takes it out.
  *
  * @example
  * ```svelte
@@ -67,6 +69,13 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  *   );
  * </script>
  * {#each messages.items as m (m.id)}<p>{m.text}</p>{/each}
+ * ```
+ *
+ * @example
+ * ```ts
+ * const messages = liveList(room, 'message', { key: (m) => m.id, match: (m) => m.key });
+ * const key = crypto.randomUUID();
+ * await messages.optimistic({ id: Infinity, text, key }, room.send({ text, key }));
  * ```
  */
 export function liveList<Events, E extends keyof Events & string, K = never>(
