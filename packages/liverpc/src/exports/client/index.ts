@@ -3,10 +3,10 @@
 // with reactive state and leave-on-destroy.
 import { clientEntry } from '../../runtime/client/client-entry.js';
 import type { ClientOptions, LiveClient } from '../../runtime/client/live-client.js';
-import type { LiveList, LiveListOptions } from '../../runtime/client/live-list.js';
+import type { LiveList, LiveListOptions, PagedLiveList } from '../../runtime/client/live-list.js';
 import type { LiveValue } from '../../runtime/client/live-value.js';
 import { plainState } from '../../runtime/client/reactive-state.js';
-import type { ContractModuleCheck, LiveParams, Room, RoomWithEvents } from '../../runtime/client/room-types.js';
+import type { ContractModuleCheck, LiveParams, Room, RoomWithEvents, RoomWithHistory } from '../../runtime/client/room-types.js';
 
 export * from '../../runtime/client/client-exports.js';
 
@@ -55,6 +55,16 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  * {#each messages.items as m (m.id)}<p>{m.text}</p>{/each}
  * ```
  */
+export function liveList<Events, E extends keyof Events & string, K = never>(
+	room: RoomWithHistory<Events, E>,
+	event: E,
+	options?: LiveListOptions<Events, E, K>
+): PagedLiveList<Events[E]>;
+export function liveList<Events, E extends keyof Events & string, K = never>(
+	room: RoomWithEvents<Events>,
+	event: E,
+	options?: LiveListOptions<Events, E, K>
+): LiveList<Events[E]>;
 export function liveList<Events, E extends keyof Events & string, K = never>(
 	room: RoomWithEvents<Events>,
 	event: E,

@@ -1,4 +1,4 @@
-import { CALL, JOIN, LEAVE, RESENT, isErrorBody, type ErrorBody, type JoinAck } from '../shared/protocol.js';
+import { CALL, HISTORY, JOIN, LEAVE, RESENT, isErrorBody, type ErrorBody, type HistoryPage, type JoinAck } from '../shared/protocol.js';
 import { retryDelay, type Backoff } from './backoff.js';
 import type { CallDeadlines } from './call-deadlines.js';
 import type { CallNumbers } from './call-numbers.js';
@@ -258,7 +258,8 @@ export class RoomChannel {
 
 	#deliver(name: string, payload: unknown, id: unknown, seen: boolean): void {
 		if (!seen && (typeof id === 'string' || typeof id === 'number')) this.#recentIds.add(name, id);
-		for (const listener of this.#listeners) listener.event(name, payload, seen);
+		const eventId = typeof id === 'string' || typeof id === 'number' ? id : undefined;
+		for (const listener of this.#listeners) listener.event(name, payload, seen, eventId);
 	}
 
 	/**
@@ -315,6 +316,32 @@ export class RoomChannel {
 		if (resent) socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, RESENT, onReply);
 		else socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, onReply);
 		return true;
+	}
+
+	/**
+	 * Reads a page of older events of one kind from the server: those before the event id
+	 * `before`, at most `limit`, oldest first. Only while the room is joined (it names the
+	 * membership); rejects with the server's body, or a 503 if the room is not joined or the
+	 * connection drops before the answer. Nothing is held or sent again: a page is asked again
+	 * by the page, when it wants it.
+	 */
+	history(name: string, before: string | number, limit: number): Promise<HistoryPage> {
+		const status = this.state.status;
+		if (status === 'rejected') return Promise.reject(new LiveError(this.state.error!));
+		if (status === 'closed') return Promise.reject(new LiveError(CLIENT_ERRORS.closed));
+		if (!this.#host.connectable) return Promise.reject(new LiveError(CLIENT_ERRORS.serverRendering));
+		const socket = this.#host.connectedSocket();
+		if (!socket || !this.#key || status !== 'joined') return Promise.reject(new LiveError(CLIENT_ERRORS.notJoined));
+		return new Promise((resolve, reject) => {
+			const onReply: AckWithError = (lost, error, page) => {
+				if (lost) reject(new LiveError(CLIENT_ERRORS.historyLost));
+				else if (error) reject(new LiveError(isErrorBody(error) ? error : CLIENT_ERRORS.malformedHistory));
+				else if (isHistoryPage(page)) resolve(page);
+				else reject(new LiveError(CLIENT_ERRORS.malformedHistory));
+			};
+			onReply.withError = true;
+			socket.emit(HISTORY, this.#ref, name, before, limit, onReply);
+		});
 	}
 
 	/** Settles a call for good: its number is answered, and its promise resolves or rejects. */
@@ -386,4 +413,15 @@ export class RoomChannel {
 	get key(): string | undefined {
 		return this.#key;
 	}
+}
+
+/** Whether a HISTORY answer has the shape of a page: events as [payload, id] pairs, and `more`. */
+function isHistoryPage(value: unknown): value is HistoryPage {
+	if (typeof value !== 'object' || value === null) return false;
+	const { events, more } = value as Partial<HistoryPage>;
+	return (
+		typeof more === 'boolean' &&
+		Array.isArray(events) &&
+		events.every((entry) => Array.isArray(entry) && (typeof entry[1] === 'string' || typeof entry[1] === 'number'))
+	);
 }
