@@ -1,7 +1,8 @@
 import { beforeEach, expect, it } from 'vitest';
+import { liveList, LiveError } from 'liverpc/client';
 import { error, event, join, type HistoryEvent } from 'liverpc/server';
 import type { LiveServer } from 'liverpc/node';
-import { contracts, rawConnected, startServer, stillServing } from './harness.js';
+import { connect, contracts, eventually, rawConnected, rejection, startServer, stillServing } from './harness.js';
 import type { RawSocket } from './support/raw-engine-socket.js';
 
 // Older events, page by page (#21): a member asks for the events of one kind before the
@@ -214,6 +215,41 @@ it('runs the history with the member the join guard admitted, and its expected e
 	const alice = await rawConnected(url);
 	const [, aliceJoined] = (await alice.ask('j', 'guarded/guarded', {})) as [null, { ref: number }];
 	expect(await alice.ask('h', aliceJoined.ref, 'post', 5, 5)).toEqual([null, { events: [[{ id: 1, text: 'first' }, 1]], more: false }]);
+});
+
+it('lets a liveList load earlier pages over a real socket, in front of the live ones, each once and in order', async () => {
+	const { url, server } = await serve();
+	const room = connect(url, 'session=s-alice').live(shelf, { shelfId: 'a' });
+	const posts = liveList(room, 'post', { key: (post) => post.id, order: (a, b) => a.id - b.id });
+	await eventually(() => expect(posts.items).toHaveLength(20));
+	expect(posts.hasEarlier).toBe(true);
+	// A live post meanwhile lands at the end; older pages land in front.
+	const live = { id: 238, text: 'live' };
+	store.posts.push(live);
+	shelf.post.to({ shelfId: 'a' }).emit(live);
+	await eventually(() => expect(posts.items.at(-1)?.id).toBe(238));
+	let pages = 0;
+	while (posts.hasEarlier) {
+		const loading = posts.loadEarlier(60);
+		expect(posts.loadingEarlier).toBe(true);
+		await loading;
+		pages++;
+	}
+	expect(pages).toBe(4); // 217 older ones, 60 at a time
+	expect(posts.items.map((post) => post.id)).toEqual(Array.from({ length: 238 }, (_, index) => index + 1));
+	expect(await posts.loadEarlier()).toBe(0);
+
+	// While the room is not joined there is nothing to ask: a 503, and nothing sent.
+	const other = liveList(room, 'post', { key: (post) => post.id });
+	store.posts.push({ id: 239, text: 'for the other list' });
+	shelf.post.to({ shelfId: 'a' }).emit(store.posts.at(-1)!);
+	await eventually(() => expect(other.items).toHaveLength(1));
+	for (const socket of server.io.of('/').sockets.values()) socket.disconnect(true);
+	const refused = await rejection(other.loadEarlier());
+	expect(refused).toBeInstanceOf(LiveError);
+	expect(refused.status).toBe(503);
+	room.leave();
+	expect((await rejection(other.loadEarlier())).status).toBe(410);
 });
 
 /** Collects console.error lines (the 500s' log) for the test, and stops doing so on restore(). */
