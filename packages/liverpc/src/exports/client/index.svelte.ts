@@ -37,9 +37,10 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
 }
 
 /**
- * See `liveList` in `./index.ts`. Here `items` is `$state`, and the list stops following
- * its room when the `$derived` or `$effect` that made it re-runs (a new room: a new list)
- * or goes, or when the component that made it is destroyed.
+ * See `liveList` in `./index.ts`. Here `items` (and `hasEarlier`, `loadingEarlier`) are
+ * `$state`, and the list stops following its room when the `$derived` or `$effect` that
+ * made it re-runs (a new room: a new list) or goes, or when the component that made it is
+ * destroyed.
  *
  * @example
  * ```svelte

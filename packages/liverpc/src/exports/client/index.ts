@@ -42,6 +42,10 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  * the room is opened: events delivered before it was made are not in it. In Svelte its
  * `items` is `$state`, and inside `$derived` a new room gives a new list.
  *
+ * For an event declared with `id` and `history` it is a `PagedLiveList`: `loadEarlier()`
+ * lists the page of events before its first item in front, from that history, with
+ * `hasEarlier` and `loadingEarlier` to show a "Load earlier messages" button with.
+ *
  * @example
  * ```svelte
  * <script lang="ts">
@@ -52,6 +56,7 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  *     liveList(room, 'message', { key: (m) => m.id, remove: { deleted: (d) => d.id }, limit: 200 })
  *   );
  * </script>
+ * {#if messages.hasEarlier}<button onclick={() => messages.loadEarlier()}>Load earlier messages</button>{/if}
  * {#each messages.items as m (m.id)}<p>{m.text}</p>{/each}
  * ```
  */
