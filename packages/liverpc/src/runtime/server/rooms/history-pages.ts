@@ -20,8 +20,8 @@ import { newestJoinEvents } from './join-reply-cap.js';
 
 /** The most events one page holds, whatever the client asks: what a reader scrolls back through at once. */
 export const MAX_PAGE_EVENTS = 100;
-/** The longest string id a page may start before: autoincrements, ULIDs and UUIDs are far shorter. */
-export const MAX_BEFORE_LENGTH = 200;
+/** The longest string id a page may start before: as long as a join's `lastEventId` may be. */
+export const MAX_BEFORE_LENGTH = 256;
 
 // Fixed texts: an event name or id the client made up is never carried back in an answer.
 const NOT_A_MEMBER = new SocketError(404, 'Not a member of this room: join it first');
