@@ -26,6 +26,14 @@ function prepare() {
 			ORDER BY messages.id DESC
 			LIMIT ?`
 		),
+		// The newest `?` before an id, newest first: since() turns them around.
+		newestBefore: connection.prepare<[string, number, number], MessageRow>(
+			`SELECT messages.id, messages.room_id, messages.user_id, users.name AS user_name, messages.text, messages.created_at
+			FROM messages JOIN users ON users.id = messages.user_id
+			WHERE messages.room_id = ? AND messages.id < ?
+			ORDER BY messages.id DESC
+			LIMIT ?`
+		),
 		// A second copy of a keyed message changes nothing (0 changes), and is then found.
 		insert: connection.prepare<[string, string, string, string, string | null]>(
 			'INSERT INTO messages (room_id, user_id, text, created_at, request_key) VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, request_key) DO NOTHING'
@@ -66,14 +74,28 @@ export function latest(roomId: string, n: number): ChatMessage[] {
  * join delivers at most, from LiveRPC) gives the newest `limit` and `complete: false`, which
  * the page shows as a gap: the query reads `limit + 1` rows at most, whatever the gap.
  * `lastId` came from the browser, so it is only used if it is a number, as a query parameter.
+ *
+ * With `before` ("Load earlier messages"), the page of the `limit` messages before that id
+ * instead, and `complete: false` while there are older ones still. `before` came from the
+ * browser too: a message id is a number, anything else finds nothing.
  */
-export function since(roomId: string, lastId: unknown, limit: number): ChatMessage[] | { events: ChatMessage[]; complete: false } {
+export function since(roomId: string, lastId: unknown, limit: number, before?: unknown): ChatMessage[] | { events: ChatMessage[]; complete: boolean } {
 	const max = Math.min(limit, MAX_MISSED);
+	if (before !== undefined) return typeof before === 'number' ? earlier(roomId, before, max) : { events: [], complete: true };
 	if (typeof lastId !== 'number') return latest(roomId, Math.min(50, max));
 	const missed = sql().newestAfter.all(roomId, lastId, max + 1);
 	// Newest first: past `max`, the oldest row read is the one left out.
 	const events = missed.slice(0, max).reverse().map(toMessage);
 	return missed.length > max ? { events, complete: false } : events;
+}
+
+/**
+ * The `count` messages of a room just before message `beforeId`, oldest first, and whether
+ * they reach back to its first (`complete`): one row more is read to tell.
+ */
+export function earlier(roomId: string, beforeId: number, count: number): { events: ChatMessage[]; complete: boolean } {
+	const rows = sql().newestBefore.all(roomId, beforeId, count + 1);
+	return { events: rows.slice(0, count).reverse().map(toMessage), complete: rows.length <= count };
 }
 
 /**

@@ -11,7 +11,7 @@ import type { ChatMessage } from '$lib/types';
 /** A message someone posted, pushed to everyone in the lobby; its history as in the tenant rooms. */
 export const message = event<ChatMessage>({
 	id: 'id',
-	history: ({ lastEventId, limit }) => messages.since(LOBBY_ID, lastEventId, limit)
+	history: ({ lastEventId, limit, before }) => messages.since(LOBBY_ID, lastEventId, limit, before)
 });
 
 // No join guard: the lobby is public, and its history comes with the `message` event.

@@ -3,10 +3,10 @@
 import { getAbortSignal, onDestroy, untrack } from 'svelte';
 import { clientEntry } from '../../runtime/client/client-entry.js';
 import type { ClientOptions, LiveClient } from '../../runtime/client/live-client.js';
-import type { LiveList, LiveListOptions } from '../../runtime/client/live-list.js';
+import type { LiveList, LiveListOptions, PagedLiveList } from '../../runtime/client/live-list.js';
 import type { LiveValue } from '../../runtime/client/live-value.js';
 import { runesState } from '../../runtime/client/reactive-state.svelte.js';
-import type { ContractModuleCheck, LiveSource, Room, RoomWithEvents } from '../../runtime/client/room-types.js';
+import type { ContractModuleCheck, LiveSource, Room, RoomWithEvents, RoomWithHistory } from '../../runtime/client/room-types.js';
 
 export * from '../../runtime/client/client-exports.js';
 
@@ -40,9 +40,10 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
 }
 
 /**
- * See `liveList` in `./index.ts`. Here `items` is `$state`, and the list stops following
- * its room when the `$derived` or `$effect` that made it re-runs (a new room: a new list)
- * or goes, or when the component that made it is destroyed.
+ * See `liveList` in `./index.ts`. Here `items` (and `hasEarlier`, `loadingEarlier`) are
+ * `$state`, and the list stops following its room when the `$derived` or `$effect` that
+ * made it re-runs (a new room: a new list) or goes, or when the component that made it is
+ * destroyed.
  *
  * @example
  * ```svelte
@@ -57,6 +58,16 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  * {/each}
  * ```
  */
+export function liveList<Events, E extends keyof Events & string, K = never>(
+	room: RoomWithHistory<Events, E>,
+	event: E,
+	options?: LiveListOptions<Events, E, K>
+): PagedLiveList<Events[E]>;
+export function liveList<Events, E extends keyof Events & string, K = never>(
+	room: RoomWithEvents<Events>,
+	event: E,
+	options?: LiveListOptions<Events, E, K>
+): LiveList<Events[E]>;
 export function liveList<Events, E extends keyof Events & string, K = never>(
 	room: RoomWithEvents<Events>,
 	event: E,

@@ -3,10 +3,10 @@
 // with reactive state and leave-on-destroy.
 import { clientEntry } from '../../runtime/client/client-entry.js';
 import type { ClientOptions, LiveClient } from '../../runtime/client/live-client.js';
-import type { LiveList, LiveListOptions } from '../../runtime/client/live-list.js';
+import type { LiveList, LiveListOptions, PagedLiveList } from '../../runtime/client/live-list.js';
 import type { LiveValue } from '../../runtime/client/live-value.js';
 import { plainState } from '../../runtime/client/reactive-state.js';
-import type { ContractModuleCheck, LiveSource, Room, RoomWithEvents } from '../../runtime/client/room-types.js';
+import type { ContractModuleCheck, LiveSource, Room, RoomWithEvents, RoomWithHistory } from '../../runtime/client/room-types.js';
 
 export * from '../../runtime/client/client-exports.js';
 
@@ -58,6 +58,10 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  * idempotency key an item carries), `list.optimistic(item, call)` lists an item at once:
  * the event with its key replaces it, and a call that fails first takes it out.
  *
+ * For an event declared with `id` and `history` it is a `PagedLiveList`: `loadEarlier()`
+ * lists the page of events before its first item in front, from that history, with
+ * `hasEarlier` and `loadingEarlier` to show a "Load earlier messages" button with.
+ *
  * @example
  * ```svelte
  * <script lang="ts">
@@ -68,6 +72,7 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  *     liveList(room, 'message', { key: (m) => m.id, remove: { deleted: (d) => d.id }, limit: 200 })
  *   );
  * </script>
+ * {#if messages.hasEarlier}<button onclick={() => messages.loadEarlier()}>Load earlier messages</button>{/if}
  * {#each messages.items as m (m.id)}<p>{m.text}</p>{/each}
  * ```
  *
@@ -78,6 +83,16 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  * await messages.optimistic({ id: Infinity, text, key }, room.send({ text, key }));
  * ```
  */
+export function liveList<Events, E extends keyof Events & string, K = never>(
+	room: RoomWithHistory<Events, E>,
+	event: E,
+	options?: LiveListOptions<Events, E, K>
+): PagedLiveList<Events[E]>;
+export function liveList<Events, E extends keyof Events & string, K = never>(
+	room: RoomWithEvents<Events>,
+	event: E,
+	options?: LiveListOptions<Events, E, K>
+): LiveList<Events[E]>;
 export function liveList<Events, E extends keyof Events & string, K = never>(
 	room: RoomWithEvents<Events>,
 	event: E,

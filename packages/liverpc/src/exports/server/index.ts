@@ -10,7 +10,7 @@ export type { CallBuilder, RoomCall } from '../../runtime/server/contract/call.j
 export { event } from '../../runtime/server/contract/event.js';
 export { presence } from '../../runtime/server/contract/presence.js';
 export type { PresenceBuilder, PresenceEntry, RoomPresence } from '../../runtime/server/contract/presence.js';
-export type { EventBuilder, EventId, EventOptions, HistoryEvent, HistoryResult, RoomEvent, VolatileEventOptions } from '../../runtime/server/contract/event.js';
+export type { EventBuilder, EventId, EventOptions, EventWithHistory, HistoryEvent, HistoryResult, RoomEvent, VolatileEventOptions } from '../../runtime/server/contract/event.js';
 export { getSocketEvent } from '../../runtime/server/contract/socket-event-storage.js';
 export { revoke } from '../../runtime/server/contract/revocation.js';
 export { loadRoom } from '../../runtime/server/contract/load-room.js';

@@ -1,5 +1,5 @@
 import { LiveClient, type ClientOptions } from './live-client.js';
-import { createLiveList, type LiveList, type LiveListOptions } from './live-list.js';
+import { createLiveList, type LiveListOptions, type PagedLiveList } from './live-list.js';
 import { createLiveValue, type LiveValue } from './live-value.js';
 import type { MakeState } from './reactive-state.js';
 import type { ContractModuleCheck, LiveSource, Room, RoomWithEvents } from './room-types.js';
@@ -17,8 +17,8 @@ export type OpenOwned = <R>(open: () => R, end: (opened: R) => void) => R;
 export interface ClientEntry {
 	/** Opens a room on the tab's shared connection; while a page renders on the server, a room that stays `joining`. */
 	live<M extends object>(contract: M & NoInfer<ContractModuleCheck<M>>, ...source: LiveSource<M>): Room<M>;
-	/** A room's events of one kind as a list: keyed, ordered, the latest N. */
-	liveList<Events, E extends keyof Events & string, K = never>(room: RoomWithEvents<Events>, event: E, options?: LiveListOptions<Events, E, K>): LiveList<Events[E]>;
+	/** A room's events of one kind as a list: keyed, ordered, the latest N, older pages on demand (typed by the entries). */
+	liveList<Events, E extends keyof Events & string, K = never>(room: RoomWithEvents<Events>, event: E, options?: LiveListOptions<Events, E, K>): PagedLiveList<Events[E]>;
 	/** The newest payload of one of a room's events. */
 	liveValue<Events, E extends keyof Events & string>(room: RoomWithEvents<Events>, event: E): LiveValue<Events[E]>;
 	/** The tab's shared connection, made the first time it is asked for. */
@@ -43,7 +43,7 @@ export function clientEntry(makeState: MakeState, openOwned: OpenOwned = (open) 
 				(room) => room.leave()
 			);
 		},
-		liveList<Events, E extends keyof Events & string, K = never>(room: RoomWithEvents<Events>, event: E, options?: LiveListOptions<Events, E, K>): LiveList<Events[E]> {
+		liveList<Events, E extends keyof Events & string, K = never>(room: RoomWithEvents<Events>, event: E, options?: LiveListOptions<Events, E, K>): PagedLiveList<Events[E]> {
 			const open = () => createLiveList<Events[E], K>(makeState, room, event, options as LiveListOptions<Record<string, Events[E]>, string, K>);
 			// On the server a collection follows nothing (its room gets no event) and needs no owner.
 			if (typeof window === 'undefined') return open();

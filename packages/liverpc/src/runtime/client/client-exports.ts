@@ -5,8 +5,8 @@
 export { LiveClient } from './live-client.js';
 export type { ClientOptions, ConnectionStatus } from './live-client.js';
 export { LiveError } from './live-error.js';
-export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf, LiveParams, LiveSource, ParamsOf, PresenceOf, RoomEvents, RoomWithEvents } from './room-types.js';
-export type { LiveList, LiveListOptions } from './live-list.js';
+export type { Room, RoomBase, RoomStatus, JoinReplyOf, EventPayloadOf, HistoryEventNames, LiveParams, LiveSource, ParamsOf, PresenceOf, RoomEvents, RoomWithEvents, RoomWithHistory } from './room-types.js';
+export type { LiveList, LiveListOptions, PagedLiveList } from './live-list.js';
 export type { LiveValue } from './live-value.js';
 export type { WireValue } from './wire-value.js';
 export type { ErrorBody, ValidationIssue } from '../shared/protocol.js';

@@ -36,5 +36,8 @@ export const CLIENT_ERRORS = {
 	noAnswer: { status: 504, message: 'The server did not answer the call in time (callTimeout); the call may have run' },
 	tooManyHeld: { status: 429, message: 'Too many calls waiting for the room to be joined' },
 	closed: { status: 410, message: 'This room handle was left' },
-	serverRendering: { status: 503, message: 'Rooms do not connect during server-side rendering' }
+	serverRendering: { status: 503, message: 'Rooms do not connect during server-side rendering' },
+	notJoined: { status: 503, message: 'The room is not joined: older events can be loaded once it is' },
+	historyLost: { status: 503, message: 'The connection was lost before the older events came' },
+	malformedHistory: { status: 500, message: 'Malformed history reply' }
 } satisfies Record<string, ErrorBody>;

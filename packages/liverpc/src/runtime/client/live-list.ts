@@ -1,5 +1,6 @@
+import { CLIENT_ERRORS, LiveError } from './live-error.js';
 import type { MakeState } from './reactive-state.js';
-import { ROOM_FEED, roomFeedOf, type RoomFeedListener } from './room-feed.js';
+import { ROOM_FEED, ROOM_HISTORY, roomFeedOf, type RoomFeedListener } from './room-feed.js';
 
 /**
  * Options of `liveList`: all optional. Without `key`, every event is one more item; with it,
@@ -29,7 +30,11 @@ export interface LiveListOptions<Events, E extends keyof Events, K> {
 	 * it). Default: after the others, in the order the room delivers them.
 	 */
 	order?: (a: Events[E], b: Events[E]) => number;
-	/** Keeps only the last `limit` items (the latest, or the greatest in `order`); an optimistic item is never the one dropped. */
+	/**
+	 * Keeps only the last `limit` items (the latest, or the greatest in `order`); an optimistic
+	 * item is never the one dropped. Items that `loadEarlier()` brings raise it by as many, so
+	 * they are listed rather than cut at once; later live events push the oldest out as before.
+	 */
 	limit?: number;
 	/**
 	 * Milliseconds after which an item that no event replaced is removed: for volatile
@@ -44,6 +49,9 @@ export interface LiveListOptions<Events, E extends keyof Events, K> {
 	 */
 	match?: (item: Events[E]) => unknown;
 }
+
+/** How many older events `loadEarlier()` asks for when not told: a screenful or two of chat. */
+export const EARLIER_PAGE = 50;
 
 /**
  * A room's events of one kind, as a list the page renders: reactive in Svelte (its `items`
@@ -88,8 +96,46 @@ interface Unconfirmed {
 	answered: boolean;
 }
 
-/** Makes a {@link LiveList} of event `event` of `room`; the entries' `liveList` call it. */
-export function createLiveList<T, K>(makeState: MakeState, room: unknown, event: string, options: LiveListOptions<Record<string, T>, string, K> = {}): LiveList<T> {
+/**
+ * A {@link LiveList} of an event declared with `id` and `history`: it can also load the
+ * events before its first item, page by page, from that history ("Load earlier messages").
+ * The older items go in front (or where `order` puts them), each once: one the list has
+ * already is not listed twice. Nobody else sees them: `room.on()` listeners and other lists
+ * get only the room's own events.
+ *
+ * @example
+ * ```svelte
+ * <script lang="ts">
+ *   const messages = $derived(liveList(room, 'message', { key: (m) => m.id }));
+ * </script>
+ * {#if messages.hasEarlier}
+ *   <button disabled={messages.loadingEarlier} onclick={() => messages.loadEarlier()}>Load earlier messages</button>
+ * {/if}
+ * {#each messages.items as m (m.id)}<p>{m.text}</p>{/each}
+ * ```
+ */
+export interface PagedLiveList<T> extends LiveList<T> {
+	/**
+	 * Asks the server for up to `count` (default 50; the server gives 100 at most) events
+	 * older than the list's first item, from the event's `history`, and lists them. Resolves
+	 * with how many it added: 0 when there were none (then `hasEarlier` turns false). While
+	 * one is loading, another call returns the same promise. Rejects with a `LiveError`: the
+	 * server's answer (a 429 past the call rate, a 500 if the history failed), or a 503 while
+	 * the room is not joined. A re-join that starts the list again drops a page under way.
+	 */
+	loadEarlier(count?: number): Promise<number>;
+	/** True while a `loadEarlier()` waits for the server. */
+	readonly loadingEarlier: boolean;
+	/**
+	 * Whether the store may have events older than the first item: true while the list has
+	 * items until a page says there are no older ones (or brings none it lacks), and again
+	 * after a re-join starts the list again.
+	 */
+	readonly hasEarlier: boolean;
+}
+
+/** Makes a {@link LiveList} (a {@link PagedLiveList} at runtime) of event `event` of `room`; the entries' `liveList` call it. */
+export function createLiveList<T, K>(makeState: MakeState, room: unknown, event: string, options: LiveListOptions<Record<string, T>, string, K> = {}): PagedLiveList<T> {
 	const { key, remove = {}, order, limit = Infinity, expire, match } = options;
 	if (!key && Object.keys(remove).length > 0) throw new TypeError('liveList(): `remove` needs `key`, to find the item an event removes');
 	if (!(limit >= 0)) throw new RangeError('liveList(): `limit` is a number of items, 0 or more');
@@ -98,15 +144,54 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 	const feed = roomFeedOf(room, 'liveList');
 	// `pending`: the match keys of optimistic items whose call has not answered, read by
 	// `isPending()` (so that, in Svelte, a page that greys them re-renders when one answers).
-	const state = makeState({ items: [] as T[], pending: [] as unknown[] });
+	const state = makeState({ items: [] as T[], pending: [] as unknown[], loadingEarlier: false, hasEarlier: false });
 	/** Keys listed, so that an event of a new key costs no search. Optimistic items are not in it. */
 	const keys = new Set<K>();
+	/**
+	 * The event id of each item, at the same index (undefined for an event without one, and
+	 * for an optimistic item): the first one is where an older page starts. Kept beside
+	 * `items`, not looked up by item, as Svelte hands out its own proxy of an item in `$state`.
+	 * Every change of `items` goes through {@link place}, {@link replaceAt} or {@link removeAt}.
+	 */
+	const ids: Array<string | number | undefined> = [];
 	/** Optimistic items listed and not yet replaced by their event, by match key. */
 	const unconfirmed = new Map<unknown, Unconfirmed>();
 	/** Since a join that did not resume: its events rebuild the list, those seen before included. */
 	let rebuilding = false;
 	/** With `expire`: by key, the timer that removes the item unless an event renews it first. */
 	const expiries = new Map<K, ReturnType<typeof setTimeout>>();
+	/** The most items kept: `limit`, raised by the items older pages brought. */
+	let capacity = limit;
+	/** A page said the store has nothing older than the first item (until the list starts again). */
+	let reachedFirst = false;
+	/** Bumped whenever the list starts again: a page asked before then is dropped. */
+	let generation = 0;
+	let loading: Promise<number> | undefined;
+
+	function place(index: number, item: T, id: string | number | undefined): void {
+		if (index === state.items.length) {
+			state.items.push(item);
+			ids.push(id);
+		} else {
+			state.items.splice(index, 0, item);
+			ids.splice(index, 0, id);
+		}
+	}
+
+	function replaceAt(index: number, item: T, id: string | number | undefined): void {
+		state.items[index] = item;
+		ids[index] = id ?? ids[index];
+	}
+
+	function removeAt(index: number): T {
+		ids.splice(index, 1);
+		return state.items.splice(index, 1)[0]!;
+	}
+
+	function updateHasEarlier(): void {
+		const has = !reachedFirst && ids.some((id) => id !== undefined);
+		if (state.hasEarlier !== has) state.hasEarlier = has;
+	}
 
 	function expireLater(itemKey: K): void {
 		clearTimeout(expiries.get(itemKey));
@@ -144,34 +229,30 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 	 * Where a new item goes: sorted by `order`, or else last, but before the optimistic items
 	 * at the end (an event that arrives before one's own was stored before it).
 	 */
-	function insert(item: T, among: 'confirmed' | 'optimistic'): void {
+	function insert(item: T, id: string | number | undefined, among: 'confirmed' | 'optimistic'): void {
 		const items = state.items;
 		let index = items.length;
 		if (order) while (index > 0 && order(items[index - 1]!, item) > 0) index--;
 		else if (among === 'confirmed') while (index > 0 && isOptimistic(items[index - 1]!)) index--;
-		if (index === items.length) items.push(item);
-		else items.splice(index, 0, item);
+		place(index, item, id);
 		// Past the limit, the oldest go; an optimistic one stays, or the page's own would vanish.
-		while (items.length > limit) {
+		while (items.length > capacity) {
 			const oldest = items.findIndex((listed) => !isOptimistic(listed));
 			if (oldest === -1) break;
-			const [gone] = items.splice(oldest, 1);
-			if (key) forget(key(gone!));
+			const gone = removeAt(oldest);
+			if (key) forget(key(gone));
 		}
 	}
 
 	/** Puts `item` where the optimistic item at `index` is: the same place unless `order` says otherwise. */
-	function replaceOptimistic(index: number, item: T): void {
-		if (index === -1) return insert(item, 'confirmed'); // not listed (never expected): list it as any event
-		if (!order) {
-			state.items[index] = item;
-			return;
-		}
-		state.items.splice(index, 1);
-		insert(item, 'optimistic');
+	function replaceOptimistic(index: number, item: T, id: string | number | undefined): void {
+		if (index === -1) return insert(item, id, 'confirmed'); // not listed (never expected): list it as any event
+		if (!order) return replaceAt(index, item, id);
+		removeAt(index);
+		insert(item, id, 'optimistic');
 	}
 
-	function add(item: T): void {
+	function add(item: T, id: string | number | undefined): void {
 		if (match && unconfirmed.size > 0) {
 			const matchKey = match(item);
 			if (matchKey !== undefined && unconfirmed.has(matchKey)) {
@@ -180,30 +261,33 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 				unconfirmed.delete(matchKey);
 				stopPending(matchKey);
 				if (key) keys.add(key(item));
-				return replaceOptimistic(index, item);
+				replaceOptimistic(index, item, id);
+				return updateHasEarlier();
 			}
 		}
 		if (key) {
 			const itemKey = key(item);
 			if (expire !== undefined) expireLater(itemKey);
 			if (keys.has(itemKey)) {
-				const items = state.items;
-				items[items.findIndex((listed) => key(listed) === itemKey && !isOptimistic(listed))] = item;
-				return;
+				replaceAt(
+					state.items.findIndex((listed) => key(listed) === itemKey && !isOptimistic(listed)),
+					item,
+					id
+				);
+				return updateHasEarlier();
 			}
 			keys.add(itemKey);
 		}
-		insert(item, 'confirmed');
+		insert(item, id, 'confirmed');
+		updateHasEarlier();
 	}
 
 	function drop(itemKey: K): void {
 		clearTimeout(expiries.get(itemKey));
 		expiries.delete(itemKey);
 		if (!keys.delete(itemKey)) return;
-		state.items.splice(
-			state.items.findIndex((listed) => key!(listed) === itemKey && !isOptimistic(listed)),
-			1
-		);
+		removeAt(state.items.findIndex((listed) => key!(listed) === itemKey && !isOptimistic(listed)));
+		updateHasEarlier();
 	}
 
 	function stopPending(matchKey: unknown): void {
@@ -218,7 +302,7 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 		waiting.calls--;
 		waiting.answered = true;
 		stopPending(matchKey);
-		if (typeof answer === 'object' && answer !== null && match!(answer as T) === matchKey) replaceOptimistic(indexOfMatch(matchKey), answer as T);
+		if (typeof answer === 'object' && answer !== null && match!(answer as T) === matchKey) replaceOptimistic(indexOfMatch(matchKey), answer as T, undefined);
 	}
 
 	/** A call of an optimistic item failed: unless its event came, or another call of it answered or may, it goes. */
@@ -230,7 +314,7 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 		unconfirmed.delete(matchKey);
 		stopPending(matchKey);
 		const index = indexOfMatch(matchKey);
-		if (index !== -1) state.items.splice(index, 1);
+		if (index !== -1) removeAt(index);
 	}
 
 	function optimistic<R>(item: T, call: Promise<R>): Promise<R> {
@@ -243,13 +327,71 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 		else {
 			unconfirmed.set(matchKey, { calls: 1, answered: false });
 			state.pending.push(matchKey);
-			insert(item, 'optimistic');
+			insert(item, undefined, 'optimistic');
 		}
 		call.then(
 			(answer) => answered(matchKey, answer),
 			() => failed(matchKey)
 		);
 		return call;
+	}
+
+	/** Lists a page of older events (oldest first) before the items; returns how many were new. */
+	function addEarlier(events: ReadonlyArray<[payload: unknown, id: string | number]>): number {
+		const fresh: Array<[T, string | number]> = [];
+		for (const [payload, id] of events) {
+			const item = payload as T;
+			if (key) {
+				const itemKey = key(item);
+				if (keys.has(itemKey)) continue;
+				keys.add(itemKey);
+			}
+			fresh.push([item, id]);
+		}
+		capacity += fresh.length;
+		if (order) {
+			// Placed by `order`, from the front, where older items belong.
+			for (const [item, id] of fresh) {
+				let index = 0;
+				while (index < state.items.length && order(state.items[index]!, item) <= 0) index++;
+				place(index, item, id);
+			}
+		} else {
+			fresh.forEach(([item, id], index) => place(index, item, id));
+		}
+		return fresh.length;
+	}
+
+	function loadEarlier(count = EARLIER_PAGE): Promise<number> {
+		if (loading) return loading;
+		if (!Number.isSafeInteger(count) || count < 1) return Promise.reject(new RangeError('loadEarlier(): `count` is a whole number of events, 1 or more'));
+		const before = ids.find((id) => id !== undefined);
+		if (reachedFirst || before === undefined) return Promise.resolve(0);
+		const read = feed[ROOM_HISTORY];
+		if (!read) return Promise.reject(new LiveError(CLIENT_ERRORS.serverRendering));
+		const asked = generation;
+		state.loadingEarlier = true;
+		const settled = () => {
+			loading = undefined;
+			state.loadingEarlier = false;
+		};
+		loading = read.call(feed, event, before, count).then(
+			(page) => {
+				settled();
+				// The list started again meanwhile: the page was older than what it lists now.
+				if (asked !== generation) return 0;
+				const added = addEarlier(page.events);
+				// No older ones, or none the list lacks (a history that ignores `before`).
+				if (!page.more || added === 0) reachedFirst = true;
+				updateHasEarlier();
+				return added;
+			},
+			(thrown: unknown) => {
+				settled();
+				throw thrown;
+			}
+		);
+		return loading;
 	}
 
 	/** The events whose hole would make the list wrong: its own, and those that remove. */
@@ -262,13 +404,17 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 			if (!rebuilding) return;
 			// The join's events follow, without a hole before them; what came before them has one.
 			// Optimistic items stay: their events are still to come (maybe in this join's).
-			state.items = unconfirmed.size > 0 ? state.items.filter(isOptimistic) : [];
+			for (let index = state.items.length - 1; index >= 0; index--) if (!isOptimistic(state.items[index]!)) removeAt(index);
 			keys.clear();
 			forgetExpiries();
+			capacity = limit;
+			reachedFirst = false;
+			generation++;
+			updateHasEarlier();
 		},
-		event(name, payload, seen) {
+		event(name, payload, seen, id) {
 			if (seen && !rebuilding) return;
-			if (name === event) return add(payload as T);
+			if (name === event) return add(payload as T, id);
 			const keyOfRemoved = remove[name];
 			if (keyOfRemoved) drop(keyOfRemoved(payload as T));
 		}
@@ -278,6 +424,13 @@ export function createLiveList<T, K>(makeState: MakeState, room: unknown, event:
 		get items() {
 			return state.items;
 		},
+		get loadingEarlier() {
+			return state.loadingEarlier;
+		},
+		get hasEarlier() {
+			return state.hasEarlier;
+		},
+		loadEarlier,
 		optimistic,
 		isPending(item) {
 			return match !== undefined && state.pending.includes(match(item));

@@ -1,4 +1,4 @@
-import { CALL, JOIN, LEAVE, RESENT, isErrorBody, type ErrorBody, type JoinAck } from '../shared/protocol.js';
+import { CALL, HISTORY, JOIN, LEAVE, RESENT, isErrorBody, type ErrorBody, type HistoryPage, type JoinAck } from '../shared/protocol.js';
 import type { RenderedRoomData } from '../shared/rendered-room.js';
 import { retryDelay, type Backoff } from './backoff.js';
 import type { CallDeadlines } from './call-deadlines.js';
@@ -113,7 +113,7 @@ export class RoomChannel {
 	 * The last join's events (or the server render's) and the live ones since, newest last,
 	 * at most about {@link REPLAY_LIMIT}: what a collection made now starts from.
 	 */
-	#replay: Array<readonly [name: string, payload: unknown]> = [];
+	#replay: Array<readonly [name: string, payload: unknown, id: string | number | undefined]> = [];
 
 	constructor(host: ChannelHost, route: string, params: Record<string, string>, id: string) {
 		this.#host = host;
@@ -154,8 +154,9 @@ export class RoomChannel {
 		this.state.resumed = join.resumed;
 		if (Array.isArray(join.presence)) this.presenceChanged(join.presence, []);
 		for (const [name, payload, , id] of join.events) {
-			if (typeof id === 'string' || typeof id === 'number') this.#recentIds.add(name, id);
-			this.#remember(name, payload);
+			const eventId = typeof id === 'string' || typeof id === 'number' ? id : undefined;
+			if (eventId !== undefined) this.#recentIds.add(name, eventId);
+			this.#remember(name, payload, eventId);
 		}
 	}
 
@@ -163,12 +164,12 @@ export class RoomChannel {
 	replayTo(follower: RoomFeedListener): void {
 		if (this.#replay.length === 0) return;
 		follower.joined(true, NOTHING_CONTINUED);
-		for (const [name, payload] of this.#replay) follower.event(name, payload, false);
+		for (const [name, payload, id] of this.#replay) follower.event(name, payload, false, id);
 	}
 
-	#remember(name: string, payload: unknown): void {
+	#remember(name: string, payload: unknown, id: string | number | undefined): void {
 		const replay = this.#replay;
-		replay.push([name, payload]);
+		replay.push([name, payload, id]);
 		// Trimmed in batches, so that a busy room does not shift the array on every event.
 		if (replay.length > 2 * REPLAY_LIMIT) replay.splice(0, replay.length - REPLAY_LIMIT);
 	}
@@ -311,9 +312,10 @@ export class RoomChannel {
 
 	#deliver(name: string, payload: unknown, id: unknown, seen: boolean, rebuilt = false): void {
 		if (!seen && (typeof id === 'string' || typeof id === 'number')) this.#recentIds.add(name, id);
+		const eventId = typeof id === 'string' || typeof id === 'number' ? id : undefined;
 		// After a join that resumed, an event seen before is in the replay already.
-		if (!seen || rebuilt) this.#remember(name, payload);
-		for (const listener of this.#listeners) listener.event(name, payload, seen);
+		if (!seen || rebuilt) this.#remember(name, payload, eventId);
+		for (const listener of this.#listeners) listener.event(name, payload, seen, eventId);
 	}
 
 	/**
@@ -370,6 +372,32 @@ export class RoomChannel {
 		if (resent) socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, RESENT, onReply);
 		else socket.emit(CALL, this.#ref, call.name, call.input, call.number, this.#host.callNumbers.answeredBelow, onReply);
 		return true;
+	}
+
+	/**
+	 * Reads a page of older events of one kind from the server: those before the event id
+	 * `before`, at most `limit`, oldest first. Only while the room is joined (it names the
+	 * membership); rejects with the server's body, or a 503 if the room is not joined or the
+	 * connection drops before the answer. Nothing is held or sent again: a page is asked again
+	 * by the page, when it wants it.
+	 */
+	history(name: string, before: string | number, limit: number): Promise<HistoryPage> {
+		const status = this.state.status;
+		if (status === 'rejected') return Promise.reject(new LiveError(this.state.error!));
+		if (status === 'closed') return Promise.reject(new LiveError(CLIENT_ERRORS.closed));
+		if (!this.#host.connectable) return Promise.reject(new LiveError(CLIENT_ERRORS.serverRendering));
+		const socket = this.#host.connectedSocket();
+		if (!socket || !this.#key || status !== 'joined') return Promise.reject(new LiveError(CLIENT_ERRORS.notJoined));
+		return new Promise((resolve, reject) => {
+			const onReply: AckWithError = (lost, error, page) => {
+				if (lost) reject(new LiveError(CLIENT_ERRORS.historyLost));
+				else if (error) reject(new LiveError(isErrorBody(error) ? error : CLIENT_ERRORS.malformedHistory));
+				else if (isHistoryPage(page)) resolve(page);
+				else reject(new LiveError(CLIENT_ERRORS.malformedHistory));
+			};
+			onReply.withError = true;
+			socket.emit(HISTORY, this.#ref, name, before, limit, onReply);
+		});
 	}
 
 	/** Settles a call for good: its number is answered, and its promise resolves or rejects. */
@@ -441,4 +469,15 @@ export class RoomChannel {
 	get key(): string | undefined {
 		return this.#key;
 	}
+}
+
+/** Whether a HISTORY answer has the shape of a page: events as [payload, id] pairs, and `more`. */
+function isHistoryPage(value: unknown): value is HistoryPage {
+	if (typeof value !== 'object' || value === null) return false;
+	const { events, more } = value as Partial<HistoryPage>;
+	return (
+		typeof more === 'boolean' &&
+		Array.isArray(events) &&
+		events.every((entry) => Array.isArray(entry) && (typeof entry[1] === 'string' || typeof entry[1] === 'number'))
+	);
 }

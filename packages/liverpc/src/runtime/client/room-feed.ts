@@ -1,3 +1,5 @@
+import type { HistoryPage } from '../shared/protocol.js';
+
 /**
  * What a room handle tells a live collection, besides what `room.on()` listeners get: where
  * each (re-)join's events begin and whether it resumed, and the events a join delivers again.
@@ -19,14 +21,24 @@ export interface RoomFeedListener {
 	/**
 	 * One event. `seen`: a join's answer holds it again, though the room delivered it before
 	 * (its `history` is asked from a little before the last one); `room.on()` skips those, and
-	 * a collection rebuilt after a join that did not resume needs them.
+	 * a collection rebuilt after a join that did not resume needs them. `id`: the event's id,
+	 * for an event declared with `id` (a list asks for the events before its oldest one).
 	 */
-	event(name: string, payload: unknown, seen: boolean): void;
+	event(name: string, payload: unknown, seen: boolean, id: string | number | undefined): void;
 }
+
+/** The key under which a room handle reads pages of older events for its collections. */
+export const ROOM_HISTORY: unique symbol = Symbol.for('liverpc.roomHistory');
 
 /** A room handle as a collection reads it: the feed, registered under {@link ROOM_FEED}. */
 export interface RoomFeedSource {
 	[ROOM_FEED](listener: RoomFeedListener): () => void;
+	/**
+	 * Reads a page of the room's older events of one kind, those before the event id
+	 * `before`, from the event's `history` on the server. Absent on a room that never
+	 * connects (one rendered on the server).
+	 */
+	[ROOM_HISTORY]?(event: string, before: string | number, limit: number): Promise<HistoryPage>;
 }
 
 /** The feed of a room handle from `live()`; throws for anything else, saying what was expected. */

@@ -1,7 +1,8 @@
 import { contractIdentityOf } from '../shared/contract-marker.js';
-import type { ErrorBody } from '../shared/protocol.js';
+import type { ErrorBody, HistoryPage } from '../shared/protocol.js';
+import { CLIENT_ERRORS, LiveError } from './live-error.js';
 import type { PresenceListEntry, RoomChannel } from './room-channel.js';
-import { ROOM_FEED, type RoomFeedListener } from './room-feed.js';
+import { ROOM_FEED, ROOM_HISTORY, type RoomFeedListener } from './room-feed.js';
 import type { RoomStatus } from './room-types.js';
 
 /** Route id and call names of a contract module (real on the server, a stub in the browser). */
@@ -53,10 +54,10 @@ export class RoomHandle {
 			// A page's listener (or a collection's key function) that throws must not cost the
 			// others, or the rest of a join's events, their delivery: it is reported, and
 			// delivery goes on. No closure per event: this runs for every event of the room.
-			event: (name, payload, seen) => {
+			event: (name, payload, seen, id) => {
 				for (const follower of this.#feed) {
 					try {
-						follower.event(name, payload, seen);
+						follower.event(name, payload, seen, id);
 					} catch (thrown) {
 						reportThrow(name, thrown);
 					}
@@ -117,15 +118,21 @@ export class RoomHandle {
 		// since): a collection made after they came still starts from them.
 		this.#channel.replayTo({
 			joined: (resumed, continued) => follower.joined(resumed, continued),
-			event: (name, payload, seen) => {
+			event: (name, payload, seen, id) => {
 				try {
-					follower.event(name, payload, seen);
+					follower.event(name, payload, seen, id);
 				} catch (thrown) {
 					reportThrow(name, thrown);
 				}
 			}
 		});
 		return () => this.#feed.delete(follower);
+	}
+
+	/** Reads a page of older events for a live collection of this handle. */
+	[ROOM_HISTORY](event: string, before: string | number, limit: number): Promise<HistoryPage> {
+		if (this.#left) return Promise.reject(new LiveError(CLIENT_ERRORS.closed));
+		return this.#channel.history(event, before, limit);
 	}
 
 	leave(): void {

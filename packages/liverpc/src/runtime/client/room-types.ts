@@ -1,5 +1,5 @@
 import type { RoomCall } from '../server/contract/call.js';
-import type { RoomEvent } from '../server/contract/event.js';
+import type { EventWithHistory, RoomEvent } from '../server/contract/event.js';
 import type { RoomJoin } from '../server/contract/join.js';
 import type { RoomPresence } from '../server/contract/presence.js';
 import type { ErrorBody } from '../shared/protocol.js';
@@ -21,6 +21,17 @@ export type RoomStatus = 'joining' | 'joined' | 'reconnecting' | 'rejected' | 'c
 
 type CallNames<M> = { [K in keyof M]: M[K] extends RoomCall<any, any, any> ? K : never }[keyof M] & string;
 export type EventNames<M> = { [K in keyof M]: M[K] extends RoomEvent<any, any> ? K : never }[keyof M] & string;
+
+/**
+ * The events of a contract module declared with `id` and `history`: those a `liveList` can
+ * load older ones of (`loadEarlier()`).
+ *
+ * @example
+ * ```ts
+ * type Paged = HistoryEventNames<typeof import('./chat.socket')>; // 'message'
+ * ```
+ */
+export type HistoryEventNames<M> = { [K in keyof M]: M[K] extends EventWithHistory<any, any> ? K : never }[keyof M] & string;
 
 /**
  * The join reply type of a contract module, or undefined when it has no `join`.
@@ -87,6 +98,22 @@ export interface RoomWithEvents<Events> {
 	readonly '~events'?: Events;
 }
 
+/**
+ * A room whose events named `Paged` have a `history` a page can load older events from: a
+ * `liveList` of one of them has `loadEarlier()`. Every room handle is one, for the events its
+ * contract declares with `id` and `history`; a component that loads older messages of rooms
+ * of several contracts names them by this type. The property exists in types only.
+ *
+ * @example
+ * ```ts
+ * interface Props { room: RoomWithHistory<{ message: ChatMessage }, 'message'> }
+ * ```
+ */
+export interface RoomWithHistory<Events, Paged extends keyof Events> extends RoomWithEvents<Events> {
+	/** Type-level only: the events with a history. Never set. */
+	readonly '~history'?: { readonly [E in Paged]: true };
+}
+
 // A call whose input may be left out (no schema, or a schema that accepts `undefined`) takes
 // no argument; its output is typed as it arrives.
 type CallMethod<C> =
@@ -106,7 +133,7 @@ type CallMethod<C> =
  * function showStatus(room: RoomBase<unknown>) { return `${room.status} ${room.error?.message ?? ''}`; }
  * ```
  */
-export interface RoomBase<M> extends RoomWithEvents<RoomEvents<M>> {
+export interface RoomBase<M> extends RoomWithHistory<RoomEvents<M>, HistoryEventNames<M> & EventNames<M>> {
 	/** `joining` → `joined`; `reconnecting` after a network loss; `rejected` when refused; `closed` after `leave()`. */
 	readonly status: RoomStatus;
 	/** Why the room was rejected (or the connection refused): `{ status, message }`. */

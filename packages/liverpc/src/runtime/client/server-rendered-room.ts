@@ -44,7 +44,7 @@ export function serverRenderedRoom<M extends object>(contract: M, given?: unknow
 /** Hands a collection the rendered join's events, as the browser's room will. */
 function replayRendered(join: NonNullable<RenderedRoomData['join']>, follower: RoomFeedListener): void {
 	follower.joined(true, NOTHING_CONTINUED);
-	for (const [name, payload] of join.events) follower.event(name, payload, false);
+	for (const [name, payload, , id] of join.events) follower.event(name, payload, false, id);
 }
 
 function presenceEntries(rows: PresenceRow[]): PresenceListEntry[] {

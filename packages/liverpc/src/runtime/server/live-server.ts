@@ -2,7 +2,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
-import { CALL, DEFAULT_PATH, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
+import { CALL, DEFAULT_PATH, HISTORY, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
 import { ConnectionAdmission } from './gate/address-admission.js';
 import { createCallListener, type CallLifecycle } from './calls/call-dispatch.js';
 import { CallMemory } from './calls/call-memory.js';
@@ -19,6 +19,7 @@ import { renderRoom } from './rooms/room-render.js';
 import { connectionData } from './gate/connection-state.js';
 import { createRoomDelivery, type RoomDelivery } from './room-delivery.js';
 import { createMembershipListeners } from './rooms/room-membership.js';
+import { createHistoryListener } from './rooms/history-pages.js';
 import { capSendBacklog } from './rooms/send-backlog.js';
 import { createConnectionLifetimes } from './gate/connection-lifetime.js';
 import { SocketError } from './contract/socket-error.js';
@@ -171,7 +172,9 @@ function serveConnections(services: Services, parts: LiveServerParts): void {
 		{
 			onJoin: lifetimes.holdWhileStale(membership.onJoin as Listener, 'join'),
 			onLeave: membership.onLeave as Listener,
-			onCall: lifetimes.holdWhileStale(calls.onCall as Listener, 'call')
+			onCall: lifetimes.holdWhileStale(calls.onCall as Listener, 'call'),
+			// A page of older events runs on the member's locals as a call does: not past their deadline.
+			onHistory: lifetimes.holdWhileStale(createHistoryListener(hooks) as Listener, 'call')
 		},
 		handshakeMiddleware(hooks, settings, lifecycle, parts.inspectLocals),
 		hooks,
@@ -195,6 +198,7 @@ function serveConnections(services: Services, parts: LiveServerParts): void {
 		socket.on(JOIN, listeners.onJoin);
 		socket.on(LEAVE, listeners.onLeave);
 		socket.on(CALL, listeners.onCall);
+		socket.on(HISTORY, listeners.onHistory);
 		socket.on(REFUSED, onRefused);
 		// The hook's keys are rooms of the connection: revoke() ends them by room.
 		const keys = connectionData(socket).keys;
@@ -332,12 +336,12 @@ function handshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, lifecyc
  * `vite dev` (`refresh` set), each after the edited socket files were loaded.
  */
 function serveListeners(
-	listeners: { onJoin: Listener; onLeave: Listener; onCall: Listener },
+	listeners: { onJoin: Listener; onLeave: Listener; onCall: Listener; onHistory: Listener },
 	handshake: (socket: Socket, next: HandshakeNext) => void,
 	hooks: SocketHooks,
 	refresh: (() => Promise<void>) | undefined
 ) {
-	let { onJoin, onLeave, onCall } = listeners;
+	let { onJoin, onLeave, onCall, onHistory } = listeners;
 	let middleware = handshake;
 	if (refresh) {
 		const afterRefresh = (listener: Listener): Listener =>
@@ -358,6 +362,7 @@ function serveListeners(
 		onJoin = afterRefresh(onJoin);
 		onLeave = afterRefresh(onLeave);
 		onCall = afterRefresh(onCall);
+		onHistory = afterRefresh(onHistory);
 		middleware = (socket, next) => {
 			refresh().then(
 				() => handshake(socket, next),
@@ -369,7 +374,8 @@ function serveListeners(
 		middleware,
 		onJoin: neverThrows('join listener', onJoin),
 		onLeave: neverThrows('leave listener', onLeave),
-		onCall: neverThrows('call listener', onCall)
+		onCall: neverThrows('call listener', onCall),
+		onHistory: neverThrows('history listener', onHistory)
 	};
 }
 

@@ -1,11 +1,12 @@
 /**
- * The wire between `liverpc/client` and the server: four Socket.IO event names and the
+ * The wire between `liverpc/client` and the server: its Socket.IO event names and the
  * shape of an acknowledgement. Names are one letter because every room event carries one
  * on every delivery: a byte saved here is saved once per member.
  *
  * client → server  JOIN  (route id, params, resume, ack)           ack(error) | ack(null, JoinAck)
  * client → server  LEAVE (ref)
  * client → server  CALL  (ref, call name, input, call number, answered below[, RESENT], ack)   ack(error) | ack(null, output)
+ * client → server  HISTORY (ref, event name, before, limit, ack)   ack(error) | ack(null, HistoryPage)
  * server → client  EVENT (room key, event name, payload, seq[, id])
  * server → client  RESYNC (room key)   that room's log restarted: re-join from the position
  * server → client  ENDED (room key, error body)   the membership ended: its guard refused the re-checked locals
@@ -28,6 +29,11 @@
 export const JOIN = 'j';
 export const LEAVE = 'l';
 export const CALL = 'c';
+/**
+ * Client → server: a page of a joined room's older events of one kind, those before the
+ * event id `before`, from that event's `history`. Counted against the connection's calls.
+ */
+export const HISTORY = 'h';
 export const EVENT = 'e';
 /** The mark of a call the client sent on an earlier connection too. */
 export const RESENT = 1;
@@ -135,6 +141,15 @@ export interface JoinAck {
 	events: JoinEvent[];
 	/** Who is in the room, the joiner included, when its contract has a `presence` export. */
 	presence?: PresenceRow[];
+}
+
+/**
+ * What a HISTORY request is answered with: at most `limit` events older than `before`,
+ * oldest first, each with its id, and whether the store has older ones still.
+ */
+export interface HistoryPage {
+	events: Array<[payload: unknown, id: string | number]>;
+	more: boolean;
 }
 
 /** One presence entry on the wire: its id, what `presence()` built, and its connection count. */

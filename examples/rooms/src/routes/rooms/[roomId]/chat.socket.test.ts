@@ -53,6 +53,18 @@ describe('rooms/[roomId]/chat', () => {
 		await expect(server.connect({ cookies: { session: 'forged' } }).join(chat, { roomId: 'acme-ops' })).rejects.toMatchObject({ status: 401 });
 	});
 
+	it('gives the page of messages before an id through the history, and says when it reached the first', async () => {
+		const sent = [1, 2, 3, 4, 5].map((n) => messages.add('globex-general', carol, `page ${n}`).message);
+		const ids = sent.map((message) => message.id);
+		const page = (before: unknown, limit: number) =>
+			chat.message.history!({ params: { roomId: 'globex-general' }, locals: {}, route: { id: 'rooms/[roomId]/chat' }, room: 'rooms/globex-general/chat', connectionId: 'unit', lastEventId: undefined, before: before as number, limit });
+		expect(await page(ids[4], 2)).toEqual({ events: sent.slice(2, 4), complete: false });
+		expect(await page(ids[2], 2)).toEqual({ events: sent.slice(0, 2), complete: true });
+		expect(await page(ids[0], 2)).toEqual({ events: [], complete: true });
+		// From the browser: anything but a number finds nothing, and is never part of the SQL.
+		expect(await page(`${ids[4]} OR 1=1`, 2)).toEqual({ events: [], complete: true });
+	});
+
 	it('stores a message sent twice under one key once, and announces it once', async () => {
 		const room = await server.connect({ locals: { user: alice } }).join(chat, { roomId: 'acme-ops' });
 		const first = await room.send({ text: 'only once', key: 'unit-key-1' });

@@ -13,11 +13,12 @@ import type { ChatMessage, Typing } from '$lib/types';
  * A message someone posted, pushed to every member (the sender too). Its `history` is the
  * only way the page gets older messages: they arrive as `message` events when the room is
  * joined (the 50 latest), and whatever the member missed when it comes back after a
- * reconnect or a restart, so the page keeps one list, in id order, each message once.
+ * reconnect or a restart, so the page keeps one list, in id order, each message once. With
+ * `before` set it gives the page before that message: "Load earlier messages".
  */
 export const message = event<ChatMessage>({
 	id: 'id',
-	history: ({ params, lastEventId, limit }) => messages.since(params.roomId, lastEventId, limit)
+	history: ({ params, lastEventId, limit, before }) => messages.since(params.roomId, lastEventId, limit, before)
 });
 
 // Runs on every join and on every re-join after a reconnect, so a user who signed out or

@@ -35,20 +35,37 @@ type IdKeys<Payload> = {
  * and pass it to the store as a query parameter. `limit` is how many events the join
  * delivers at most: read no more than that from the store.
  *
+ * The same function serves a member that loads older events page by page (`loadEarlier()`
+ * of a `liveList`): then `before` is set, and the history returns the newest `limit` events
+ * older than that id, oldest first, with `{ events, complete: false }` when the store has
+ * older ones still (see {@link HistoryResult}). A history that ignores `before` gives the
+ * page its latest events again, which it already lists: nothing older can be loaded.
+ * `before` comes from the client too: a string or a finite number, nothing more checked.
+ *
  * @example
  * ```ts
- * const history = ({ params, lastEventId, limit }: HistoryEvent) =>
- *   typeof lastEventId === 'number' ? messages.after(params.roomId, lastEventId, limit) : messages.latest(params.roomId, Math.min(50, limit));
+ * const history = ({ params, lastEventId, before, limit }: HistoryEvent) => {
+ *   if (typeof before === 'number') return messages.pageBefore(params.roomId, before, limit); // { events, complete }
+ *   if (before !== undefined) return []; // not an id this store hands out
+ *   return typeof lastEventId === 'number' ? messages.after(params.roomId, lastEventId, limit) : messages.latest(params.roomId, Math.min(50, limit));
+ * };
  * ```
  */
 export interface HistoryEvent<Params extends object = RoomParams> extends SocketEvent<Params> {
 	/** Undefined on a first join, or when the member has received none of these events yet. */
 	lastEventId: EventId | undefined;
 	/**
+	 * Set when a member asks for a page of older events: the id of the oldest it has. The
+	 * history then returns the newest `limit` events whose id is older than this one, oldest
+	 * first. Undefined on a join.
+	 */
+	before: EventId | undefined;
+	/**
 	 * The most events one join delivers (`limits.maxJoinEvents`, default 500; `Infinity` when
 	 * turned off): of more, the member gets the newest and `room.resumed === false`. A store
 	 * that reads the newest `limit` (and one more, to tell whether there were more) never
-	 * reads rows the join would drop.
+	 * reads rows the join would drop. For a page of older events (`before` set), the page's
+	 * size: what the member asked, at most 100 and at most `maxJoinEvents`.
 	 */
 	limit: number;
 }
@@ -74,7 +91,8 @@ export type EventOptions<Payload, Params extends object = RoomParams> = {
 		 * What a joining member gets first, as ordinary events: on a first join the recent
 		 * ones (`lastEventId` undefined), on a re-join the server's buffer could not fill
 		 * (a restart, a long disconnect) every event after `lastEventId`. Runs after the join
-		 * guard admitted the member, with its `params` and `locals`.
+		 * guard admitted the member, with its `params` and `locals`. It also serves pages of
+		 * older events (`before` set): it must honour `before` for `loadEarlier()` to load any.
 		 */
 		history?: (event: HistoryEvent<Params>) => HistoryResult<Payload> | Promise<HistoryResult<Payload>>;
 		volatile?: never;
@@ -115,6 +133,11 @@ export interface VolatileEventOptions<Payload> {
  * false }` when they are not everything the member missed (the store keeps less, or the gap
  * is larger than the join's `limit`). The member then gets those events and
  * `room.resumed === false`, so the page can say that some are missing.
+ *
+ * For a page of older events (`before` set), `complete: false` says the store has events
+ * older than these, and `complete: true` that these reach back to its first: the page's
+ * `hasEarlier` follows it. A plain array counts as complete when it holds fewer than
+ * `limit` events, and as not complete when it is full.
  *
  * @example
  * ```ts
@@ -159,16 +182,31 @@ export interface RoomEvent<Payload = unknown, Params extends object = RoomParams
 }
 
 /**
+ * An event declared with `id` and `history`: besides what a joining member gets, a page can
+ * load older ones from its history (`loadEarlier()` of a `liveList`). Only the type differs.
+ *
+ * @example
+ * ```ts
+ * export const message: EventWithHistory<ChatMessage> = event<ChatMessage>({ id: 'id', history: messages.since });
+ * ```
+ */
+export interface EventWithHistory<Payload = unknown, Params extends object = RoomParams> extends RoomEvent<Payload, Params> {
+	readonly history: NonNullable<RoomEvent['history']>;
+}
+
+/**
  * The type of {@link event}: with `Params` fixed by `./$socket` for the contract's folder.
+ * An event given a `history` is an {@link EventWithHistory}.
  *
  * @example
  * ```ts
  * const typing: EventBuilder<{ roomId: string }> = event;
  * ```
  */
-export type EventBuilder<Params extends object = RoomParams> = <Payload = void>(
-	options?: EventOptions<Payload, Params>
-) => RoomEvent<Payload, Params>;
+export interface EventBuilder<Params extends object = RoomParams> {
+	<Payload = void>(options: EventOptions<Payload, Params> & { history: NonNullable<unknown> }): EventWithHistory<Payload, Params>;
+	<Payload = void>(options?: EventOptions<Payload, Params>): RoomEvent<Payload, Params>;
+}
 
 /**
  * Declares an event the server pushes to room members; the type parameter is its payload.
@@ -262,7 +300,7 @@ export const event: EventBuilder = function event<Payload>(options?: EventOption
 			};
 		}
 	};
-};
+} as EventBuilder;
 
 /**
  * The event's route, from the id stamped on its marker by registration or, in a Vite

@@ -1,7 +1,7 @@
 import * as defaultParser from 'socket.io-parser';
 import type { Packet } from 'socket.io-parser';
 import type { Socket } from 'socket.io';
-import { CALL, JOIN, LEAVE, type ErrorBody } from '../../shared/protocol.js';
+import { CALL, HISTORY, JOIN, LEAVE, type ErrorBody } from '../../shared/protocol.js';
 import { REFUSAL_SITE, replyError } from '../contract/error-reply.js';
 import type { LiveLimits } from '../options/live-options.js';
 import type { SharedBudget } from './shared-budgets.js';
@@ -15,8 +15,8 @@ import { TokenBucket } from '../support/token-bucket.js';
 // still one array:
 // - CONNECT: one namespace socket per Engine.IO connection, pending or open, and a bound
 //   on how often a connection may try (each attempt runs the socket hook);
-// - events: only LiveRPC's three, with no more arguments than the protocol has, and within
-//   the connection's call and join rates;
+// - events: only LiveRPC's four, with no more arguments than the protocol has, and within
+//   the connection's call and join rates (a page of older events counts as a call);
 // - a refused event that expects an answer is rewritten into REFUSED with a fixed body, so
 //   the caller gets a clear error while its own arguments go no further;
 // - a connection that keeps being refused, or breaks the protocol, is closed.
@@ -42,7 +42,7 @@ export const REFUSALS = {
 for (const refusal of Object.values(REFUSALS)) Object.freeze(refusal.body);
 
 /** The most arguments (event name included) each client event has on the wire. */
-const ARITY: Record<string, number> = { [JOIN]: 4, [CALL]: 7, [LEAVE]: 2 };
+const ARITY: Record<string, number> = { [JOIN]: 4, [CALL]: 7, [HISTORY]: 5, [LEAVE]: 2 };
 
 // Each CONNECT runs the socket hook; a client needs one per connection, and a few more
 // when a 5xx from the hook makes it retry with backoff on the same connection.
@@ -121,7 +121,8 @@ export class ConnectionBudget {
 		else if (data.length > ARITY[name]!) refusal = REFUSALS.malformed;
 		else if (name === LEAVE) return this.#admitLeave(packet);
 		else if (!answerable) refusal = REFUSALS.malformed; // joins and calls always expect an answer
-		else if (name === CALL) {
+		// A page of older events reads the app's store as a call does: it is paid from the same budgets.
+		else if (name === CALL || name === HISTORY) {
 			if (!(this.#calls ??= new TokenBucket(this.limits.callsPerSecond, this.limits.callBurst)).take()) refusal = REFUSALS.callRate;
 			else if (this.user && !this.user.take(this.limits.callsPerSecondPerUser, this.limits.callBurstPerUser)) {
 				refusal = REFUSALS.userCallRate;
@@ -237,8 +238,8 @@ export function budgetOf(socket: Socket): ConnectionBudget {
 }
 
 /**
- * Takes a place for one more call on this connection, or returns the refusal. The caller
- * gives the place back with `budget.callsInFlight--` once the call is answered.
+ * Takes a place for one more call (or page of older events) on this connection, or returns
+ * the refusal. The caller gives the place back with `budget.callsInFlight--` once the call is answered.
  */
 export function admitCall(budget: ConnectionBudget): SocketError | undefined {
 	if (budget.callsInFlight >= budget.limits.maxCallsInFlight) return REFUSALS.callsInFlight;

@@ -6,9 +6,9 @@ import type { JoinEvent } from '../../shared/protocol.js';
 // that fit in `maxJoinEvents` and `maxJoinBytes`: the page gets the latest part of the room,
 // consistent with the live events that follow, and `resumed: false` says it got less.
 
-/** The events a join delivers after the cap, and whether older ones were left out. */
-export interface CappedJoinEvents {
-	events: JoinEvent[];
+/** The events a join (or a page of older events) delivers after the cap, and whether older ones were left out. */
+export interface CappedJoinEvents<Event = JoinEvent> {
+	events: Event[];
 	capped: boolean;
 }
 
@@ -24,7 +24,7 @@ export interface CappedJoinEvents {
  * ack.resumed &&= !capped;
  * ```
  */
-export function newestJoinEvents(events: JoinEvent[], maxEvents: number, maxBytes: number): CappedJoinEvents {
+export function newestJoinEvents<Event = JoinEvent>(events: Event[], maxEvents: number, maxBytes: number): CappedJoinEvents<Event> {
 	let first = Math.max(0, events.length - maxEvents);
 	if (maxBytes !== Infinity) {
 		let bytes = 0;

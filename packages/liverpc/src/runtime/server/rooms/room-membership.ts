@@ -304,7 +304,7 @@ export async function readHistories(contract: RoomContract, event: SocketEvent, 
 		const history = roomEvent.history;
 		const idKey = roomEvent[MARKER].idKey;
 		if (!history || idKey === undefined) continue;
-		const input: HistoryEvent = { ...event, lastEventId: request.lastEventIds?.[name], limit };
+		const input: HistoryEvent = { ...event, lastEventId: request.lastEventIds?.[name], before: undefined, limit };
 		const returned = await socketEventStorage.run(event, history, input);
 		const payloads = Array.isArray(returned) ? returned : (returned as { events?: unknown } | null)?.events;
 		if (!Array.isArray(payloads)) {
