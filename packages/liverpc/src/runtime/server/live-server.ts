@@ -154,12 +154,13 @@ function startServices(httpServer: HttpServer | HttpsServer, parts: LiveServerPa
 function createRoomRenderer(parts: LiveServerParts, settings: LiveSettings, rooms: RoomDelivery): RoomRenderer {
 	const { contracts, hooks, refresh } = parts;
 	return (routeId, params, request) => {
-		if (!contracts.has(routeId)) return undefined;
+		// In `vite dev` the socket files are loaded on first use: a page rendered before any
+		// socket connected finds its contract only after `refresh`.
+		if (!refresh && !contracts.has(routeId)) return undefined;
 		const ready = Promise.all([refresh?.(), rooms.scaling]);
 		return ready.then(() => {
 			const contract = contracts.get(routeId);
-			if (!contract) throw new Error(`loadRoom(): the room '${routeId}' is no longer served (its socket file was removed)`);
-			return renderRoom(contract, params, request, hooks, settings, rooms);
+			return contract && renderRoom(contract, params, request, hooks, settings, rooms);
 		});
 	};
 }

@@ -32,8 +32,8 @@ export async function loadRoom<M extends object>(
 	const route = routeOf(contract);
 	const given = params ?? event.params ?? {};
 	for (const render of roomRenderers) {
-		const rendered = render(route, given, event);
-		if (rendered) return (await rendered) as RenderedRoom<M>;
+		const rendered = await render(route, given, event);
+		if (rendered) return rendered as RenderedRoom<M>;
 	}
 	throw new Error(
 		`loadRoom(): no LiveRPC server in this process serves '${route}'. It runs in a page's server load of an app whose ` +

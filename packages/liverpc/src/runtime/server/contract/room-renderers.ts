@@ -12,10 +12,10 @@ export interface RenderRequest {
 
 /**
  * Renders a room of one attached server for a page: runs the socket hook on the request and
- * the room's join guard and history, and answers what a join would have. Undefined when that
- * server does not serve `routeId`.
+ * the room's join guard and history, and answers what a join would have. Undefined (at once,
+ * or once the dev server has loaded its socket files) when that server does not serve `routeId`.
  */
-export type RoomRenderer = (routeId: string, params: unknown, request: RenderRequest) => Promise<RenderedRoomData> | undefined;
+export type RoomRenderer = (routeId: string, params: unknown, request: RenderRequest) => Promise<RenderedRoomData | undefined> | undefined;
 
 const RENDERERS = Symbol.for('liverpc.roomRenderers');
 
