@@ -10,7 +10,8 @@
 //              MutationObserver installed before any of the page's own scripts
 //   joined     navigation start → the room status reads "joined" (ms)
 // --screenshot <file> also saves the first paint of one load (JavaScript off, so what is
-// painted is the server's HTML alone).
+// painted is the server's HTML alone). --app <dir> measures another build of the example
+// (e.g. a worktree of an older commit), for a before/after in one sitting.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -27,7 +28,7 @@ const option = (name, fallback) => {
 const loads = Number(option('loads', 20));
 const screenshot = option('screenshot', undefined);
 const roomId = 'acme-general';
-const appDir = fileURLToPath(new URL('../examples/rooms/', import.meta.url));
+const appDir = option('app', fileURLToPath(new URL('../examples/rooms/', import.meta.url)));
 
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
