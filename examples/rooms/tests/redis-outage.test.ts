@@ -100,9 +100,15 @@ async function sendAndWait(page: Page, text: string): Promise<void> {
 			{ timeout: 40_000, polling: 20 }
 		)
 		.catch(async () => {
-			const state = await page.evaluate(() =>
-				['room-status', 'connection-status', 'send-error'].map((id) => `${id}: ${document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '-'}`).join(', ')
-			);
+			// What the tab looked like: which page (a reload shows as a new time origin), the
+			// input and button, the statuses, so a failure can be told apart from a slow answer.
+			const state = await page.evaluate(() => {
+				const input = document.querySelector('[data-testid="message-input"]') as HTMLInputElement | null;
+				const button = document.querySelector('[data-testid="send-button"]') as HTMLButtonElement | null;
+				const texts = ['room-status', 'connection-status', 'send-error'].map((id) => `${id}: ${document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '-'}`);
+				const pending = document.querySelectorAll('[data-unanswered]').length;
+				return [...texts, `input: ${JSON.stringify(input?.value)}`, `button disabled: ${button?.disabled}`, `unanswered: ${pending}`, `page age: ${Math.round(performance.now())} ms`].join(', ');
+			}).catch((problem: unknown) => `the page could not be read: ${(problem as Error).message.split('\n')[0]}`);
 			throw new Error(`${text}: no answer within 40 s (${state})`);
 		});
 	const result = await outcome.jsonValue();

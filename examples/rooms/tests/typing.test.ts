@@ -21,7 +21,7 @@ describe('who is typing (build)', () => {
 		// Nobody else types: Alice's own tab shows nothing, herself not included.
 		expect(await typing(alice).innerText()).toBe('');
 
-		await alice.getByTestId('send-button').click();
+		await alice.getByTestId('message-input').press('Enter');
 		await bob.getByTestId('message').filter({ hasText: 'Hello B' }).waitFor();
 		await typing(bob).filter({ hasText: /^$/ }).waitFor({ timeout: 2000 });
 

@@ -72,10 +72,16 @@ export async function openRoom(page: Page, baseUrl: string, roomId: string, expe
 	await page.getByTestId('room-status').filter({ hasText: expected }).waitFor({ timeout: 30_000 });
 }
 
-/** Sends a message through the page's form (over the socket when JavaScript runs). */
+/**
+ * Sends a message through the page's form (over the socket when JavaScript runs), by Enter in
+ * its input, as a person types: a click at the Send button's place could land on a message
+ * instead, when one arriving at that moment moves the form down a line (a busy room's tab
+ * once lost a send that way, seen as "no answer within 40 s").
+ */
 export async function sendMessage(page: Page, text: string): Promise<void> {
-	await page.getByTestId('message-input').fill(text);
-	await page.getByTestId('send-button').click();
+	const input = page.getByTestId('message-input');
+	await input.fill(text);
+	await input.press('Enter');
 }
 
 /** The texts of the room's message list, e.g. `Alice: hi`. */
