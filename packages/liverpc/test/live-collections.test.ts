@@ -1,11 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { liveList, liveValue } from 'liverpc/client';
-import { attach, type LiveServer } from 'liverpc/node';
 import { event, join, type HistoryEvent } from 'liverpc/server';
 import { handle } from './fixtures/hooks.socket.js';
 import { connect, eventually } from './harness.js';
+import { restartableServer } from './support/restartable-server.js';
 
 // liveList and liveValue over real loopback sockets: the join's history and the live events
 // merged, each once, across a reconnect and a restart; a list that starts again after a
@@ -49,35 +47,12 @@ function publish(boardId: string, text: string, announce = true): Post {
 	return post;
 }
 
-/** A server that can be stopped and started again on the same port, like a restarted process. */
-async function restartableServer() {
-	let live: LiveServer;
-	const listen = async (port = 0) => {
-		const httpServer = http.createServer();
-		live = attach(httpServer, { handle, contracts });
-		await new Promise<void>((resolve) => httpServer.listen(port, '127.0.0.1', resolve));
-		return (httpServer.address() as AddressInfo).port;
-	};
-	const port = await listen();
-	stops.push(() => live.close());
-	return {
-		url: `http://127.0.0.1:${port}`,
-		get live() {
-			return live;
-		},
-		stop: () => live.close(),
-		start: () => listen(port)
-	};
-}
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-	for (const stop of stops.splice(0)) await stop();
-});
+const restartable = () => restartableServer({ handle, contracts });
 
 const ids = (items: readonly Post[]) => items.map((post) => post.id);
 
 it('merges the history and the live posts, each once, across a reconnect and a restart', async () => {
-	const servers = await restartableServer();
+	const servers = await restartable();
 	publish('b1', 'before anyone came');
 	publish('b1', 'also before');
 	const room = connect(servers.url, 'session=s-alice').live(board, { boardId: 'b1' });
@@ -106,7 +81,7 @@ it('merges the history and the live posts, each once, across a reconnect and a r
 });
 
 it('keeps its posts after a re-join cut short that still carries on from them, and starts again after one that leaves a hole', async () => {
-	const servers = await restartableServer();
+	const servers = await restartable();
 	for (const text of ['one', 'two', 'three']) publish('b1', text);
 	const room = connect(servers.url, 'session=s-alice').live(board, { boardId: 'b1' });
 	const posts = liveList(room, 'post', { key: (post) => post.id });
@@ -142,7 +117,7 @@ it('keeps its posts after a re-join cut short that still carries on from them, a
 });
 
 it('follows one room: another room’s list starts from that room’s history', async () => {
-	const servers = await restartableServer();
+	const servers = await restartable();
 	publish('b1', 'in b1');
 	publish('b2', 'in b2');
 	const client = connect(servers.url, 'session=s-alice');
@@ -162,7 +137,7 @@ it('follows one room: another room’s list starts from that room’s history', 
 });
 
 it('upserts by key, removes by a removing event, keeps the order and the latest N', async () => {
-	const servers = await restartableServer();
+	const servers = await restartable();
 	for (const text of ['a', 'b', 'c', 'd']) publish('b1', text);
 	const room = connect(servers.url, 'session=s-alice').live(board, { boardId: 'b1' });
 	const latest = liveList(room, 'post', { key: (post) => post.id, remove: { removed: ({ id }) => id }, order: (a, b) => a.id - b.id, limit: 3 });

@@ -1,12 +1,10 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { live, liveList, type LiveClient } from 'liverpc/client';
-import { attach, type LiveServer } from 'liverpc/node';
 import { admit, error, event, join, loadRoom, presence, type HistoryEvent, type RenderedRoom, type SocketEvent } from 'liverpc/server';
 import { handle } from './fixtures/hooks.socket.js';
 import { users } from './fixtures/store.js';
 import { connect, eventually } from './harness.js';
+import { restartableServer } from './support/restartable-server.js';
 
 // Server-rendered rooms (#21): loadRoom() reads a room in a page's load as a join would (the
 // socket hook on the request's cookies, the guard, the history), and a client given what it
@@ -67,24 +65,7 @@ function pageRequest(url: string, cookie: string | undefined, boardId = 'b1') {
 	};
 }
 
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-	for (const stop of stops.splice(0)) await stop();
-});
-
-/** A server that can be stopped and started again on the same port, like a restarted process. */
-async function restartableServer() {
-	let server: LiveServer;
-	const listen = async (port = 0) => {
-		const httpServer = http.createServer();
-		server = attach(httpServer, { handle, contracts });
-		await new Promise<void>((resolve) => httpServer.listen(port, '127.0.0.1', resolve));
-		return (httpServer.address() as AddressInfo).port;
-	};
-	const port = await listen();
-	stops.push(() => server.close());
-	return { url: `http://127.0.0.1:${port}`, stop: () => server.close(), start: () => listen(port) };
-}
+const restartable = () => restartableServer({ handle, contracts });
 
 const ids = (items: readonly Post[]) => items.map((post) => post.id);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
@@ -97,7 +78,7 @@ function continueIn(client: LiveClient, rendered: RenderedRoom<typeof served>) {
 }
 
 it('reads the reply, the history and the presence with the hook on the request cookies, as a join would', async () => {
-	const { url } = await restartableServer();
+	const { url } = await restartable();
 	publish('b1', 'first');
 	publish('b1', 'second');
 	publish('b2', 'elsewhere');
@@ -119,7 +100,7 @@ it('reads the reply, the history and the presence with the hook on the request c
 });
 
 it("answers the hook's and the guard's refusals as the rendered room's error, and throws for a room no server serves", async () => {
-	const { url } = await restartableServer();
+	const { url } = await restartable();
 	expect((await loadRoom(served, pageRequest(url, undefined))).error).toEqual({ status: 401, message: 'Sign in to read the board' });
 	expect((await loadRoom(served, pageRequest(url, 'session=s-eve'))).error).toEqual({ status: 403, message: 'This board belongs to another tenant' });
 	// The fixture hook refuses a suspended account before any guard runs.
@@ -139,7 +120,7 @@ it("answers the hook's and the guard's refusals as the rendered room's error, an
 });
 
 it('continues from the render: what was written before the join arrives with it, nothing twice, without reading the history again', async () => {
-	const { url } = await restartableServer();
+	const { url } = await restartable();
 	for (let index = 0; index < 5; index++) publish('b1', `before render ${index}`);
 	const rendered = await loadRoom(served, pageRequest(url, 'session=s-alice'));
 	expect(ids(rendered.join!.events.map(([, post]) => post as Post))).toEqual(range(1, 5));
@@ -164,7 +145,7 @@ it('continues from the render: what was written before the join arrives with it,
 });
 
 it('continues from a render of a process that restarted before the join: the history fills the gap once', async () => {
-	const servers = await restartableServer();
+	const servers = await restartable();
 	for (let index = 0; index < 4; index++) publish('b1', `before ${index}`);
 	const rendered = await loadRoom(served, pageRequest(servers.url, 'session=s-alice'));
 	await servers.stop();
@@ -179,7 +160,7 @@ it('continues from a render of a process that restarted before the join: the his
 });
 
 it('loses and doubles nothing across the hand-off while posts are written all the time', async () => {
-	const { url } = await restartableServer();
+	const { url } = await restartable();
 	let writing = true;
 	const writer = (async () => {
 		while (writing) {
@@ -206,7 +187,7 @@ it('loses and doubles nothing across the hand-off while posts are written all th
 });
 
 it('shows a refused render as a refused room and sends no join; a server error is joined again', async () => {
-	const { url } = await restartableServer();
+	const { url } = await restartable();
 	const refused = await loadRoom(served, pageRequest(url, 'session=s-eve'));
 	const client = connect(url, 'session=s-eve');
 	const runs = store.guardRuns;
@@ -224,7 +205,7 @@ it('shows a refused render as a refused room and sends no join; a server error i
 });
 
 it('renders the room on the server: live() given the rendered room shows its reply and its events to collections', async () => {
-	const { url } = await restartableServer();
+	const { url } = await restartable();
 	publish('b1', 'shown in the HTML');
 	const rendered = await loadRoom(served, pageRequest(url, 'session=s-alice'));
 	// Plain Node, like SSR: the page's `live()` makes no connection and keeps nothing.
@@ -240,7 +221,7 @@ it('renders the room on the server: live() given the rendered room shows its rep
 });
 
 it("refuses a rendered room of another contract, or one that was tampered with, saying so", async () => {
-	const { url } = await restartableServer();
+	const { url } = await restartable();
 	const rendered = await loadRoom(served, pageRequest(url, 'session=s-alice'));
 	const other = { post: { '~liverpc': { kind: 'event', route: 'lobby/chat', name: 'post' } } };
 	expect(() => connect(url).live(other, rendered as never)).toThrow(/rendered by loadRoom\(\) for 'boards\/\[boardId\]\/board', not for 'lobby\/chat'/);
@@ -249,7 +230,7 @@ it("refuses a rendered room of another contract, or one that was tampered with, 
 });
 
 it('starts a collection made after the join from the join and the live events since', async () => {
-	const { url } = await restartableServer();
+	const { url } = await restartable();
 	publish('b1', 'history');
 	const room = connect(url, 'session=s-alice').live(served, { boardId: 'b1' });
 	await eventually(() => room.status === 'joined');
