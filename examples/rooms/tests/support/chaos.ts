@@ -4,6 +4,7 @@ import { createClient, type ConnectionStatus, type LiveClient, type Room } from 
 import * as chat from '../../src/routes/rooms/[roomId]/chat.socket';
 import type { Page } from 'playwright-core';
 import type { SeedUser } from './browser.js';
+import { proxyHeaders } from './generation.js';
 import type { ChatMessage } from '../../src/lib/types.js';
 
 // The pieces of tests/chaos.test.ts: members of a room that record what they receive and
@@ -266,6 +267,9 @@ export function formAttempt(baseUrl: string, roomId: string, cookie: string): (m
 			response = await fetch(`${baseUrl}/rooms/${roomId}?/send`, {
 				method: 'POST',
 				headers: {
+					// What the stand-in proxy adds on SvelteKit 3 (see generation.ts), or the
+					// app takes the post for a cross-site one.
+					...proxyHeaders,
 					cookie,
 					origin: baseUrl,
 					accept: 'application/json',
