@@ -52,8 +52,8 @@ export function live<M extends object>(contract: M & NoInfer<ContractModuleCheck
  * key replaces that item and `remove` names events that take one out; `order` keeps it
  * sorted; `limit` keeps the latest N. After a re-join that could not give every missed
  * event (`room.resumed === false`) it starts again from that join's events, unless they
- * carry on from what it has (they hold an event it has). Make it when
- * the room is opened: events delivered before it was made are not in it. In Svelte its
+ * carry on from what it has (they hold an event it has). One made after the room was joined
+ * starts from the room's recent events (the last join's and the live ones since). In Svelte its
  * `items` is `$state`, and inside `$derived` a new room gives a new list. With `match` (the
  * idempotency key an item carries), `list.optimistic(item, call)` lists an item at once:
  * the event with its key replaces it, and a call that fails first takes it out.

@@ -118,38 +118,19 @@ export class RedisCluster {
 		this.#refresher = setInterval(() => this.#refreshPresence(), PRESENCE_TTL_MS / 3);
 		this.#refresher.unref();
 		// Revocations made on the other processes: this one ends its own matching connections.
-		const onRevoked = (message: string) => {
-			const space = message.indexOf(' ');
-			if (message.slice(0, space) === this.processId) return; // ended here already
-			try {
-				const keys = JSON.parse(message.slice(space + 1)) as unknown;
-				if (Array.isArray(keys) && keys.every(isKey)) revokedElsewhere(keys);
-			} catch (problem) {
-				console.error('[liverpc] a revocation from Redis could not be read:', problem);
-			}
-		};
+		const onRevoked = this.#fromOthers('a revocation', (keys) => {
+			if (Array.isArray(keys) && keys.every(isKey)) revokedElsewhere(keys);
+		});
 		// Pushes to a key made on the other processes: delivered to this one's connections.
-		const onPushed = (message: string) => {
-			const space = message.indexOf(' ');
-			if (message.slice(0, space) === this.processId) return; // delivered here already
-			try {
-				const [routeId, key, name, payload] = JSON.parse(message.slice(space + 1)) as unknown[];
-				if (typeof routeId === 'string' && isKey(key) && typeof name === 'string') parts.pushLocally(routeId, key, name, payload);
-			} catch (problem) {
-				console.error('[liverpc] a push from Redis could not be read:', problem);
-			}
-		};
+		const onPushed = this.#fromOthers('a push', (message) => {
+			const [routeId, key, name, payload] = message as unknown[];
+			if (typeof routeId === 'string' && isKey(key) && typeof name === 'string') parts.pushLocally(routeId, key, name, payload);
+		});
 		// Volatile events emitted on the other processes: sent to this one's members.
-		const onVolatile = (message: string) => {
-			const space = message.indexOf(' ');
-			if (message.slice(0, space) === this.processId) return; // sent here already
-			try {
-				const [key, name, payload, latest] = JSON.parse(message.slice(space + 1)) as unknown[];
-				if (typeof key === 'string' && typeof name === 'string' && typeof latest === 'string') parts.sendVolatile(key, name, payload, latest);
-			} catch (problem) {
-				console.error('[liverpc] a volatile event from Redis could not be read:', problem);
-			}
-		};
+		const onVolatile = this.#fromOthers('a volatile event', (message) => {
+			const [key, name, payload, latest] = message as unknown[];
+			if (typeof key === 'string' && typeof name === 'string' && typeof latest === 'string') parts.sendVolatile(key, name, payload, latest);
+		});
 		// A subscription sent just as the connection dropped is not renewed by node-redis:
 		// made again after each reconnect until it holds.
 		const heard = new Set<string>();
@@ -166,6 +147,23 @@ export class RedisCluster {
 		this.link.onReconnect((client) => {
 			if (client === this.#subscriber) hear();
 		});
+	}
+
+	/**
+	 * A listener of one channel the processes tell each other on (`<process id> <JSON>`): it
+	 * skips this process's own messages (handled here already) and hands the others' parsed
+	 * JSON to `use`; one that cannot be read is logged, never thrown into node-redis.
+	 */
+	#fromOthers(what: string, use: (message: unknown) => void): (message: string) => void {
+		return (message) => {
+			const space = message.indexOf(' ');
+			if (message.slice(0, space) === this.processId) return;
+			try {
+				use(JSON.parse(message.slice(space + 1)) as unknown);
+			} catch (problem) {
+				console.error(`[liverpc] ${what} from Redis could not be read:`, problem);
+			}
+		};
 	}
 
 	/** Tells the other processes to end their connections with one of `keys`. */
