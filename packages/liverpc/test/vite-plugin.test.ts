@@ -227,7 +227,7 @@ describe('liverpc() Vite plugin in dev', () => {
 		expect(failure).toMatchObject({ status: 500, message: 'Internal Error' });
 		expect(failure!.id).toMatch(/\S/);
 		// The details stay on the server, under the id the client got.
-		expect(logged.mock.calls.some(([first]) => String(first).includes(`loading socket files failed, error id ${failure!.id}`))).toBe(true);
+		expect(logged.mock.calls.some(([first]) => String(first).includes(`loading socket files failed, error id ${failure!.id} (connection `))).toBe(true);
 		expect(room.status).toBe('joined');
 
 		app.write(ECHO_FILE, edit(good, "version: 'v1'", "version: 'v2'"));

@@ -4,3 +4,4 @@ export type { AttachOptions, LiveServer } from '../../runtime/server/attach.js';
 export type { ContractModule } from '../../runtime/server/contract/contract-registry.js';
 export { optionsFromEnv } from '../../runtime/server/options/live-options.js';
 export type { LiveLimits, LiveOptions, ProxyHeaders } from '../../runtime/server/options/live-options.js';
+export type { LiveLogger, LogFields } from '../../runtime/server/telemetry/live-logger.js';

@@ -17,6 +17,7 @@ export { loadRoom } from '../../runtime/server/contract/load-room.js';
 export type { RenderRequest } from '../../runtime/server/contract/room-renderers.js';
 export type { RenderedRoom } from '../../runtime/shared/rendered-room.js';
 export type { LiveLimits, LiveOptions, ProxyHeaders } from '../../runtime/server/options/live-options.js';
+export type { LiveLogger, LogFields } from '../../runtime/server/telemetry/live-logger.js';
 export type { RedisClient } from '../../runtime/server/options/redis-client.js';
 export type { BufferSettings } from '../../runtime/server/options/live-options.js';
 export type { HandleSocketError, HandleSocketErrorInput, MemberEvent, RoomParams, SocketEvent } from '../../runtime/server/contract/types.js';

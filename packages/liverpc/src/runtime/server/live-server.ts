@@ -12,7 +12,7 @@ import { createHandshakeMiddleware, refuseHandshake, type HandshakeNext } from '
 import { trackUpgradeResponses } from './gate/handshake-release.js';
 import type { LiveSettings, ResolvedOptions } from './options/live-options.js';
 import { checkOrigin, createRefusalLog, ORIGIN_REFUSED } from './gate/origin-check.js';
-import { createGatedParser, budgetOf, onRefused, REFUSED, type SocketParser } from './gate/packet-gate.js';
+import { createGatedParser, budgetOf, onRefused, refusalKind, REFUSED, type SocketParser } from './gate/packet-gate.js';
 import { keyRoom, registerForRevocation } from './contract/revocation.js';
 import { roomRenderers, type RoomRenderer } from './contract/room-renderers.js';
 import { renderRoom } from './rooms/room-render.js';
@@ -25,6 +25,9 @@ import { createConnectionLifetimes } from './gate/connection-lifetime.js';
 import { SocketError } from './contract/socket-error.js';
 import { holdUserBudget, releaseUserBudget, UserBudgets } from './gate/user-budget.js';
 import type { SocketHooks } from './gate/socket-hook.js';
+import { ServerTelemetry } from './telemetry/server-telemetry.js';
+import { ADMISSION_REFUSALS } from './gate/address-admission.js';
+import { membershipsOf } from './gate/connection-state.js';
 
 /**
  * A running LiveRPC server.
@@ -53,6 +56,8 @@ export interface LiveServer {
 export interface ReconfigurableLiveServer extends LiveServer {
 	/** Applies new options to handshakes and connections from now on. */
 	reconfigure(options: ResolvedOptions): void;
+	/** Its metrics, log lines and, for the dev inspector, its activity. */
+	telemetry: ServerTelemetry;
 }
 
 /** How a LiveRPC server is put together; `attach` and the Vite dev server both build one. */
@@ -85,6 +90,7 @@ export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: Li
 	serveConnections(services, parts);
 	return {
 		io: services.io,
+		telemetry: services.telemetry,
 		reconfigure(options) {
 			reconfigureServices(services, options);
 		},
@@ -110,6 +116,7 @@ interface Services {
 	calls: ReturnType<typeof createCallListener>;
 	membership: ReturnType<typeof createMembershipListeners>;
 	lifetimes: ReturnType<typeof createConnectionLifetimes>;
+	telemetry: ServerTelemetry;
 	unregister: () => void;
 }
 
@@ -117,6 +124,7 @@ interface Services {
 function startServices(httpServer: HttpServer | HttpsServer, parts: LiveServerParts): Services {
 	const { hooks, contracts } = parts;
 	const settings: LiveSettings = { options: parts.options };
+	const telemetry = new ServerTelemetry(() => settings.options.logger);
 	// Limits beyond one connection, so that no single address, process or user can take the
 	// whole server: per address and per process at the handshake, per user (or address) on
 	// calls and joins.
@@ -124,17 +132,21 @@ function startServices(httpServer: HttpServer | HttpsServer, parts: LiveServerPa
 	const userBudgets = new UserBudgets();
 	// The socket server asks the rooms whether they are still scaling out; they need the server.
 	let delivery: RoomDelivery | undefined;
-	const io = createSocketServer(httpServer, parts, settings, admission, () => delivery?.scaling);
+	const io = createSocketServer(httpServer, parts, settings, admission, () => delivery?.scaling, telemetry);
 	const callMemory = new CallMemory(() => settings.options.limits);
-	const rooms = (delivery = createRoomDelivery(io, contracts, settings, callMemory));
+	const rooms = (delivery = createRoomDelivery(io, contracts, settings, callMemory, telemetry));
 	const lifecycle = { accepting: true };
-	const calls = createCallListener(hooks, callMemory, lifecycle, rooms);
-	const membership = createMembershipListeners(contracts, hooks, rooms);
+	const calls = createCallListener(hooks, callMemory, lifecycle, rooms, telemetry);
+	const membership = createMembershipListeners(contracts, hooks, rooms, telemetry);
 	// Past a connection's deadline its joins and calls wait for the hook to run again, so a
 	// long-lived connection cannot keep acting on what the hook decided long ago.
 	const lifetimes = createConnectionLifetimes(hooks, settings, rooms);
 	const unregisterRevocation = registerForRevocation({
-		endLocal: (keys) => endConnectionsWithKeys(io, keys),
+		endLocal: (keys) => {
+			const ended = endConnectionsWithKeys(io, keys);
+			telemetry.revoked(ended);
+			return ended;
+		},
 		broadcast: (keys) => rooms.revoke(keys)
 	});
 	const renderer = createRoomRenderer(parts, settings, rooms);
@@ -143,7 +155,22 @@ function startServices(httpServer: HttpServer | HttpsServer, parts: LiveServerPa
 		unregisterRevocation();
 		roomRenderers.delete(renderer);
 	};
-	return { io, settings, admission, userBudgets, rooms, lifecycle, callMemory, calls, membership, lifetimes, unregister };
+	telemetry.observe(() => gaugeReadings(io, rooms));
+	return { io, settings, admission, userBudgets, rooms, lifecycle, callMemory, calls, membership, lifetimes, telemetry, unregister };
+}
+
+/** What the app's metrics reader is told of the server now: read only when it collects. */
+function gaugeReadings(io: Server, rooms: RoomDelivery) {
+	let members = 0;
+	const keys = new Set<string>();
+	for (const socket of io.of('/').sockets.values()) {
+		for (const membership of membershipsOf(socket)) {
+			members++;
+			keys.add(membership.key);
+		}
+	}
+	const link = rooms.cluster?.link;
+	return { connections: io.of('/').sockets.size, rooms: keys.size, members, redisConnected: link ? (link.up ? 1 : 0) : undefined };
 }
 
 /**
@@ -167,7 +194,7 @@ function createRoomRenderer(parts: LiveServerParts, settings: LiveSettings, room
 
 /** Installs the handshake middleware and, on every connection, its listeners, budget and lifetime. */
 function serveConnections(services: Services, parts: LiveServerParts): void {
-	const { io, settings, admission, userBudgets, rooms, lifecycle, calls, membership, lifetimes } = services;
+	const { io, settings, admission, userBudgets, rooms, lifecycle, calls, membership, lifetimes, telemetry } = services;
 	const { hooks, refresh } = parts;
 	const listeners = serveListeners(
 		{
@@ -177,17 +204,26 @@ function serveConnections(services: Services, parts: LiveServerParts): void {
 			// A page of older events runs on the member's locals as a call does: not past their deadline.
 			onHistory: lifetimes.holdWhileStale(createHistoryListener(hooks) as Listener, 'call')
 		},
-		handshakeMiddleware(hooks, settings, lifecycle, parts.inspectLocals),
+		handshakeMiddleware(hooks, settings, lifecycle, telemetry, parts.inspectLocals),
 		hooks,
-		refresh
+		refresh,
+		telemetry
 	);
+	// A packet the gate refused: counted and, now and then, logged, then answered.
+	const onGateRefusal = function (this: Socket, refusal: unknown, ack: unknown) {
+		const kind = refusalKind(refusal) ?? 'refused';
+		telemetry.limitHit(kind, { connectionId: this.id }, 'a packet was refused by the packet gate');
+		onRefused.call(this, refusal, ack);
+	};
 	const onDisconnect = neverThrows('disconnect listener', function (this: Socket) {
 		lifetimes.end(this);
 		rooms.presences.disconnected(this);
 	} as Listener);
 
 	trackUpgradeResponses(io);
-	capSendBacklog(io, () => settings.options.limits.maxBufferedBytes);
+	capSendBacklog(io, () => settings.options.limits.maxBufferedBytes, (connectionId) =>
+		telemetry.limitHit('buffered-bytes', { connectionId }, 'a connection was closed: it read too slowly (limits.maxBufferedBytes unsent)')
+	);
 	io.engine.on('connection', (conn: Parameters<ConnectionAdmission['track']>[0]) => admission.track(conn));
 	io.use(listeners.middleware);
 	io.on('connection', (socket) => {
@@ -200,7 +236,7 @@ function serveConnections(services: Services, parts: LiveServerParts): void {
 		socket.on(LEAVE, listeners.onLeave);
 		socket.on(CALL, listeners.onCall);
 		socket.on(HISTORY, listeners.onHistory);
-		socket.on(REFUSED, onRefused);
+		socket.on(REFUSED, neverThrows('refusal listener', onGateRefusal));
 		// The hook's keys are rooms of the connection: revoke() ends them by room.
 		const keys = connectionData(socket).keys;
 		if (keys) void socket.join(keys.map(keyRoom));
@@ -215,7 +251,7 @@ function reconfigureServices(services: Services, options: ResolvedOptions): void
 	// its Redis client is taken then. Changing it later needs a restart.
 	if (options.redis && !rooms.cluster && !rooms.scaling) {
 		if (io.engine.clientsCount === 0) rooms.scaleOut(options.redis);
-		else console.warn('[liverpc] the redis option changed: restart the server to use it');
+		else services.telemetry.log('warn', {}, 'the redis option changed: restart the server to use it');
 	}
 	settings.options = options;
 	rooms.logs.reconfigure(options.buffer);
@@ -224,7 +260,8 @@ function reconfigureServices(services: Services, options: ResolvedOptions): void
 
 /** {@link LiveServer.shutdown}: stops accepting, drains the calls in flight, then lets go of everything. */
 async function shutdownServices(httpServer: HttpServer | HttpsServer, services: Services, { timeout = 30_000 }: { timeout?: number } = {}): Promise<void> {
-	const { io, rooms, lifecycle, calls } = services;
+	const { io, rooms, lifecycle, calls, telemetry } = services;
+	telemetry.log('info', { connections: io.of('/').sockets.size, callsInFlight: calls.pendingCalls() }, 'shutting down: new handshakes are refused, calls in flight finish, then clients move to the next process');
 	// New handshakes get 503 and new calls no answer (their clients send them again
 	// to the next process); only the calls already running are waited for, so a
 	// restart takes as long as the slowest of those, not the whole timeout.
@@ -257,12 +294,14 @@ async function shutdownServices(httpServer: HttpServer | HttpsServer, services: 
 	// adapter-node has closed its server. The app's own Redis client is the app's to
 	// close, on 'sveltekit:shutdown'.
 	if (rooms.cluster) closeAdapter(io);
+	telemetry.log('info', { callsUnfinished: calls.pendingCalls() }, 'shut down');
 }
 
 /** Detaches this server from the process-wide sinks and revocation, and stops its timers and cluster. */
 async function stopServing(services: Services): Promise<void> {
-	const { rooms, unregister, lifetimes, callMemory, admission, userBudgets } = services;
+	const { rooms, unregister, lifetimes, callMemory, admission, userBudgets, telemetry } = services;
 	unregister();
+	telemetry.stop();
 	lifetimes.stop();
 	callMemory.stop();
 	admission.stop();
@@ -271,9 +310,9 @@ async function stopServing(services: Services): Promise<void> {
 }
 
 /** The Socket.IO server: LiveRPC's transports, packet gate and Origin check. */
-function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts, settings: LiveSettings, admission: ConnectionAdmission, scalingOut: () => Promise<void> | undefined): Server {
+function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts, settings: LiveSettings, admission: ConnectionAdmission, scalingOut: () => Promise<void> | undefined, telemetry: ServerTelemetry): Server {
 	const { parser: customParser, allowRequest: userAllowRequest, ...socketOptions } = parts.socket ?? {};
-	const logRefusal = createRefusalLog();
+	const logRefusal = createRefusalLog(undefined, (line) => telemetry.log('warn', { reason: 'origin' }, line));
 	const refresh = parts.refresh;
 
 	// Cross-site WebSocket hijacking: every new Engine.IO session, polling or websocket,
@@ -287,11 +326,17 @@ function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveSer
 				reason = 'the Origin could not be checked';
 			}
 			if (reason !== undefined) {
+				telemetry.metrics.handshakesRefused.add(1, { reason: 'origin' });
 				logRefusal(reason);
 				return callback(ORIGIN_REFUSED, false);
 			}
 			const tooMany = admission.admit(request, settings.options.proxy);
-			if (tooMany !== undefined) return callback(tooMany, false);
+			if (tooMany !== undefined) {
+				const kind = ADMISSION_KINDS.get(tooMany) ?? 'admission';
+				telemetry.metrics.limitsHit.add(1, { kind });
+				telemetry.handshakeRefused(kind, 'warn', {}, 'refused a connection: too many');
+				return callback(tooMany, false);
+			}
 			if (userAllowRequest) return userAllowRequest(request, callback);
 			callback(null, true);
 		};
@@ -319,12 +364,15 @@ function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveSer
 	});
 }
 
+/** Each admission refusal's name in metrics and logs (`address-rate`, `process-connections`, …). */
+const ADMISSION_KINDS = new Map<string, string>(Object.entries(ADMISSION_REFUSALS).map(([name, message]) => [message, name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)]));
+
 /** The handshake middleware, refusing new connections once the server shuts down. */
-function handshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, lifecycle: CallLifecycle, inspectLocals: LiveServerParts['inspectLocals']) {
-	const handshake = createHandshakeMiddleware(hooks, settings, inspectLocals);
+function handshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, lifecycle: CallLifecycle, telemetry: ServerTelemetry, inspectLocals: LiveServerParts['inspectLocals']) {
+	const handshake = createHandshakeMiddleware(hooks, settings, telemetry, inspectLocals);
 	return (socket: Socket, next: HandshakeNext) => {
 		if (lifecycle.accepting) return handshake(socket, next);
-		refuseHandshake(socket, next, RESTARTING, 'shutdown', hooks);
+		refuseHandshake(socket, next, RESTARTING, 'shutdown', hooks, telemetry);
 		// Its session goes too, once Socket.IO has written the refusal (on the next tick):
 		// kept, it would hold its connection while the client retries, and adapter-node's
 		// server, so the process, would wait for it to close.
@@ -340,7 +388,8 @@ function serveListeners(
 	listeners: { onJoin: Listener; onLeave: Listener; onCall: Listener; onHistory: Listener },
 	handshake: (socket: Socket, next: HandshakeNext) => void,
 	hooks: SocketHooks,
-	refresh: (() => Promise<void>) | undefined
+	refresh: (() => Promise<void>) | undefined,
+	telemetry: ServerTelemetry
 ) {
 	let { onJoin, onLeave, onCall, onHistory } = listeners;
 	let middleware = handshake;
@@ -355,7 +404,9 @@ function serveListeners(
 						replyError(ack as (body: ErrorBody) => void, thrown, {
 							label: 'loading socket files',
 							event: undefined,
-							handleError: hooks.handleError
+							handleError: hooks.handleError,
+							logger: telemetry.logger,
+							connectionId: this.id
 						});
 					}
 				);
@@ -367,7 +418,7 @@ function serveListeners(
 		middleware = (socket, next) => {
 			refresh().then(
 				() => handshake(socket, next),
-				(thrown: unknown) => refuseHandshake(socket, next, thrown, 'loading socket files', hooks)
+				(thrown: unknown) => refuseHandshake(socket, next, thrown, 'loading socket files', hooks, telemetry)
 			);
 		};
 	}

@@ -12,6 +12,8 @@ import { RoomLogs, type DeliverEvent, type RoomEventLog } from './rooms/room-log
 import { RoomPresences } from './rooms/room-presence.js';
 import { VolatileSends } from './rooms/volatile-sends.js';
 import { CoalescingRate } from './support/coalescing-rate.js';
+import type { ServerTelemetry } from './telemetry/server-telemetry.js';
+import { endStep, startEmitSpan, tracing } from './telemetry/live-tracing.js';
 
 /** The cluster's entry, by type only: the module itself is loaded when `redis` is set. */
 type ScaleOut = typeof ScaleOutFunction;
@@ -53,8 +55,8 @@ export interface RoomDelivery {
 }
 
 /** Makes a server's room delivery, in memory, scaled out at once when `redis` is set, and listening to the process's emits. */
-export function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, settings: LiveSettings, callMemory: CallMemory): RoomDelivery {
-	const local = localDelivery(io, contracts, settings);
+export function createRoomDelivery(io: Server, contracts: Map<string, RoomContract>, settings: LiveSettings, callMemory: CallMemory, telemetry: ServerTelemetry): RoomDelivery {
+	const local = localDelivery(io, contracts, settings, telemetry);
 	/** Per membership being served (its join or call event): the rate of its volatile emits. */
 	const volatileRates = new WeakMap<object, CoalescingRate>();
 	/** Runs `action` now, or once the cluster has loaded (after what was held before it). */
@@ -71,8 +73,12 @@ export function createRoomDelivery(io: Server, contracts: Map<string, RoomContra
 		// Every emit of the process passes here: no closure unless the cluster is still loading.
 		sink: (routeId, key, name, payload, id) => {
 			if (!contracts.has(routeId)) return;
+			// Under the current span: a form action's, an endpoint's or a call's handler's.
+			const span = tracing() ? startEmitSpan(routeId, name) : undefined;
 			if (delivery.scaling) void delivery.scaling.then(() => delivery.logs.emit(key, name, payload, id));
 			else delivery.logs.emit(key, name, payload, id);
+			if (telemetry.measuring) telemetry.emitted(routeId, name);
+			if (span) endStep(span);
 		},
 		push: (routeId, key, name, payload) => {
 			if (!contracts.has(routeId)) return;
@@ -99,6 +105,7 @@ export function createRoomDelivery(io: Server, contracts: Map<string, RoomContra
 			delivery.scaling = loadCluster(delivery, io, redis, callMemory, {
 				settings: () => settings.options.buffer,
 				presenceRate: () => settings.options.limits.presenceUpdatesPerSecond,
+				log: (level, fields, message) => telemetry.log(level, fields, message),
 				...local
 			});
 		},
@@ -121,10 +128,11 @@ export function createRoomDelivery(io: Server, contracts: Map<string, RoomContra
 }
 
 /** How this process's own members get what a room delivers: the same in memory and scaled out. */
-function localDelivery(io: Server, contracts: Map<string, RoomContract>, settings: LiveSettings) {
+function localDelivery(io: Server, contracts: Map<string, RoomContract>, settings: LiveSettings, telemetry: ServerTelemetry) {
 	// The namespace's adapter is read on every use: scaling out replaces it.
 	const hasMembers = (key: string) => (io.of('/').adapter.rooms.get(key)?.size ?? 0) > 0;
 	const deliver: DeliverEvent = (key, event) => {
+		if (telemetry.measuring) telemetry.delivered(key, event.name, io.of('/').adapter.rooms.get(key)?.size ?? 0);
 		if (event.id === undefined) io.local.to(key).emit(EVENT, key, event.name, event.payload, event.seq);
 		else io.local.to(key).emit(EVENT, key, event.name, event.payload, event.seq, event.id);
 	};
@@ -163,7 +171,7 @@ function loadCluster(delivery: RoomDelivery, io: Server, redis: RedisClient, cal
 			delivery.scaling = undefined;
 		},
 		(problem: unknown) => {
-			console.error('[liverpc] could not load the scale-out code, serving this process alone:', problem);
+			console.error('[liverpc] could not load the scale-out code, serving this process alone:', problem); // before any logger: a broken install
 			delivery.scaling = undefined;
 		}
 	);

@@ -10,6 +10,10 @@ import { SocketError } from '../contract/socket-error.js';
 import { socketEventStorage } from '../contract/socket-event-storage.js';
 import type { SocketHooks } from '../gate/socket-hook.js';
 import { validateInput } from './validate-input.js';
+import type { Span } from '@opentelemetry/api';
+import { expectedErrorBody } from '../contract/socket-error.js';
+import type { ServerTelemetry } from '../telemetry/server-telemetry.js';
+import { endStep, endWithStatus, startServerSpan, startStepSpan, tracing, withSpan } from '../telemetry/live-tracing.js';
 
 type CallAck = (error: ErrorBody | null, output?: unknown) => void;
 
@@ -40,8 +44,8 @@ export interface CallLifecycle {
  * same number again, after a disconnect lost the ack, gets the first answer instead of a
  * second run.
  */
-export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifecycle: CallLifecycle, scaleOut: CallRecallSource) {
-	const dispatcher = new CallDispatcher(hooks, memory, scaleOut);
+export function createCallListener(hooks: SocketHooks, memory: CallMemory, lifecycle: CallLifecycle, scaleOut: CallRecallSource, telemetry: ServerTelemetry) {
+	const dispatcher = new CallDispatcher(hooks, memory, scaleOut, telemetry);
 
 	const onCall = function (this: Socket, ...args: unknown[]): void {
 		const request = readCallPacket(this, args);
@@ -82,6 +86,11 @@ class CallRequest {
 	budget!: ConnectionBudget;
 	/** Where the call's answer is remembered, for a call with a number. */
 	record: CallRecord | undefined = undefined;
+	/** `performance.now()` when it started to run, only while metrics or the inspector listen. */
+	startedAt: number | undefined = undefined;
+	/** The call's span and its current step's (validation, then handler), only while traced. */
+	span: Span | undefined = undefined;
+	step: Span | undefined = undefined;
 
 	constructor(
 		readonly socket: Socket,
@@ -140,7 +149,8 @@ class CallDispatcher {
 	constructor(
 		private readonly hooks: SocketHooks,
 		private readonly memory: CallMemory,
-		private readonly scaleOut: CallRecallSource
+		private readonly scaleOut: CallRecallSource,
+		private readonly telemetry: ServerTelemetry
 	) {}
 
 	// Finds the membership and the call, answers a known number from memory, admits the
@@ -168,7 +178,10 @@ class CallDispatcher {
 		const budget = (request.budget = budgetOf(socket));
 		const refusal = admitCall(budget);
 		// Refused before it ran, so not remembered: a copy sent later may run.
-		if (refusal) return replyError(reply, refusal, REFUSAL_SITE);
+		if (refusal) {
+			this.telemetry.limitHit('calls-in-flight', { connectionId: socket.id }, 'a call was refused: too many calls in flight on one connection');
+			return replyError(reply, refusal, REFUSAL_SITE);
+		}
 		const record = (request.record = calls?.start(number!, membership.key, request.name));
 		// A client marks only the copies of calls it had sent on an earlier connection, at most
 		// its calls in flight; a connection that marks more gets no more questions asked for it.
@@ -209,10 +222,36 @@ class CallDispatcher {
 	// Runs an admitted call here: validate, run the handler inside its event, answer.
 	run(request: CallRequest): void {
 		this.pending++;
+		if (this.telemetry.measuring) request.startedAt = performance.now();
+		if (tracing()) return this.runTraced(request);
 		let output: unknown;
 		try {
 			const value = validateInput(request.call.schema, request.input);
 			output = isThenable(value) ? value.then((valid) => runHandler(request, valid)) : runHandler(request, value);
+		} catch (thrown) {
+			this.finished(request);
+			return this.fail(request, thrown);
+		}
+		if (isThenable(output)) this.awaitOutput(output, request);
+		else this.replyValue(request, output);
+	}
+
+	// `run`, with an SDK registered: the call's span, and a span for each step, the handler's
+	// current while it runs so that the app's own spans (a database query) nest under it.
+	runTraced(request: CallRequest): void {
+		const route = request.membership.contract.pattern.id;
+		const method = `${route}/${request.name}`;
+		const span = (request.span = startServerSpan(method, method, { 'liverpc.route': route, 'liverpc.call': request.name }));
+		const validation = (request.step = startStepSpan('validate input', span));
+		let output: unknown;
+		try {
+			const value = validateInput(request.call.schema, request.input);
+			const runStep = (valid: unknown) => {
+				endStep(validation);
+				const handler = (request.step = startStepSpan('handler', span));
+				return withSpan(handler, () => runHandler(request, valid));
+			};
+			output = isThenable(value) ? value.then(runStep) : runStep(value);
 		} catch (thrown) {
 			this.finished(request);
 			return this.fail(request, thrown);
@@ -249,14 +288,28 @@ class CallDispatcher {
 			request.reply(null, output);
 			request.record?.keepAnswer(null, output);
 		} catch (thrown) {
-			this.fail(request, thrown); // the output could not be encoded
+			return this.fail(request, thrown); // the output could not be encoded
 		}
+		if (request.startedAt !== undefined || request.span) this.answered(request, 200, undefined);
 	}
 
 	fail(request: CallRequest, thrown: unknown): void {
-		const { membership, record, reply } = request;
-		const site = { label: `call ${membership.contract.pattern.id}#${request.name}`, event: membership.event, handleError: this.hooks.handleError };
+		const { membership, record, reply, socket } = request;
+		const route = membership.contract.pattern.id;
+		const site = { label: `call ${route}#${request.name}`, event: membership.event, handleError: this.hooks.handleError, logger: this.telemetry.logger, connectionId: socket.id, route };
 		replyError(record ? (body) => (record.keepAnswer(body, undefined), reply(body)) : reply, thrown, site);
+		if (request.startedAt !== undefined || request.span) this.answered(request, expectedErrorBody(thrown)?.status ?? 500, thrown);
+	}
+
+	/** Counts, times and ends the span of an answered call (only while something listens). */
+	private answered(request: CallRequest, status: number, thrown: unknown): void {
+		const route = request.membership.contract.pattern.id;
+		if (request.startedAt !== undefined) this.telemetry.callAnswered(route, request.name, status, request.startedAt, request.socket.id);
+		if (request.span) {
+			if (request.step) endStep(request.step, status >= 500 ? thrown : undefined);
+			endWithStatus(request.span, status, thrown);
+			request.span = request.step = undefined;
+		}
 	}
 
 	/** The call no longer counts among the server's pending calls nor the connection's calls in flight. */

@@ -5,7 +5,7 @@ import type { DeliverEvent } from '../rooms/room-log.js';
 import { RoomPresences } from '../rooms/room-presence.js';
 import { isThenable } from '../support/promise-or-value.js';
 import { loadStreamsAdapter, type RedisClient } from '../options/redis-client.js';
-import { RedisLink } from './redis-link.js';
+import { RedisLink, type LogLine } from './redis-link.js';
 import { RedisRoomLogs } from './redis-room-logs.js';
 import { REFRESH_PRESENCE, RedisScript, roomKeys } from './redis-scripts.js';
 import { PRESENCE_TTL_MS, PUSH_CHANNEL, RedisWriter, REVOKE_CHANNEL, VOLATILE_CHANNEL } from './redis-writer.js';
@@ -60,7 +60,7 @@ export class RedisCluster {
 	readonly processId = randomBytes(6).toString('base64url');
 	readonly logs: RedisRoomLogs;
 	readonly presences: RoomPresences;
-	readonly link = new RedisLink();
+	readonly link: RedisLink;
 	#redis: RedisClient;
 	#subscriber: RedisClient;
 	#writer: RedisWriter;
@@ -79,8 +79,11 @@ export class RedisCluster {
 			pushLocally: (routeId: string, key: string, name: string, payload: unknown) => void;
 			/** Sends a volatile event to this process's members of a room. */
 			sendVolatile: (key: string, name: string, payload: unknown, latest: string) => void;
+			/** The server's log lines (its `logger`). */
+			log?: LogLine;
 		}
 	) {
+		this.link = new RedisLink(parts.log);
 		this.#redis = redis;
 		this.#subscriber = redis.duplicate();
 		this.link.watch(redis);

@@ -1,4 +1,10 @@
 import type { RedisClient } from '../options/redis-client.js';
+import type { LiveLogger, LogFields } from '../telemetry/live-logger.js';
+
+/** Writes one log line (the server's `logger`); the console when none is given. */
+export type LogLine = (level: keyof LiveLogger, fields: LogFields, message: string) => void;
+
+const consoleLine: LogLine = (level, _fields, message) => console[level](`[liverpc] ${message}`);
 
 /**
  * Whether this process can reach Redis, from the connection events of the clients it uses
@@ -12,6 +18,11 @@ export class RedisLink {
 	#lostAt: number | undefined;
 	#onBack = new Set<(client: RedisClient) => void>();
 	#detach: Array<() => void> = [];
+	readonly #log: LogLine;
+
+	constructor(log: LogLine = consoleLine) {
+		this.#log = log;
+	}
 
 	/** Follows a client's connection; `ready` says whether it is connected now. */
 	watch(client: RedisClient): void {
@@ -58,7 +69,7 @@ export class RedisLink {
 		if (this.#lostAt !== undefined || wasReady === false) return;
 		this.#lostAt = Date.now();
 		const why = problem?.message ? `: ${problem.message}` : '';
-		console.error(`[liverpc] Redis lost${why}. Room events and presence changes wait in this process until it is back.`);
+		this.#log('error', { reason: 'redis-lost' }, `Redis lost${why}. Room events and presence changes wait in this process until it is back.`);
 	}
 
 	#ready(client: RedisClient): void {
@@ -67,7 +78,7 @@ export class RedisLink {
 		if (this.#lostAt !== undefined && this.up) {
 			const seconds = ((Date.now() - this.#lostAt) / 1000).toFixed(1);
 			this.#lostAt = undefined;
-			console.error(`[liverpc] Redis is back after ${seconds} s.`);
+			this.#log('info', { reason: 'redis-back' }, `Redis is back after ${seconds} s.`);
 		}
 		if (wasReady === false) for (const listener of this.#onBack) listener(client);
 	}

@@ -3,6 +3,7 @@ import type { ErrorBody } from '../../shared/protocol.js';
 import { settle } from '../support/promise-or-value.js';
 import { expectedErrorBody } from './socket-error.js';
 import type { HandleSocketError, SocketEvent } from './types.js';
+import { consoleLogger, writeLog, type LiveLogger } from '../telemetry/live-logger.js';
 
 // The one path from "something was thrown" to "the caller got a safe body": the
 // socket hook, joins, calls, the dev loader and every refusal (unknown rooms and calls,
@@ -14,6 +15,11 @@ export interface FailureSite {
 	label: string;
 	event: SocketEvent | undefined;
 	handleError: HandleSocketError | undefined;
+	/** Where the line goes (the `logger` option); the console when unset. */
+	logger?: LiveLogger;
+	/** The connection and the route concerned, for the log line. */
+	connectionId?: string;
+	route?: string;
 }
 
 /** The site of a refusal: always an expected error, so nothing is logged or shaped. */
@@ -30,7 +36,8 @@ export function toErrorBody(thrown: unknown, site: FailureSite): ErrorBody | Pro
 	if (expected) return expected;
 
 	const id = randomUUID();
-	console.error(`[liverpc] ${site.label} failed, error id ${id}:`, thrown);
+	const logger = site.logger ?? consoleLogger;
+	writeLog(logger, 'error', { connectionId: site.connectionId, route: site.route, errorId: id, err: thrown }, `${site.label} failed`);
 
 	const fallback: ErrorBody = { status: 500, message: 'Internal Error', id };
 	if (!site.handleError) return fallback;
@@ -41,7 +48,7 @@ export function toErrorBody(thrown: unknown, site: FailureSite): ErrorBody | Pro
 		.then(
 			(shaped) => (shaped && typeof shaped === 'object' ? { message: 'Internal Error', ...shaped, status: 500, id } : fallback),
 			(handlerFailure: unknown) => {
-				console.error(`[liverpc] handleError threw while handling error id ${id}:`, handlerFailure);
+				writeLog(logger, 'error', { connectionId: site.connectionId, route: site.route, errorId: id, err: handlerFailure }, 'handleError threw');
 				return fallback;
 			}
 		);

@@ -11,6 +11,10 @@ import { clientKeyOf } from './client-key.js';
 import { keepForRecheck, readHookExpires } from './connection-lifetime.js';
 import { SocketError } from '../contract/socket-error.js';
 import { assertHookResult, HandshakeInput, type SocketHooks } from './socket-hook.js';
+import type { Span } from '@opentelemetry/api';
+import { expectedErrorBody } from '../contract/socket-error.js';
+import type { ServerTelemetry } from '../telemetry/server-telemetry.js';
+import { endStep, endWithStatus, startServerSpan, startStepSpan, tracing, withSpan } from '../telemetry/live-tracing.js';
 
 /**
  * Where a handshake becomes `locals`: a Socket.IO middleware that runs the socket hook on
@@ -21,12 +25,16 @@ import { assertHookResult, HandshakeInput, type SocketHooks } from './socket-hoo
  * @param hooks read on every handshake (the dev server swaps them on edit)
  * @param inspectLocals the dev server's check of what the hook returned; unset in production
  */
-export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, inspectLocals?: (locals: App.SocketLocals) => void) {
-	const accept = (socket: Socket, next: HandshakeNext, resolved: unknown, ticket: number) => {
+export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, telemetry: ServerTelemetry, inspectLocals?: (locals: App.SocketLocals) => void) {
+	const refuse = (socket: Socket, next: HandshakeNext, thrown: unknown, label: string, span: Span | undefined) => {
+		refuseHandshake(socket, next, thrown, label, hooks, telemetry);
+		if (span) endWithStatus(span, expectedErrorBody(thrown)?.status ?? 500, thrown);
+	};
+	const accept = (socket: Socket, next: HandshakeNext, resolved: unknown, ticket: number, span: Span | undefined) => {
 		try {
 			assertHookResult(resolved);
 		} catch (thrown) {
-			return refuseHandshake(socket, next, thrown, 'socket hook', hooks);
+			return refuse(socket, next, thrown, 'socket hook', span);
 		}
 		let keys: string[] | undefined;
 		let expires: number | undefined;
@@ -34,10 +42,10 @@ export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSett
 			keys = readHookKeys(resolved.keys ?? settings.options.keys?.(resolved.locals));
 			expires = readHookExpires(resolved.expires);
 		} catch (thrown) {
-			return refuseHandshake(socket, next, thrown, 'socket hook', hooks);
+			return refuse(socket, next, thrown, 'socket hook', span);
 		}
 		// A revoke() while the hook ran: what it read may be what was revoked.
-		if (revokedSince(ticket, keys)) return refuseHandshake(socket, next, SESSION_CHANGED, 'socket hook', hooks);
+		if (revokedSince(ticket, keys)) return refuse(socket, next, SESSION_CHANGED, 'socket hook', span);
 		(socket.data as ConnectionData) = keys ? { locals: resolved.locals, keys } : { locals: resolved.locals };
 		inspectLocals?.(resolved.locals);
 		// The client's key for its call numbers is all LiveRPC reads of `auth`: read now, the
@@ -47,28 +55,42 @@ export function createHandshakeMiddleware(hooks: SocketHooks, settings: LiveSett
 		if (hooks.handle) keepForRecheck(socket, expires, settings.options);
 		releaseHandshakeRequest(socket);
 		next();
+		if (span) endWithStatus(span, 200);
 	};
 
 	return (socket: Socket, next: HandshakeNext): void => {
 		// Refused before the hook runs: the packet gate let the oversized auth go unparsed.
-		if (budgetOf(socket).authTooLarge) return refuseHandshake(socket, next, AUTH_TOO_LARGE, 'handshake', hooks);
+		if (budgetOf(socket).authTooLarge) return refuseHandshake(socket, next, AUTH_TOO_LARGE, 'handshake', hooks, telemetry);
+		// An SDK registered after the server started is used from the next connection on.
+		telemetry.metrics.refresh();
+		const span = tracing() ? startServerSpan('handshake', 'handshake') : undefined;
 		const hook = hooks.handle;
 		const ticket = revocationTicket();
-		if (!hook) return accept(socket, next, { locals: {} }, ticket);
+		if (!hook) return accept(socket, next, { locals: {} }, ticket, span);
 		let result: unknown;
+		const step = span && startStepSpan('socket hook', span);
 		try {
-			result = hook(new HandshakeInput(socket.handshake, settings.options));
+			const input = new HandshakeInput(socket.handshake, settings.options);
+			result = step ? withSpan(step, () => hook(input)) : hook(input);
 		} catch (thrown) {
-			return refuseHandshake(socket, next, thrown, 'socket hook', hooks);
+			if (step) endStep(step, thrown);
+			return refuse(socket, next, thrown, 'socket hook', span);
 		}
 		// A synchronous hook costs no closure or promise here: this runs on every handshake.
 		if (isThenable(result)) {
 			result.then(
-				(resolved) => accept(socket, next, resolved, ticket),
-				(thrown: unknown) => refuseHandshake(socket, next, thrown, 'socket hook', hooks)
+				(resolved) => {
+					if (step) endStep(step);
+					accept(socket, next, resolved, ticket, span);
+				},
+				(thrown: unknown) => {
+					if (step) endStep(step, thrown);
+					refuse(socket, next, thrown, 'socket hook', span);
+				}
 			);
 		} else {
-			accept(socket, next, result, ticket);
+			if (step) endStep(step);
+			accept(socket, next, result, ticket, span);
 		}
 	};
 }
@@ -85,13 +107,19 @@ export type HandshakeNext = (err?: ExtendedError) => void;
  * Refuses a handshake with the safe body of what was thrown (logged with an id if
  * unexpected), and frees the connection for its next attempt.
  */
-export function refuseHandshake(socket: Socket, next: HandshakeNext, thrown: unknown, label: string, hooks: SocketHooks): void {
+export function refuseHandshake(socket: Socket, next: HandshakeNext, thrown: unknown, label: string, hooks: SocketHooks, telemetry: ServerTelemetry): void {
+	const status = expectedErrorBody(thrown)?.status ?? 500;
+	const reason = thrown === AUTH_TOO_LARGE ? 'auth-too-large' : label === 'socket hook' ? `hook-${status}` : label === 'shutdown' ? 'shutdown' : `${label.replaceAll(' ', '-')}-${status}`;
+	// A 500 is logged with its id by replyError; a refusal the hook chose is counted, and logged now and then.
+	// The hook's own 4xx (a signed-out visitor) is routine: info; LiveRPC's refusals warn.
+	if (status < 500) telemetry.handshakeRefused(reason, label === 'socket hook' ? 'info' : 'warn', { connectionId: socket.id }, `refused a handshake with ${status}`);
+	else telemetry.metrics.handshakesRefused.add(1, { reason });
 	replyError(
 		(body: ErrorBody) => {
 			budgetOf(socket).socketOpen = false;
 			next(Object.assign(new Error(body.message), { data: body }));
 		},
 		thrown,
-		{ label, event: undefined, handleError: hooks.handleError }
+		{ label, event: undefined, handleError: hooks.handleError, logger: telemetry.logger, connectionId: socket.id }
 	);
 }

@@ -83,7 +83,7 @@ function parseOrigin(text: string): string | undefined {
  * once per `quietMs`, and at most a line every few seconds in all, with a count of what was
  * left out. A reason keeps coming back, so a real misconfiguration is not hidden for long.
  */
-export function createRefusalLog(quietMs = 10 * 60_000): (reason: string) => void {
+export function createRefusalLog(quietMs = 10 * 60_000, write: (line: string) => void = (line) => console.warn(`[liverpc] ${line}`)): (reason: string) => void {
 	const lastLogged = new Map<string, number>();
 	const lines = new TokenBucket(0.2, 10);
 	let unlogged = 0;
@@ -98,6 +98,6 @@ export function createRefusalLog(quietMs = 10 * 60_000): (reason: string) => voi
 		lastLogged.set(reason, now);
 		const more = unlogged > 0 ? ` (and ${unlogged} refusals not logged since the last line)` : '';
 		unlogged = 0;
-		console.warn(`[liverpc] refused a connection: ${reason}${more}`);
+		write(`refused a connection: ${reason}${more}`);
 	};
 }

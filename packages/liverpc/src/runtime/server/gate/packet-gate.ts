@@ -41,6 +41,14 @@ export const REFUSALS = {
 };
 for (const refusal of Object.values(REFUSALS)) Object.freeze(refusal.body);
 
+/** Each refusal's name in metrics and logs (`call-rate`, `malformed`, …). */
+const REFUSAL_KINDS = new Map<unknown, string>(Object.entries(REFUSALS).map(([name, refusal]) => [refusal, name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)]));
+
+/** The name of one of the packet gate's refusals, or undefined for anything else. */
+export function refusalKind(refusal: unknown): string | undefined {
+	return REFUSAL_KINDS.get(refusal);
+}
+
 /** The most arguments (event name included) each client event has on the wire. */
 const ARITY: Record<string, number> = { [JOIN]: 4, [CALL]: 7, [HISTORY]: 5, [LEAVE]: 2 };
 

@@ -1,3 +1,4 @@
+import type { LiveLogger } from '../telemetry/live-logger.js';
 import { isRedisClient, loadStreamsAdapter, type RedisClient } from './redis-client.js';
 
 /**
@@ -85,6 +86,18 @@ export interface LiveOptions {
 	 * ```
 	 */
 	localsMaxAge?: number;
+	/**
+	 * Where LiveRPC writes its log lines (refused handshakes, limits hit, unexpected errors with
+	 * their error id, Redis lost and back, shutdown): any object with `info`, `warn` and
+	 * `error` taking `(fields, message)`, as pino's does. Default: the console.
+	 *
+	 * @example
+	 * ```ts
+	 * import pino from 'pino';
+	 * export const options: LiveOptions = { logger: pino({ name: 'liverpc' }) };
+	 * ```
+	 */
+	logger?: LiveLogger;
 }
 
 /** The default of {@link LiveOptions.localsMaxAge}: 5 minutes. */
@@ -284,6 +297,8 @@ export interface ResolvedOptions {
 	keys: ((locals: App.SocketLocals) => string[]) | undefined;
 	/** Ms a connection's locals hold at most before the hook runs again; Infinity: only `expires`. */
 	localsMaxAge: number;
+	/** The app's logger, or undefined for the console. */
+	logger: LiveLogger | undefined;
 }
 
 /**
@@ -336,6 +351,10 @@ export function resolveOptions(options: LiveOptions | undefined): ResolvedOption
 		throw new TypeError("redis must be a node-redis client, e.g. createClient({ url: process.env.REDIS_URL }) from 'redis'");
 	}
 	if (given.redis !== undefined) loadStreamsAdapter();
+	const logger = given.logger;
+	if (logger !== undefined && (typeof logger !== 'object' || logger === null || !(['info', 'warn', 'error'] as const).every((level) => typeof logger[level] === 'function'))) {
+		throw new TypeError('logger must have info, warn and error methods taking (fields, message), e.g. pino()');
+	}
 	return {
 		origin,
 		allowedOrigins: allowed,
@@ -345,11 +364,12 @@ export function resolveOptions(options: LiveOptions | undefined): ResolvedOption
 		buffer: resolveNumbers(given.buffer, DEFAULT_BUFFER, BUFFER_RULE),
 		redis: given.redis,
 		keys: given.keys,
-		localsMaxAge
+		localsMaxAge,
+		logger
 	};
 }
 
-const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits', 'buffer', 'redis', 'keys', 'localsMaxAge']);
+const OPTION_KEYS = new Set(['origin', 'allowedOrigins', 'allowMissingOrigin', 'proxy', 'limits', 'buffer', 'redis', 'keys', 'localsMaxAge', 'logger']);
 
 /** How one record of numbers (`limits`, `buffer`) is checked, and what its errors say. */
 interface NumberRecordRule {

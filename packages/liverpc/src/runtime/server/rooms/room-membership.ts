@@ -18,6 +18,10 @@ import { newestJoinEvents } from './join-reply-cap.js';
 import { entryIdOf } from '../contract/presence.js';
 import type { RoomPresences } from './room-presence.js';
 import type { MemberEvent, SocketEvent } from '../contract/types.js';
+import type { Span } from '@opentelemetry/api';
+import { expectedErrorBody } from '../contract/socket-error.js';
+import type { ServerTelemetry } from '../telemetry/server-telemetry.js';
+import { endStep, endWithStatus, startServerSpan, startStepSpan, tracing, withSpan } from '../telemetry/live-tracing.js';
 
 type JoinAckFn = (error: ErrorBody | null, joined?: JoinAck) => void;
 
@@ -46,7 +50,7 @@ export type HistoryRead = { events: JoinEvent[]; ids: Map<string, Set<EventId>>;
  * once: in the ack, or live after it. The steps of one join are the methods of a
  * {@link JoinAttempt}.
  */
-export function createMembershipListeners(contracts: Map<string, RoomContract>, hooks: SocketHooks, rooms: RoomServices) {
+export function createMembershipListeners(contracts: Map<string, RoomContract>, hooks: SocketHooks, rooms: RoomServices, telemetry: ServerTelemetry) {
 	// Answers a JOIN the connection may not make (no such room, bad params or resume position,
 	// too many rooms) with a refusal, and starts every other one on its numbered steps.
 	function onJoin(this: Socket, routeId: unknown, params: unknown, resume: unknown, ack: unknown): void {
@@ -72,7 +76,10 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 		// A re-join of a room this connection holds takes no new place.
 		const rejoin = socket.rooms.has(key);
 		const refusal = rejoin ? undefined : admitJoin(budget, roomsHeld(socket));
-		if (refusal) return replyError(reply, refusal, REFUSAL_SITE);
+		if (refusal) {
+			telemetry.limitHit('rooms', { connectionId: socket.id, route: contract.pattern.id }, 'a join was refused: too many rooms on one connection');
+			return replyError(reply, refusal, REFUSAL_SITE);
+		}
 
 		const event: SocketEvent = {
 			locals: connectionData(socket).locals,
@@ -81,7 +88,7 @@ export function createMembershipListeners(contracts: Map<string, RoomContract>, 
 			room: resolved.room,
 			connectionId: socket.id
 		};
-		new JoinAttempt(socket, reply, contract, event, request, key, budget, !rejoin, logs, presences, hooks).openLog();
+		new JoinAttempt(socket, reply, contract, event, request, key, budget, !rejoin, logs, presences, hooks, telemetry).openLog();
 	}
 
 	function onLeave(this: Socket, ref: unknown): void {
@@ -110,6 +117,11 @@ class JoinAttempt {
 	private startSeq = 0;
 	/** The member's presence entry, when the room has presence (step 3). */
 	private entry: { id: string; entry: unknown } | undefined = undefined;
+	/** `performance.now()` at the start, only while metrics or the inspector listen. */
+	private startedAt: number | undefined = undefined;
+	/** The join's span and its current step's (guard, history), only while traced. */
+	private span: Span | undefined = undefined;
+	private step: Span | undefined = undefined;
 
 	constructor(
 		private readonly socket: Socket,
@@ -123,8 +135,12 @@ class JoinAttempt {
 		private inFlight: boolean,
 		private readonly logs: RoomEventLog,
 		private readonly presences: RoomPresences,
-		private readonly hooks: SocketHooks
-	) {}
+		private readonly hooks: SocketHooks,
+		private readonly telemetry: ServerTelemetry
+	) {
+		if (telemetry.measuring) this.startedAt = performance.now();
+		if (tracing()) this.span = startServerSpan(`join ${contract.pattern.id}`, 'join', { 'liverpc.route': contract.pattern.id, 'liverpc.resume': request.position !== undefined });
+	}
 
 	// 1. The room's log, and where it stands before the guard runs: every event after this
 	//    point goes into the ack unless the member already has it.
@@ -152,7 +168,11 @@ class JoinAttempt {
 		const { contract, event } = this;
 		let result: unknown;
 		try {
-			result = contract.join ? socketEventStorage.run(event, contract.join.handler, event) : undefined;
+			const guard = contract.join?.handler;
+			if (guard && this.span) {
+				const step = (this.step = startStepSpan('guard', this.span));
+				result = withSpan(step, () => socketEventStorage.run(event, guard, event));
+			} else result = guard ? socketEventStorage.run(event, guard, event) : undefined;
 		} catch (thrown) {
 			return this.fail(thrown);
 		}
@@ -163,6 +183,7 @@ class JoinAttempt {
 	// 3. Admitted: the member context stays on the server (for call(enter, …)), and its
 	//    presence entry is built.
 	private admitted(result: unknown): void {
+		this.endStep();
 		const event = this.event;
 		let joinReply = result;
 		if (isAdmission(result)) {
@@ -194,7 +215,15 @@ class JoinAttempt {
 		const position = request.position;
 		const log = this.logs.current(this.key) ?? this.startLog;
 		if (!contract.histories || (position && bufferCovers(log, position))) return this.start(joinReply, undefined);
-		readHistories(contract, this.event, request, this.budget.limits.maxJoinEvents).then((history) => this.start(joinReply, history), (thrown) => this.fail(thrown));
+		const read = () => readHistories(contract, this.event, request, this.budget.limits.maxJoinEvents);
+		const span = this.span && (this.step = startStepSpan('history', this.span));
+		(span ? withSpan(span, read) : read()).then(
+			(history) => {
+				this.endStep();
+				this.start(joinReply, history);
+			},
+			(thrown) => this.fail(thrown)
+		);
 	}
 
 	// 5. The membership starts in one synchronous step: the ack with every event the member
@@ -232,12 +261,13 @@ class JoinAttempt {
 			const ack: JoinAck = { room: key, ref: membership.ref, reply: joinReply, log: [log.epoch, log.seq], resumed, events };
 			if (entry) ack.presence = presences.list(key);
 			reply(null, ack);
+			if (this.startedAt !== undefined || this.span) this.answered(200, undefined, resumed);
 		} catch (thrown) {
 			// The reply could not be encoded (a cycle, a BigInt): undo the join, say why.
 			removeMembership(socket, membership);
 			presences.leave(socket, membership);
 			void socket.leave(key);
-			replyError(reply, thrown, { label: `join ${this.contract.pattern.id}`, event: this.event, handleError: this.hooks.handleError });
+			this.replyFailure(thrown);
 		}
 	}
 
@@ -251,7 +281,34 @@ class JoinAttempt {
 
 	private fail(thrown: unknown): void {
 		this.endAttempt();
-		replyError(this.reply, thrown, { label: `join ${this.contract.pattern.id}`, event: this.event, handleError: this.hooks.handleError });
+		this.replyFailure(thrown);
+	}
+
+	private replyFailure(thrown: unknown): void {
+		const route = this.contract.pattern.id;
+		const { logger } = this.telemetry;
+		replyError(this.reply, thrown, { label: `join ${route}`, event: this.event, handleError: this.hooks.handleError, logger, connectionId: this.socket.id, route });
+		if (this.startedAt !== undefined || this.span) this.answered(expectedErrorBody(thrown)?.status ?? 500, thrown, false);
+	}
+
+	/** Counts, times and ends the span of the answered join (only while something listens). */
+	private answered(status: number, thrown: unknown, resumed: boolean): void {
+		const route = this.contract.pattern.id;
+		if (this.startedAt !== undefined) {
+			this.telemetry.joinAnswered(route, status, this.startedAt, this.socket.id);
+			if (status === 200 && this.request.position) this.telemetry.resumed(route, resumed);
+		}
+		if (this.span) {
+			this.endStep(status >= 500 ? thrown : undefined);
+			this.span.setAttribute('liverpc.resumed', resumed);
+			endWithStatus(this.span, status, thrown);
+			this.span = undefined;
+		}
+	}
+
+	private endStep(thrown?: unknown): void {
+		if (this.step) endStep(this.step, thrown);
+		this.step = undefined;
 	}
 }
 

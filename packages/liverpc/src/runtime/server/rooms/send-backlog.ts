@@ -21,6 +21,7 @@ const QUEUED = Symbol('liverpc.queuedBytes');
 interface EngineSocket {
 	[QUEUED]?: number;
 	readyState: string;
+	id: string;
 	transport: { name: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
 	on(event: string, listener: (...args: never[]) => void): unknown;
 	close(discard?: boolean): void;
@@ -39,7 +40,7 @@ interface EnginePacket {
  * capSendBacklog(io, () => settings.options.limits.maxBufferedBytes);
  * ```
  */
-export function capSendBacklog(io: Server, limit: () => number): void {
+export function capSendBacklog(io: Server, limit: () => number, onCut: (connectionId: string) => void = () => {}): void {
 	// One pair of listeners for every connection, reading the connection from `this`: an
 	// idle connection costs a number, not closures.
 	function onPacketCreate(this: EngineSocket, packet: EnginePacket): void {
@@ -50,6 +51,7 @@ export function capSendBacklog(io: Server, limit: () => number): void {
 			const transport = this.transport;
 			if (transport.name !== 'websocket' || queued + (transport.socket?.bufferedAmount ?? 0) <= max) return;
 		}
+		if (this.readyState !== 'closed') onCut(this.id);
 		closeNow(this);
 	}
 	function onFlush(this: EngineSocket): void {
