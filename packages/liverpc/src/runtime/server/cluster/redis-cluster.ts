@@ -5,7 +5,7 @@ import type { DeliverEvent } from '../rooms/room-log.js';
 import { RoomPresences } from '../rooms/room-presence.js';
 import { isThenable } from '../support/promise-or-value.js';
 import { loadStreamsAdapter, type RedisClient } from '../options/redis-client.js';
-import { RedisLink, type LogLine } from './redis-link.js';
+import { consoleLine, RedisLink, type LogLine } from './redis-link.js';
 import { RedisRoomLogs } from './redis-room-logs.js';
 import { REFRESH_PRESENCE, RedisScript, roomKeys } from './redis-scripts.js';
 import { PRESENCE_TTL_MS, PUSH_CHANNEL, RedisWriter, REVOKE_CHANNEL, VOLATILE_CHANNEL } from './redis-writer.js';
@@ -88,7 +88,7 @@ export class RedisCluster {
 		this.#subscriber = redis.duplicate();
 		this.link.watch(redis);
 		this.link.watch(this.#subscriber);
-		this.#writer = new RedisWriter(redis, this.processId, parts.settings);
+		this.#writer = new RedisWriter(redis, this.processId, parts.settings, parts.log);
 		const writer = this.#writer;
 		this.presences = new RoomPresences(io, this.processId, {
 			tracked: (room, connection, id, entry) => writer.track(room, connection, JSON.stringify([id, entry])),
@@ -96,7 +96,8 @@ export class RedisCluster {
 		}, parts.presenceRate);
 		// Never rejects: a subscriber that could not connect yet is retried by node-redis, and
 		// every subscription is made again at its 'ready'.
-		const connected = this.#subscriber.connect().catch((problem: unknown) => console.error('[liverpc] could not connect to Redis for room events:', (problem as Error).message));
+		const log = parts.log ?? consoleLine;
+		const connected = this.#subscriber.connect().catch((problem: unknown) => log('error', { reason: 'redis-subscribe', err: problem }, 'could not connect to Redis for room events'));
 		this.logs = new RedisRoomLogs({
 			redis,
 			subscriber: this.#subscriber,

@@ -1,10 +1,11 @@
 import type { RedisClient } from '../options/redis-client.js';
-import type { LiveLogger, LogFields } from '../telemetry/live-logger.js';
+import { consoleLogger, writeLog, type LiveLogger, type LogFields } from '../telemetry/live-logger.js';
 
 /** Writes one log line (the server's `logger`); the console when none is given. */
 export type LogLine = (level: keyof LiveLogger, fields: LogFields, message: string) => void;
 
-const consoleLine: LogLine = (level, _fields, message) => console[level](`[liverpc] ${message}`);
+/** Where a cluster part writes when it was given no logger (its unit tests): the console. */
+export const consoleLine: LogLine = (level, fields, message) => writeLog(consoleLogger, level, fields, message);
 
 /**
  * Whether this process can reach Redis, from the connection events of the clients it uses

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { consoleLine, type LogLine } from './redis-link.js';
 import type { BufferSettings } from '../options/live-options.js';
 import type { RedisClient } from '../options/redis-client.js';
 import { roomKeys, RedisScript, WRITE_BATCH, writerKey } from './redis-scripts.js';
@@ -65,7 +66,10 @@ export class RedisWriter {
 	#restart = new Set<string>();
 	#dropped = 0;
 
-	constructor(redis: RedisClient, processId: string, settings: () => BufferSettings) {
+	readonly #log: LogLine;
+
+	constructor(redis: RedisClient, processId: string, settings: () => BufferSettings, log: LogLine = consoleLine) {
+		this.#log = log;
 		this.#redis = redis;
 		this.#processId = processId;
 		this.#settings = settings;
@@ -132,7 +136,7 @@ export class RedisWriter {
 		const [op] = this.#waiting.splice(index, 1);
 		this.#waitingBytes -= op![1].length + op![2].length + op![3].length;
 		this.#restart.add(op![1]);
-		if (this.#dropped++ === 0) console.error('[liverpc] Redis has been away too long: the oldest waiting room events are dropped, and their rooms fill the gap from history once it is back.');
+		if (this.#dropped++ === 0) this.#log('error', { reason: 'redis-backlog-full' }, 'Redis has been away too long: the oldest waiting room events are dropped, and their rooms fill the gap from history once it is back.');
 	}
 
 	#schedule(delay: number): void {
@@ -168,7 +172,7 @@ export class RedisWriter {
 				if (this.#stopped) return;
 				if (isReplyError(problem)) {
 					// Redis refused the script itself: sending it again would fail the same way.
-					console.error('[liverpc] Redis refused a batch of room events:', (problem as Error).message);
+					this.#log('error', { reason: 'redis-refused', err: problem }, 'Redis refused a batch of room events');
 					break;
 				}
 				const delay = RETRY_MS[Math.min(this.#failures++, RETRY_MS.length - 1)]!;
