@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { consoleLogger, writeLog } from '../telemetry/live-logger.js';
 import type { Socket } from 'socket.io';
 import { ENDED, type ErrorBody } from '../../shared/protocol.js';
 import { connectionData, membershipByRef, membershipsOf, removeMembership, type Membership } from './connection-state.js';
@@ -256,7 +257,7 @@ function runAfterRecheck(server: Rechecks, socket: LivingSocket, listener: (this
 		try {
 			listener.apply(socket, args);
 		} catch (thrown) {
-			console.error('[liverpc] a listener held for a re-check threw:', thrown);
+			writeLog(server.settings.options.logger ?? consoleLogger, 'error', { connectionId: socket.id, err: thrown }, 'a listener held for a re-check threw');
 		}
 	});
 }
@@ -269,7 +270,7 @@ function recheck(server: Rechecks, socket: LivingSocket): Promise<void> {
 	unfile(server.schedule, socket, lifetime);
 	const done = checkAgain(server, socket, lifetime).catch((thrown: unknown) => {
 		// A bug of LiveRPC's: nothing may run on stale locals, so the connection goes.
-		console.error('[liverpc] the re-check of a connection failed:', thrown);
+		writeLog(server.settings.options.logger ?? consoleLogger, 'error', { connectionId: socket.id, err: thrown }, 'the re-check of a connection failed');
 		socket.disconnect(true);
 	});
 	lifetime.recheck = done.finally(() => (lifetime.recheck = undefined));
