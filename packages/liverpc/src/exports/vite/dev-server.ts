@@ -97,7 +97,11 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths, load
 	vite.watcher.on('unlink', rescan);
 
 	const inspectLocals = createLocalsAdvice((message) => vite.config.logger.warn(message));
-	server = createLiveServer(httpServer, { hooks, contracts, options: resolveOptions(undefined), refresh, inspectLocals, path: paths.socketPath });
+	// The dev inspector, at `${socketPath}/inspector` (`/_liverpc/inspector`): this server's
+	// connections, rooms, members, presence and last calls, live. `locals` show their shape
+	// only; LIVERPC_INSPECTOR_SHOW_LOCALS=1 in vite dev's environment shows their values.
+	const inspector = { showLocals: process.env.LIVERPC_INSPECTOR_SHOW_LOCALS === '1', allowedHosts: vite.config.server.allowedHosts };
+	server = createLiveServer(httpServer, { hooks, contracts, options: resolveOptions(undefined), refresh, inspectLocals, inspector, path: paths.socketPath });
 	httpServer.once('close', () => void server.shutdown({ timeout: 0 }));
 	return server;
 }
