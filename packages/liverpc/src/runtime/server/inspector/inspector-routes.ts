@@ -36,7 +36,11 @@ export function serveInspector(feed: InspectorFeed, allowedHosts: readonly strin
 		}
 		const route = rest.replace(/\/+$/, '');
 		if (route === '') return page(response);
-		if (route === '/feed') return feed.open(request, response);
+		if (route === '/feed') {
+			if (request.method === 'GET') return feed.open(request, response);
+			response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' }).end();
+			return;
+		}
 		if (route === '/state') {
 			response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
 			response.end(JSON.stringify(feed.state()));
