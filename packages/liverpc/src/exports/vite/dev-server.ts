@@ -97,7 +97,23 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths, load
 	vite.watcher.on('unlink', rescan);
 
 	const inspectLocals = createLocalsAdvice((message) => vite.config.logger.warn(message));
-	server = createLiveServer(httpServer, { hooks, contracts, options: resolveOptions(undefined), refresh, inspectLocals, path: paths.socketPath });
+	// The dev inspector, at `${socketPath}/inspector` (`/_liverpc/inspector`): this server's
+	// connections, rooms, members, presence and last calls, live. `locals` show their shape
+	// only; LIVERPC_INSPECTOR_SHOW_LOCALS=1 in vite dev's environment shows their values.
+	const inspector = { showLocals: process.env.LIVERPC_INSPECTOR_SHOW_LOCALS === '1', allowedHosts: allowedHosts(vite.config.server) };
+	server = createLiveServer(httpServer, { hooks, contracts, options: resolveOptions(undefined), refresh, inspectLocals, inspector, path: paths.socketPath });
 	httpServer.once('close', () => void server.shutdown({ timeout: 0 }));
 	return server;
+}
+
+/**
+ * The hosts Vite answers (its `hostValidationMiddleware`): `allowedHosts`, plus `server.host`
+ * and `server.origin`'s name; any over HTTPS, where DNS rebinding cannot pass the certificate.
+ */
+function allowedHosts(server: ViteDevServer['config']['server']): string[] | true {
+	if (server.allowedHosts === true || server.https) return true;
+	const hosts = [...server.allowedHosts];
+	if (typeof server.host === 'string' && server.host) hosts.push(server.host);
+	if (server.origin && URL.canParse(server.origin)) hosts.push(new URL(server.origin).hostname);
+	return hosts;
 }

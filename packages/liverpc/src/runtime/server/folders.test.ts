@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 // cannot depend on how rooms or the cluster work. The top folder assembles the server; it
 // loads `cluster/` only by a dynamic import, when `redis` is set, so an app on one process
 // never loads the scale-out code.
-const LAYERS = ['support', 'telemetry', 'contract', 'options', 'gate', 'rooms', 'calls', 'cluster', '.'];
+const LAYERS = ['support', 'telemetry', 'contract', 'options', 'gate', 'rooms', 'calls', 'cluster', 'inspector', '.'];
 /** Siblings that may not import each other either: calls and rooms meet only in the top folder. */
 const SIBLINGS: Array<[string, string]> = [['rooms', 'calls']];
 

@@ -28,6 +28,8 @@ import type { SocketHooks } from './gate/socket-hook.js';
 import { ServerTelemetry } from './telemetry/server-telemetry.js';
 import { ADMISSION_REFUSALS } from './gate/address-admission.js';
 import { membershipsOf } from './gate/connection-state.js';
+import { startInspector, type DevInspector, type InspectorSettings } from './inspector/dev-inspector.js';
+import { inspectorNotFound, type InspectorHandler } from './inspector/inspector-routes.js';
 
 /**
  * A running LiveRPC server.
@@ -77,6 +79,8 @@ export interface LiveServerParts {
 	refresh?: () => Promise<void>;
 	/** Sees the `locals` of every admitted handshake when set: the dev server's advice on them. */
 	inspectLocals?: (locals: App.SocketLocals) => void;
+	/** Serves the dev inspector at `${path}/inspector` when set (the dev server's); else that path answers 404. */
+	inspector?: InspectorSettings;
 }
 
 const RESTARTING = new SocketError(503, 'The server is restarting');
@@ -88,6 +92,7 @@ type Listener = (this: Socket, ...args: unknown[]) => void;
 export function createLiveServer(httpServer: HttpServer | HttpsServer, parts: LiveServerParts): ReconfigurableLiveServer {
 	const services = startServices(httpServer, parts);
 	serveConnections(services, parts);
+	routeInspectorPath(httpServer, parts.path ?? DEFAULT_PATH, services.inspector?.handle ?? inspectorNotFound);
 	return {
 		io: services.io,
 		telemetry: services.telemetry,
@@ -117,6 +122,8 @@ interface Services {
 	membership: ReturnType<typeof createMembershipListeners>;
 	lifetimes: ReturnType<typeof createConnectionLifetimes>;
 	telemetry: ServerTelemetry;
+	/** `vite dev` only. */
+	inspector: DevInspector | undefined;
 	unregister: () => void;
 }
 
@@ -156,7 +163,9 @@ function startServices(httpServer: HttpServer | HttpsServer, parts: LiveServerPa
 		roomRenderers.delete(renderer);
 	};
 	telemetry.observe(() => gaugeReadings(io, rooms));
-	return { io, settings, admission, userBudgets, rooms, lifecycle, callMemory, calls, membership, lifetimes, telemetry, unregister };
+	// Read through `rooms` on every snapshot: scaling out replaces its presences.
+	const inspector = parts.inspector && startInspector(io, telemetry, (key) => rooms.presences.peek(key), parts.inspector);
+	return { io, settings, admission, userBudgets, rooms, lifecycle, callMemory, calls, membership, lifetimes, telemetry, inspector, unregister };
 }
 
 /** What the app's metrics reader is told of the server now: read only when it collects. */
@@ -299,14 +308,34 @@ async function shutdownServices(httpServer: HttpServer | HttpsServer, services: 
 
 /** Detaches this server from the process-wide sinks and revocation, and stops its timers and cluster. */
 async function stopServing(services: Services): Promise<void> {
-	const { rooms, unregister, lifetimes, callMemory, admission, userBudgets, telemetry } = services;
+	const { rooms, unregister, lifetimes, callMemory, admission, userBudgets, telemetry, inspector } = services;
 	unregister();
+	inspector?.stop();
 	telemetry.stop();
 	lifetimes.stop();
 	callMemory.stop();
 	admission.stop();
 	userBudgets.stop();
 	await rooms.stop();
+}
+
+/**
+ * Puts `${socketPath}/inspector` and what is below it before Engine.IO, which answers every
+ * request under the socket path (its 400): the dev inspector's pages, or a plain 404 in
+ * `node build`. Engine.IO's own technique, after it attached: the server's request listeners
+ * are taken off and called by one listener that serves the inspector's path first.
+ */
+function routeInspectorPath(httpServer: HttpServer | HttpsServer, socketPath: string, handle: InspectorHandler): void {
+	const prefix = `${socketPath.replace(/\/+$/, '')}/inspector`;
+	const previous = httpServer.listeners('request') as Array<(request: IncomingMessage, response: ServerResponse) => void>;
+	httpServer.removeAllListeners('request');
+	httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
+		const url = request.url ?? '';
+		const end = url.search(/[?#]/);
+		const pathname = end < 0 ? url : url.slice(0, end);
+		if (pathname === prefix || pathname.startsWith(`${prefix}/`)) return handle(request, response, pathname.slice(prefix.length));
+		for (const listener of previous) listener.call(httpServer, request, response);
+	});
 }
 
 /** The Socket.IO server: LiveRPC's transports, packet gate and Origin check. */
