@@ -142,6 +142,16 @@ describe('liverpc() Vite plugin in dev', () => {
 		expect(response.status).toBe(200);
 	});
 
+	it("prints the dev inspector's address with the ones vite dev prints", async () => {
+		const { server, url } = await startApp();
+		const info = vi.spyOn(server.config.logger, 'info').mockImplementation(() => {});
+		server.printUrls();
+		const printed = info.mock.calls.map(([line]) => String(line)).find((line) => line.includes('LiveRPC inspector'));
+		expect(printed).toContain(`${url.replace('127.0.0.1', new URL(server.resolvedUrls!.local[0]!).hostname)}/_liverpc/inspector`);
+		const page = await fetch(`${new URL(server.resolvedUrls!.local[0]!).origin}/_liverpc/inspector`, { headers: { 'sec-fetch-site': 'same-origin' } });
+		expect(page.status).toBe(200);
+	});
+
 	it("leaves Vite's HMR socket on the same port alone", async () => {
 		const app = await startApp();
 		// Vite's browser client opens this WebSocket (subprotocol `vite-hmr`) on the page's port,

@@ -102,6 +102,7 @@ export function attachDevServer(vite: ViteDevServer, paths: DevSocketPaths, load
 	// only; LIVERPC_INSPECTOR_SHOW_LOCALS=1 in vite dev's environment shows their values.
 	const inspector = { showLocals: process.env.LIVERPC_INSPECTOR_SHOW_LOCALS === '1', allowedHosts: allowedHosts(vite.config.server) };
 	server = createLiveServer(httpServer, { hooks, contracts, options: resolveOptions(undefined), refresh, inspectLocals, inspector, path: paths.socketPath });
+	printInspectorUrl(vite, paths.socketPath);
 	httpServer.once('close', () => void server.shutdown({ timeout: 0 }));
 	return server;
 }
@@ -116,4 +117,15 @@ function allowedHosts(server: ViteDevServer['config']['server']): string[] | tru
 	if (typeof server.host === 'string' && server.host) hosts.push(server.host);
 	if (server.origin && URL.canParse(server.origin)) hosts.push(new URL(server.origin).hostname);
 	return hosts;
+}
+
+/** Adds the inspector's address under the ones `vite dev` prints at start (and on `u`). */
+function printInspectorUrl(vite: ViteDevServer, socketPath: string): void {
+	const printUrls = vite.printUrls.bind(vite);
+	vite.printUrls = () => {
+		printUrls();
+		const local = vite.resolvedUrls?.local[0];
+		// The socket path holds `paths.base` already; the local address may too.
+		if (local) vite.config.logger.info(`  \u279c  LiveRPC inspector: ${new URL(local).origin}${socketPath.replace(/\/+$/, '')}/inspector`);
+	};
 }
