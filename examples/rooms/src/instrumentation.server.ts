@@ -1,8 +1,8 @@
 // The app's OpenTelemetry SDK (#22). SvelteKit loads this file before any other server code
 // (in `node build`, before the server and LiveRPC's sockets), so what it registers is in place
 // when SvelteKit and LiveRPC resolve their tracer and meter. LiveRPC records through
-// `@opentelemetry/api` only; this file decides where that goes. Without any of the variables
-// below it registers nothing, and neither SvelteKit nor LiveRPC measures anything.
+// `@opentelemetry/api` only; this file decides where that goes. Without an SDK, neither
+// SvelteKit nor LiveRPC measures anything.
 //
 //   METRICS_PORT=9464               serves every metric for Prometheus to scrape, at
 //                                   http://127.0.0.1:9464/metrics (LiveRPC's are named
@@ -11,21 +11,29 @@
 //                                   elsewhere.
 //   OTEL_TRACES_EXPORTER=console    prints every finished span on stdout (OpenTelemetry's own
 //                                   variable; `console` is the only exporter this file knows).
+//   OTEL_SERVICE_NAME=chat-eu       the `service.name` of both (`rooms` when unset): Prometheus's
+//                                   target_info{service_name=…}, and each span's resource.
 //   TRACES_FILE=/path/spans.jsonl   appends every finished span to that file, one JSON object
 //                                   a line (name, ids, parent, kind, attributes), for tools and
 //                                   tests that read spans back.
 //
-// Either trace setting registers a tracer provider with an AsyncLocalStorage context manager,
-// so spans nest across awaits: a form action's or an endpoint's `emit()` is a `send <route>`
-// span under SvelteKit's `sveltekit.form_action` or `sveltekit.handle.root`, and a call's
-// `validate input` and `handler` are under its `<route>/<call>` span.
+// Without METRICS_PORT or a trace setting it registers nothing. Either trace setting registers
+// a tracer provider with an AsyncLocalStorage context manager, so spans nest across awaits: a
+// form action's `emit()` is a `send <route>` span under SvelteKit's `sveltekit.form_action`,
+// an endpoint's under `sveltekit.resolve` (SvelteKit 2) or `sveltekit.endpoint` (SvelteKit 3),
+// all under the request's `sveltekit.handle.root`; a call's `validate input` and `handler`
+// are under its `<route>/<call>` span, and the handler's emits under `handler`.
 import { appendFileSync } from 'node:fs';
 import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ConsoleSpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+
+/** What the metrics and spans are of: `service.name` is OTEL_SERVICE_NAME, or `rooms`. */
+const resource = defaultResource().merge(resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME || 'rooms' }));
 
 const metricsPort = process.env.METRICS_PORT;
 if (metricsPort) {
@@ -34,7 +42,7 @@ if (metricsPort) {
 	const exporter = new PrometheusExporter({ host: '127.0.0.1', port, endpoint: '/metrics' }, (error) => {
 		if (error) console.error(`Prometheus metrics could not be served on 127.0.0.1:${port}:`, error);
 	});
-	metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter] }));
+	metrics.setGlobalMeterProvider(new MeterProvider({ resource, readers: [exporter] }));
 }
 
 /** Writes each finished span to `file` as one line of JSON. */
@@ -75,5 +83,5 @@ if (process.env.TRACES_FILE) spanProcessors.push(new SimpleSpanProcessor({ expor
 
 if (spanProcessors.length > 0) {
 	context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-	trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors }));
+	trace.setGlobalTracerProvider(new TracerProvider({ resource, spanProcessors }));
 }

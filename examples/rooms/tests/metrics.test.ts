@@ -116,6 +116,7 @@ describe('node build serves its metrics for Prometheus (METRICS_PORT)', () => {
 		const first = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
 		expect(first).toMatch(/^# TYPE liverpc_connections gauge$/m);
 		expect(first).toMatch(/^liverpc_connections\{otel_scope_name="liverpc"\} 0$/m);
+		expect(first).toMatch(/^target_info\{.*service_name="rooms"/m);
 
 		prometheus = await startPrometheus(`127.0.0.1:${metricsPort}`);
 		await expectQuery(prometheus.url, 'up{job="rooms"}', 1);
