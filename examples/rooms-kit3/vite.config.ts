@@ -15,7 +15,10 @@ export default defineConfig({
 			// adapter-node 6 reads no ORIGIN at run time: the app's origin is fixed at build time
 			// (`ORIGIN=https://chat.example.com npm run build`). Without it, adapter-node takes
 			// the origin from the request, as https unless PROTOCOL_HEADER says otherwise.
-			paths: { origin: process.env.ORIGIN || undefined }
+			paths: { origin: process.env.ORIGIN || undefined },
+			// SvelteKit 3 loads src/instrumentation.server.ts without an option (SvelteKit 2's
+			// experimental.instrumentation); its spans record once the file registers an SDK (#22).
+			tracing: { server: true }
 		}),
 		liverpc()
 	]

@@ -191,6 +191,54 @@ describe('the production entry written over adapter-node output', () => {
 		expect((await runEntry(plain)).path).toBeUndefined();
 	});
 
+	// #22: an SDK the app's instrumentation.server.js registers must be in place before
+	// SvelteKit's server and the app's code load (sockets.js imports them through handler.js).
+	// The stand-ins note the order in which they are evaluated.
+	const noting = (name: string) => `(globalThis.__loadOrder ??= []).push(${JSON.stringify(name)});\n`;
+	const loadOrder = () => (globalThis as { __loadOrder?: string[] }).__loadOrder ?? [];
+	afterEach(() => {
+		delete (globalThis as { __loadOrder?: string[] }).__loadOrder;
+	});
+
+	it("adapter-node 5: runs the app's instrumentation.server.js before the server code, awaits included", async () => {
+		const out = writeOutput({
+			// adapter-node 5's own entry, as SvelteKit's builder.instrument() writes it
+			'index.js': "import './instrumentation.server.js';\nconst { path, host, port, server } = await import('./start.js');\nexport { path, host, port, server };\n",
+			'start.js': serverModule,
+			'instrumentation.server.js': `await new Promise((resolve) => setTimeout(resolve, 20));\n${noting('instrumentation')}`,
+			'handler.js': noting('handler'),
+			'env.js': envModule
+		});
+		writeProductionEntry(out);
+		const entry = readFileSync(path.join(out, 'index.js'), 'utf8');
+		expect(entry.indexOf("import './instrumentation.server.js';")).toBeLessThan(entry.indexOf('./sockets.js'));
+		await runEntry(out);
+		expect(loadOrder()).toEqual(['instrumentation', 'handler']);
+	});
+
+	it("adapter-node 6: fills $env/dynamic/private, then runs the instrumentation, then the server code", async () => {
+		const out = writeOutput({
+			...adapterNode6Output('undefined'),
+			'server/adapter-index.js':
+				"import './__sveltekit_env_init.js';\nimport './instrumentation.server.js';\nconst __mod = await import('./start.js');\nexport const server = __mod.server;\n",
+			'server/start.js': serverModule,
+			'server/__sveltekit_env_init.js': noting('env init'),
+			'server/instrumentation.server.js': `await new Promise((resolve) => setTimeout(resolve, 20));\n${noting('instrumentation')}`,
+			'server/handler.js': noting('handler')
+		});
+		writeProductionEntry(out);
+		await runEntry(out);
+		expect(loadOrder()).toEqual(['env init', 'instrumentation', 'handler']);
+	});
+
+	it('without an instrumentation file, the entry imports the socket files as before', async () => {
+		const out = writeOutput({ ...adapterNode6Output('undefined'), 'server/handler.js': noting('handler') });
+		writeProductionEntry(out);
+		expect(readFileSync(path.join(out, 'index.js'), 'utf8')).not.toContain('instrumentation');
+		await runEntry(out);
+		expect(loadOrder()).toEqual(['handler']);
+	});
+
 	it('names what is missing when the output is neither layout', () => {
 		const out = writeOutput({ 'index.js': serverModule, 'handler.js': '' });
 		expect(() => writeProductionEntry(out)).toThrow(/env\.js \(adapter-node 5\) or .*server\/adapter-env\.js \(adapter-node 6\)/);

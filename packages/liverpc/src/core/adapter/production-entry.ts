@@ -18,12 +18,28 @@ export interface AdapterNodeLayout {
 	generation: 5 | 6;
 	/** Where `env(name, fallback)` is exported, relative to the output directory. */
 	envModule: string;
+	/**
+	 * What adapter-node's own entry imports before the app's server code when the app has a
+	 * `src/instrumentation.server.ts`, in that order, relative to the output directory:
+	 * adapter-node 6 fills `$env/dynamic/private` first, then runs the instrumentation.
+	 */
+	instrumentationModules: string[];
 }
 
 const LAYOUTS: AdapterNodeLayout[] = [
-	{ generation: 6, envModule: './server/adapter-env.js' },
-	{ generation: 5, envModule: './env.js' }
+	{ generation: 6, envModule: './server/adapter-env.js', instrumentationModules: ['./server/__sveltekit_env_init.js', './server/instrumentation.server.js'] },
+	{ generation: 5, envModule: './env.js', instrumentationModules: ['./instrumentation.server.js'] }
 ];
+
+/**
+ * The app's instrumentation modules adapter-node wrote to `out` (with what runs before them),
+ * or none when the app has no `instrumentation.server` file.
+ */
+function instrumentationIn(out: string, layout: AdapterNodeLayout): string[] {
+	const [instrumentation] = layout.instrumentationModules.slice(-1);
+	if (!instrumentation || !existsSync(path.join(out, instrumentation))) return [];
+	return layout.instrumentationModules.filter((module) => existsSync(path.join(out, module)));
+}
 
 /** The layout adapter-node wrote to `out`, or an error naming what is missing. */
 export function readAdapterNodeLayout(out: string): AdapterNodeLayout {
@@ -76,13 +92,14 @@ export async function loadSockets() {
 }
 
 /**
- * `build/index.js`: what `node build` runs. It loads the socket files first, then starts
+ * `build/index.js`: what `node build` runs. It runs the app's `instrumentation.server.js`
+ * first when there is one (#22), then loads the socket files, then starts
  * adapter-node's server and attaches Socket.IO to that same `http.Server` before any
  * request can arrive (both happen in one turn of the event loop). On SIGTERM/SIGINT,
  * adapter-node drains HTTP; LiveRPC refuses new handshakes, lets calls in flight finish
  * within SHUTDOWN_TIMEOUT and disconnects clients, which reconnect to the next process.
  */
-function entryModule(layout: AdapterNodeLayout): string {
+function entryModule(layout: AdapterNodeLayout, instrumentation: string[]): string {
 	// adapter-node 6 reads no ORIGIN, so neither does LiveRPC there: both take paths.origin.
 	const readEnv =
 		layout.generation === 6
@@ -96,10 +113,22 @@ if (process.env.ORIGIN) {
 }
 `
 			: '';
+	// The app's instrumentation.server.js runs first, as adapter-node's own entry runs it: the
+	// SDK it registers (and the module hooks of any auto-instrumentation) must be in place
+	// before sockets.js imports SvelteKit's server and the app's code. Imported dynamically,
+	// sockets.js waits for the instrumentation's top-level awaits too.
+	const head =
+		instrumentation.length > 0
+			? [
+					"// The app's instrumentation.server.js, before any of its server code.",
+					...instrumentation.map((module) => `import '${module}';`),
+					"import process from 'node:process';",
+					`import { env } from '${layout.envModule}';`,
+					"const { loadSockets } = await import('./sockets.js');"
+				]
+			: ["import process from 'node:process';", `import { env } from '${layout.envModule}';`, "import { loadSockets } from './sockets.js';"];
 	return `// Written by liverpc/adapter: adapter-node's server with LiveRPC on the same http.Server.
-import process from 'node:process';
-import { env } from '${layout.envModule}';
-import { loadSockets } from './sockets.js';
+${head.join('\n')}
 ${originWarning}
 const sockets = await loadSockets();
 const adapter = await import('./${ADAPTER_ENTRY}');
@@ -138,7 +167,7 @@ export function writeProductionEntry(out: string, base = ''): AdapterNodeLayout 
 	const source = readFileSync(entry, 'utf8').replace(/\/\/# sourceMappingURL=index\.js\.map\s*$/, `//# sourceMappingURL=${ADAPTER_ENTRY}.map\n`);
 	writeFileSync(moved, source);
 	if (existsSync(`${entry}.map`)) renameSync(`${entry}.map`, `${moved}.map`);
-	writeFileSync(entry, entryModule(layout));
+	writeFileSync(entry, entryModule(layout, instrumentationIn(out, layout)));
 	writeFileSync(path.join(out, 'sockets.js'), socketsModule(layout, base));
 	return layout;
 }
