@@ -14,7 +14,8 @@
 //   --eiows <dir>          where eiows is (or BENCH_EIOWS): the package, or a folder whose
 //                          node_modules holds it; default: a plain `eiows` install
 //   --otel       also runs LiveRPC with an OpenTelemetry SDK registered (traces and metrics
-//                into exporters that drop them): the `liverpc+otel` column (#22)
+//                into exporters that drop them): the `liverpc+otel` column (#22); with
+//                `--impls liverpc+otel-metrics`, the SDK's metrics only
 //   --liverpc-before <dir> also runs another build of LiveRPC, server and client: the package
 //                          folder of a worktree at an older commit, dist/ built (`liverpc@before`)
 // Every server and every load generator is a process of its own; traffic goes to
@@ -88,6 +89,8 @@ const IMPLS = {
 	'liverpc+eiows': { code: 'liverpc', wsEngine: 'eiows' },
 	// An OpenTelemetry SDK registered (bench/lib/otel.mjs), as an app's instrumentation.server.ts would.
 	'liverpc+otel': { code: 'liverpc', env: { BENCH_OTEL: '1' } },
+	// The same SDK's MeterProvider only: metrics without traces.
+	'liverpc+otel-metrics': { code: 'liverpc', env: { BENCH_OTEL: 'metrics' } },
 	// Another build of the library (--liverpc-before <dir>), for a before/after in one run.
 	'liverpc@before': { code: 'liverpc', env: { BENCH_LIVERPC_DIR: option('liverpc-before', '') } }
 };
@@ -185,7 +188,7 @@ async function startRedis() {
 
 /** With an SDK registered, the calls must have reached its exporters, or the column measures nothing. */
 async function expectRecorded(impl, received) {
-	const spans = received?.spanNames.some((name) => name.endsWith('/echo') || name.endsWith('/checked'));
+	const spans = received?.traces === false || received?.spanNames.some((name) => name.endsWith('/echo') || name.endsWith('/checked'));
 	const metrics = received?.metricNames.includes('liverpc.calls') && received.metricNames.includes('liverpc.call.duration');
 	if (!spans || !metrics) throw new Error(`${impl}: the OpenTelemetry SDK received no call spans or metrics (${JSON.stringify(received)})`);
 }

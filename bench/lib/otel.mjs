@@ -38,15 +38,19 @@ const metricSink = {
 	forceFlush: async () => {}
 };
 
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-const tracerProvider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: spanSink })] });
-trace.setGlobalTracerProvider(tracerProvider);
+// BENCH_OTEL=metrics: a MeterProvider only, as an app that scrapes metrics and keeps no traces.
+const withTraces = process.env.BENCH_OTEL !== 'metrics';
+const tracerProvider = withTraces ? new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: spanSink })] }) : undefined;
+if (tracerProvider) {
+	context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+	trace.setGlobalTracerProvider(tracerProvider);
+}
 const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: metricSink, exportIntervalMillis: 1000 })] });
 metrics.setGlobalMeterProvider(meterProvider);
 
 /** Exports what is pending, then says what the sinks received. */
 export async function flushed() {
-	await tracerProvider.forceFlush();
+	await tracerProvider?.forceFlush();
 	await meterProvider.forceFlush();
-	return { spans: received.spans, spanNames: [...received.spanNames], metricPoints: received.metricPoints, metricNames: [...received.metricNames] };
+	return { traces: withTraces, spans: received.spans, spanNames: [...received.spanNames], metricPoints: received.metricPoints, metricNames: [...received.metricNames] };
 }
