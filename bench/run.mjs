@@ -13,6 +13,11 @@
 //                on eiows (a native Socket.IO wsEngine) when it loads in that Node
 //   --eiows <dir>          where eiows is (or BENCH_EIOWS): the package, or a folder whose
 //                          node_modules holds it; default: a plain `eiows` install
+//   --otel       also runs LiveRPC with an OpenTelemetry SDK registered (traces and metrics
+//                into exporters that drop them): the `liverpc+otel` column (#22); with
+//                `--impls liverpc+otel-metrics`, the SDK's metrics only
+//   --liverpc-before <dir> also runs another build of LiveRPC, server and client: the package
+//                          folder of a worktree at an older commit, dist/ built (`liverpc@before`)
 // Every server and every load generator is a process of its own; traffic goes to
 // 127.0.0.1 only, and every loop is bounded in count and time.
 import { execFileSync, fork, spawn } from 'node:child_process';
@@ -81,11 +86,27 @@ const IMPLS = {
 	'raw-socketio+als': { code: 'raw-socketio', env: { BENCH_ALS: '1' } },
 	'liverpc+bufferutil': { code: 'liverpc', bufferutil: true },
 	'raw-socketio+eiows': { code: 'raw-socketio', wsEngine: 'eiows' },
-	'liverpc+eiows': { code: 'liverpc', wsEngine: 'eiows' }
+	'liverpc+eiows': { code: 'liverpc', wsEngine: 'eiows' },
+	// An OpenTelemetry SDK registered (bench/lib/otel.mjs), as an app's instrumentation.server.ts would.
+	'liverpc+otel': { code: 'liverpc', env: { BENCH_OTEL: '1' } },
+	// The same SDK's MeterProvider only: metrics without traces.
+	'liverpc+otel-metrics': { code: 'liverpc', env: { BENCH_OTEL: 'metrics' } },
+	// Another build of the library (--liverpc-before <dir>), for a before/after in one run.
+	'liverpc@before': { code: 'liverpc', env: { BENCH_LIVERPC_DIR: option('liverpc-before', '') } }
 };
 const askedImpls = option('impls', undefined)?.split(',');
 for (const impl of askedImpls ?? []) if (!IMPLS[impl]) throw new Error(`--impls: no implementation '${impl}' (${Object.keys(IMPLS).join(', ')})`);
-let impls = askedImpls ?? ['raw-socketio', 'liverpc', 'raw-ws', ...(flag('engines') ? ['liverpc+bufferutil', 'raw-socketio+eiows', 'liverpc+eiows'] : [])];
+let impls = askedImpls ?? [
+	'raw-socketio',
+	'liverpc',
+	'raw-ws',
+	...(flag('engines') ? ['liverpc+bufferutil', 'raw-socketio+eiows', 'liverpc+eiows'] : []),
+	...(flag('otel') ? ['liverpc+otel'] : []),
+	...(option('liverpc-before', '') ? ['liverpc@before'] : [])
+];
+if (impls.includes('liverpc@before') && !option('liverpc-before', '')) throw new Error('liverpc@before: say where with --liverpc-before <dir>');
+// The smoke run also proves the SDK path records: LiveRPC with an SDK, calls only.
+const extraImpls = smoke && !askedImpls && !impls.includes('liverpc+otel') ? { calls: ['liverpc+otel'] } : {};
 
 // eiows is built for one exact Node release: ask that Node whether it loads, and say so.
 const engines = {};
@@ -165,6 +186,13 @@ async function startRedis() {
 	return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
 }
 
+/** With an SDK registered, the calls must have reached its exporters, or the column measures nothing. */
+async function expectRecorded(impl, received) {
+	const spans = received?.traces === false || received?.spanNames.some((name) => name.endsWith('/echo') || name.endsWith('/checked'));
+	const metrics = received?.metricNames.includes('liverpc.calls') && received.metricNames.includes('liverpc.call.duration');
+	if (!spans || !metrics) throw new Error(`${impl}: the OpenTelemetry SDK received no call spans or metrics (${JSON.stringify(received)})`);
+}
+
 const scenarioRuns = {
 	async calls(impl) {
 		const figures = {};
@@ -176,13 +204,14 @@ const scenarioRuns = {
 			figures['latency server CPU µs/call'] = (await cpuBetweenMarks()) / latency.calls;
 		});
 		for (const [name, label] of [['echo', 'pipelined'], ['checked', 'pipelined + valibot']]) {
-			await session(impl, async ({ url, askLoad, cpuBetweenMarks }) => {
+			await session(impl, async ({ url, askServer, askLoad, cpuBetweenMarks }) => {
 				await askLoad('connect', { url, n: config.throughput.clients });
 				const run = await askLoad('throughput', { name, ...config.throughput });
 				figures[`${label} calls/s`] = run.perSecond;
 				figures[`${label} p50 µs`] = run.p50;
 				figures[`${label} p99 µs`] = run.p99;
 				figures[`${label} server CPU µs/call`] = (await cpuBetweenMarks()) / run.calls;
+				if (IMPLS[impl].env?.BENCH_OTEL) await expectRecorded(impl, await askServer('otel'));
 			});
 		}
 		return figures;
@@ -358,7 +387,8 @@ console.log(
 	`LiveRPC bench (${smoke ? 'smoke' : quick ? 'quick' : 'full'}): ${config.repeats} repeat(s), scenarios ${scenarios.join(', ')}, ${os.cpus().length} cores`
 );
 console.log(`  server and load processes: ${node.label} (${node.path})`);
-console.log(`  implementations: ${impls.join(', ')}`);
+console.log(`  implementations: ${impls.join(', ')}${Object.keys(extraImpls).length ? ` (and ${Object.entries(extraImpls).map(([scenario, extra]) => `${extra.join(', ')} for ${scenario}`).join('; ')})` : ''}`);
+if (impls.includes('liverpc@before')) console.log(`  liverpc@before: ${option('liverpc-before', '')}`);
 if (engines.eiows) {
 	const { available, version, file, reason, asked } = engines.eiows;
 	console.log(
@@ -371,7 +401,7 @@ for (let repeat = 0; repeat < config.repeats; repeat++) {
 	for (const scenario of scenarios) {
 		// Rotate the order so no implementation always runs first (or last) in a repeat.
 		const order = impls.map((_, i) => impls[(i + repeat) % impls.length]);
-		for (const impl of order) {
+		for (const impl of [...order, ...(extraImpls[scenario] ?? [])]) {
 			const t = Date.now();
 			const figures = await scenarioRuns[scenario](impl);
 			for (const [name, value] of Object.entries(figures)) ((samples[impl] ??= {})[name] ??= []).push(value);

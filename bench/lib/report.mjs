@@ -18,7 +18,10 @@ const VARIANTS = [
 	{ impl: 'raw-socketio+als', label: 'Socket.IO + ALS', of: 'raw-socketio', ofLabel: 'Socket.IO' },
 	{ impl: 'liverpc+bufferutil', label: 'LiveRPC + bufferutil', of: 'liverpc', ofLabel: 'LiveRPC' },
 	{ impl: 'raw-socketio+eiows', label: 'Socket.IO + eiows', of: 'raw-socketio', ofLabel: 'Socket.IO' },
-	{ impl: 'liverpc+eiows', label: 'LiveRPC + eiows', of: 'liverpc', ofLabel: 'LiveRPC' }
+	{ impl: 'liverpc+eiows', label: 'LiveRPC + eiows', of: 'liverpc', ofLabel: 'LiveRPC' },
+	{ impl: 'liverpc+otel', label: 'LiveRPC + OTel SDK', of: 'liverpc', ofLabel: 'LiveRPC' },
+	{ impl: 'liverpc+otel-metrics', label: 'LiveRPC + OTel metrics', of: 'liverpc', ofLabel: 'LiveRPC' },
+	{ impl: 'liverpc@before', label: 'LiveRPC before', of: 'liverpc', ofLabel: 'LiveRPC' }
 ];
 
 export function ratioRows(summary) {

@@ -1,9 +1,14 @@
 // One client adapter per implementation, each with the same three verbs: join the room,
 // make a call, listen to room events. Each adapter uses that implementation's real client.
-import { createClient } from 'liverpc/client';
+import { pathToFileURL } from 'node:url';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { COOKIE, RAW_ROOM, ROOM_ID } from '../lib/workload.mjs';
+
+// BENCH_LIVERPC_DIR: the client of that other build too (see server/liverpc.mjs).
+const { createClient } = await import(
+	process.env.BENCH_LIVERPC_DIR ? pathToFileURL(`${process.env.BENCH_LIVERPC_DIR}/dist/exports/client/index.js`).href : 'liverpc/client'
+);
 
 // What the Vite plugin would put in the browser bundle for the bench contract: markers only.
 const marker = (kind, name) => ({ '~liverpc': { kind, route: 'bench/[id]', name } });

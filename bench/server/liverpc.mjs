@@ -1,7 +1,12 @@
 // LiveRPC on liverpc/node, with a socket hook that reads one cookie like the tutorial's.
-import { attach } from 'liverpc/node';
-import { call, event, handleSocket } from 'liverpc/server';
+import { pathToFileURL } from 'node:url';
 import { inputSchema, ROOM_ID } from '../lib/workload.mjs';
+
+// BENCH_LIVERPC_DIR: another build of the library (its package folder, with dist/ built),
+// e.g. a worktree at an older commit, so two versions run in one bench run.
+const library = (entry) => (process.env.BENCH_LIVERPC_DIR ? pathToFileURL(`${process.env.BENCH_LIVERPC_DIR}/dist/exports/${entry}/index.js`).href : `liverpc/${entry}`);
+const { attach } = await import(library('node'));
+const { call, event, handleSocket } = await import(library('server'));
 
 // A Standard Schema that accepts anything: the "trivial" variant sends the same bytes as
 // the raw baseline without paying for validation.

@@ -13,6 +13,10 @@ async function redisClient(url) {
 	return redis;
 }
 
+// BENCH_OTEL=1: an OpenTelemetry SDK registered before the server starts, as an app's
+// instrumentation.server.ts would (the `liverpc+otel` implementation).
+const otel = process.env.BENCH_OTEL ? await import('../lib/otel.mjs') : undefined;
+
 const impl = process.argv[2];
 // The file of a Socket.IO wsEngine (eiows) that run.mjs found loadable by this Node.
 const wsEngineFile = process.argv[3];
@@ -67,5 +71,7 @@ serveRequests({
 		server.broadcast(count, message);
 		return { started: String(started) };
 	},
+	/** What the OpenTelemetry SDK's exporters received (BENCH_OTEL only). */
+	otel: () => (otel ? otel.flushed() : undefined),
 	exit: () => setTimeout(() => process.exit(0), 10)
 });
