@@ -16,8 +16,8 @@ export default defineConfig({
 			// (`ORIGIN=https://chat.example.com npm run build`). Without it, adapter-node takes
 			// the origin from the request, as https unless PROTOCOL_HEADER says otherwise.
 			paths: { origin: process.env.ORIGIN || undefined },
-			// SvelteKit 3 loads src/instrumentation.server.ts without an option (SvelteKit 2's
-			// experimental.instrumentation); its spans record once the file registers an SDK (#22).
+			// SvelteKit 3 loads src/instrumentation.server.ts without an option (SvelteKit 2 needs
+			// experimental.instrumentation); its spans record once that file registers an SDK.
 			tracing: { server: true }
 		}),
 		liverpc()

@@ -8,17 +8,15 @@ export const config = {
 	kit: {
 		// Socket.IO needs one long-lived Node process: the wrapper attaches it to the server
 		// adapter-node builds, so `node build` serves pages and sockets together.
-		adapter: liverpcAdapter(adapterNode()),
-		experimental: {
-			// src/instrumentation.server.ts, loaded before the rest of the server, registers the
-			// OpenTelemetry SDK when METRICS_PORT or a trace exporter is set (#22); SvelteKit's
-			// own spans (sveltekit.handle.root, sveltekit.form_action, …) record through it, and
-			// LiveRPC's nest under them. Without an SDK both record nothing.
-			instrumentation: { server: true },
-			tracing: { server: true }
-		}
+		adapter: liverpcAdapter(adapterNode())
 	}
 };
 
 // SvelteKit only reads the default export of svelte.config.js.
 export default config;
+
+// Observability (docs/observability.md): src/instrumentation.server.ts, loaded before the rest
+// of the server, registers an OpenTelemetry SDK when METRICS_PORT or a trace exporter is set.
+// SvelteKit's own spans record through it, and LiveRPC's nest under them. Without an SDK,
+// neither records anything.
+config.kit = { ...config.kit, experimental: { instrumentation: { server: true }, tracing: { server: true } } };

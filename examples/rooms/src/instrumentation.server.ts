@@ -1,4 +1,4 @@
-// The app's OpenTelemetry SDK (#22). SvelteKit loads this file before any other server code
+// The app's OpenTelemetry SDK. SvelteKit loads this file before any other server code
 // (in `node build`, before the server and LiveRPC's sockets), so what it registers is in place
 // when SvelteKit and LiveRPC resolve their tracer and meter. LiveRPC records through
 // `@opentelemetry/api` only; this file decides where that goes. Without an SDK, neither

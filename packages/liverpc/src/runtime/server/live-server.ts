@@ -221,7 +221,7 @@ function serveConnections(services: Services, parts: LiveServerParts): void {
 	// A packet the gate refused: counted and, now and then, logged, then answered.
 	const onGateRefusal = function (this: Socket, refusal: unknown, ack: unknown) {
 		const kind = refusalKind(refusal) ?? 'refused';
-		telemetry.limitHit(kind, { connectionId: this.id }, 'a packet was refused by the packet gate');
+		telemetry.limitHit(kind, { connectionId: this.id }, `a packet was refused by the packet gate: ${kind}`);
 		onRefused.call(this, refusal, ack);
 	};
 	const onDisconnect = neverThrows('disconnect listener', function (this: Socket) {
@@ -363,7 +363,7 @@ function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveSer
 			if (tooMany !== undefined) {
 				const kind = ADMISSION_KINDS.get(tooMany) ?? 'admission';
 				telemetry.metrics.limitsHit.add(1, { kind });
-				telemetry.handshakeRefused(kind, 'warn', {}, 'refused a connection: too many');
+				telemetry.handshakeRefused(kind, 'warn', {}, `refused a connection: too many (${kind})`);
 				return callback(tooMany, false);
 			}
 			if (userAllowRequest) return userAllowRequest(request, callback);
