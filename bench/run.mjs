@@ -18,6 +18,10 @@
 //                `--impls liverpc+otel-metrics`, the SDK's metrics only
 //   --liverpc-before <dir> also runs another build of LiveRPC, server and client: the package
 //                          folder of a worktree at an older commit, dist/ built (`liverpc@before`)
+//   --room-sizes 5000,15000  the room scenario's member counts (at most ~19,000: one load
+//                          process holds them all, under the 20,000 open files a process may have)
+//   --messages N           messages per fan-out (default 100); with 1, "the emit call itself"
+//                          is one broadcast's hold on the server's event loop
 // Every server and every load generator is a process of its own; traffic goes to
 // 127.0.0.1 only, and every loop is bounded in count and time.
 import { execFileSync, fork, spawn } from 'node:child_process';
@@ -49,8 +53,8 @@ const config = {
 		{ clients: 100, inFlight: 10, warmupMs: 700, windowMs: 2500 },
 		{ clients: 10, inFlight: 2, warmupMs: 100, windowMs: 300 }
 	),
-	roomSizes: pick([1000, 5000], [1000], [40]),
-	messages: smoke ? 5 : 100,
+	roomSizes: option('room-sizes', '') ? option('room-sizes', '').split(',').map(Number) : pick([1000, 5000], [1000], [40]),
+	messages: Number(option('messages', smoke ? 5 : 100)),
 	handshakes: pick({ total: 2000, concurrency: 50 }, { total: 600, concurrency: 50 }, { total: 30, concurrency: 10 }),
 	// A victim's paced calls, idle then under a call flood from other connections (#8).
 	flood: pick(
@@ -251,6 +255,7 @@ const scenarioRuns = {
 				figures[`fan-out ${size}: deliveries/s`] = total / seconds;
 				figures[`fan-out ${size}: ms until last member has all`] = seconds * 1000;
 				figures[`fan-out ${size}: server CPU µs/delivery`] = (cpuAfter - cpuBefore) / total;
+				figures[`fan-out ${size}: the emit call itself ms`] = (await askServer('emitCall')).ms;
 			});
 		}
 		return figures;

@@ -39,6 +39,9 @@ async function collect() {
 	}
 }
 
+/** How long the `broadcast` call itself took: the part of a fan-out that runs before anything else can. */
+let emitCallMs;
+
 serveRequests({
 	port: () => httpServer.address().port,
 	cpu: () => {
@@ -67,10 +70,19 @@ serveRequests({
 		return { rooms };
 	},
 	broadcast: ({ count, message }) => {
+		// The broadcast call holds the event loop while it writes to every member's socket:
+		// every other user of the process waits that long (#23). Read by `emitCall`.
 		const started = now();
+		const before = performance.now();
 		server.broadcast(count, message);
+		emitCallMs = performance.now() - before;
 		return { started: String(started) };
 	},
+	/**
+	 * How long the last `broadcast` call itself took, in ms. (monitorEventLoopDelay, enabled in
+	 * the same turn, read 1–3 ms for a 250 ms call: its timer starts from the loop's cached time.)
+	 */
+	emitCall: () => ({ ms: emitCallMs }),
 	/** What the OpenTelemetry SDK's exporters received (BENCH_OTEL only). */
 	otel: () => (otel ? otel.flushed() : undefined),
 	exit: () => setTimeout(() => process.exit(0), 10)
