@@ -127,6 +127,9 @@ describe('node build serves its metrics for Prometheus (METRICS_PORT)', () => {
 		for (const text of ['one', 'two', 'three']) {
 			await sendMessage(alice, text);
 			await alice.getByTestId('message').filter({ hasText: text }).waitFor();
+			// Listed at once, answered later: the next one waits for the answer, since the form's
+			// button stays disabled until then (and Enter submits nothing meanwhile).
+			await alice.waitForFunction(() => (document.querySelector('[data-testid="message-input"]') as HTMLInputElement | null)?.value === '');
 		}
 		// And a handshake from another site, refused for its Origin.
 		expect((await pollingHandshake(app.url, { origin: 'https://evil.example' })).status).toBe(403);
