@@ -93,7 +93,8 @@ export async function loadSockets() {
 
 /**
  * `build/index.js`: what `node build` runs. It runs the app's `instrumentation.server.js`
- * first when there is one (#22), then loads the socket files, then starts
+ * first when there is one (so an SDK it registers is in place before any app code loads),
+ * then loads the socket files, then starts
  * adapter-node's server and attaches Socket.IO to that same `http.Server` before any
  * request can arrive (both happen in one turn of the event loop). On SIGTERM/SIGINT,
  * adapter-node drains HTTP; LiveRPC refuses new handshakes, lets calls in flight finish

@@ -3,7 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { CALL, DEFAULT_PATH, HISTORY, JOIN, LEAVE, type ErrorBody } from '../shared/protocol.js';
-import { ConnectionAdmission } from './gate/address-admission.js';
+import { admissionKind, ConnectionAdmission } from './gate/address-admission.js';
 import { createCallListener, type CallLifecycle } from './calls/call-dispatch.js';
 import { CallMemory } from './calls/call-memory.js';
 import type { RoomContract } from './contract/contract-registry.js';
@@ -16,7 +16,7 @@ import { createGatedParser, budgetOf, onRefused, refusalKind, REFUSED, type Sock
 import { keyRoom, registerForRevocation } from './contract/revocation.js';
 import { roomRenderers, type RoomRenderer } from './contract/room-renderers.js';
 import { renderRoom } from './rooms/room-render.js';
-import { connectionData } from './gate/connection-state.js';
+import { connectionData, membershipsOf } from './gate/connection-state.js';
 import { createRoomDelivery, type RoomDelivery } from './room-delivery.js';
 import { createMembershipListeners } from './rooms/room-membership.js';
 import { createHistoryListener } from './rooms/history-pages.js';
@@ -26,8 +26,6 @@ import { SocketError } from './contract/socket-error.js';
 import { holdUserBudget, releaseUserBudget, UserBudgets } from './gate/user-budget.js';
 import type { SocketHooks } from './gate/socket-hook.js';
 import { ServerTelemetry } from './telemetry/server-telemetry.js';
-import { ADMISSION_REFUSALS } from './gate/address-admission.js';
-import { membershipsOf } from './gate/connection-state.js';
 import { startInspector, type DevInspector, type InspectorSettings } from './inspector/dev-inspector.js';
 import { inspectorNotFound, type InspectorHandler } from './inspector/inspector-routes.js';
 
@@ -361,7 +359,7 @@ function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveSer
 			}
 			const tooMany = admission.admit(request, settings.options.proxy);
 			if (tooMany !== undefined) {
-				const kind = ADMISSION_KINDS.get(tooMany) ?? 'admission';
+				const kind = admissionKind(tooMany);
 				telemetry.metrics.limitsHit.add(1, { kind });
 				telemetry.handshakeRefused(kind, 'warn', {}, `refused a connection: too many (${kind})`);
 				return callback(tooMany, false);
@@ -392,9 +390,6 @@ function createSocketServer(httpServer: HttpServer | HttpsServer, parts: LiveSer
 		allowRequest
 	});
 }
-
-/** Each admission refusal's name in metrics and logs (`address-rate`, `process-connections`, …). */
-const ADMISSION_KINDS = new Map<string, string>(Object.entries(ADMISSION_REFUSALS).map(([name, message]) => [message, name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)]));
 
 /** The handshake middleware, refusing new connections once the server shuts down. */
 function handshakeMiddleware(hooks: SocketHooks, settings: LiveSettings, lifecycle: CallLifecycle, telemetry: ServerTelemetry, inspectLocals: LiveServerParts['inspectLocals']) {

@@ -171,7 +171,7 @@ function loadCluster(delivery: RoomDelivery, io: Server, redis: RedisClient, cal
 			delivery.scaling = undefined;
 		},
 		(problem: unknown) => {
-			console.error('[liverpc] could not load the scale-out code, serving this process alone:', problem); // before any logger: a broken install
+			parts.log?.('error', { err: problem }, 'could not load the scale-out code, serving this process alone');
 			delivery.scaling = undefined;
 		}
 	);

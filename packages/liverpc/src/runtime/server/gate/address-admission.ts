@@ -25,6 +25,14 @@ export const ADMISSION_REFUSALS = {
 
 const TOO_MANY = 429;
 
+/** Each refusal's name in metrics and logs: `address-rate`, `process-connections`, … */
+const ADMISSION_KINDS = new Map<string, string>(Object.entries(ADMISSION_REFUSALS).map(([name, message]) => [message, name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)]));
+
+/** The name of one of {@link ADMISSION_REFUSALS}, as `admit()` returned it. */
+export function admissionKind(refusal: string): string {
+	return ADMISSION_KINDS.get(refusal) ?? 'admission';
+}
+
 /** Each refusal's HTTP body, encoded once, as every error body is made: by `SocketError`. */
 const REFUSAL_BODIES = new Map<string, string>(Object.values(ADMISSION_REFUSALS).map((message) => [message, JSON.stringify(new SocketError(TOO_MANY, message).body)]));
 

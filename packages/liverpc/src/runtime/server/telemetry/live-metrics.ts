@@ -1,4 +1,4 @@
-import { createNoopMeter, metrics, ValueType, type Attributes, type BatchObservableResult, type Counter, type Histogram, type Meter, type MeterProvider, type Observable } from '@opentelemetry/api';
+import { createNoopMeter, metrics, ValueType, type BatchObservableResult, type Counter, type Histogram, type Meter, type MeterProvider, type Observable } from '@opentelemetry/api';
 
 /** The instrumentation scope LiveRPC's metrics and spans are recorded under. */
 export const SCOPE = 'liverpc';
@@ -110,9 +110,4 @@ export class LiveMetrics {
 		this.#observer = undefined;
 		this.#read = undefined;
 	}
-}
-
-/** Attributes of a call's measurements. */
-export function callAttributes(route: string, call: string, status: number): Attributes {
-	return { route, call, status };
 }

@@ -1,4 +1,4 @@
-import { context, ProxyTracerProvider, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, ProxyTracerProvider, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { SCOPE } from './live-metrics.js';
 
 // Spans follow the OpenTelemetry conventions for RPC (calls, joins, handshakes: SERVER spans
@@ -47,11 +47,6 @@ export function startEmitSpan(route: string, event: string): Span {
 			'liverpc.event': event
 		}
 	});
-}
-
-/** The context in which the app's code of `span` runs, so its own spans nest under it. */
-export function contextOf(span: Span): Context {
-	return trace.setSpan(context.active(), span);
 }
 
 /** Runs `run` with `span` current. */

@@ -60,7 +60,7 @@ export class ServerTelemetry {
 	 * Logs a line of a kind that an attacker can repeat at will (refusals, limits): the first
 	 * of its kind at once, then at most one per ten seconds saying how many were not logged.
 	 */
-	logOccasionally(kind: string, level: keyof LiveLogger, fields: LogFields, message: string): void {
+	#logOccasionally(kind: string, level: keyof LiveLogger, fields: LogFields, message: string): void {
 		const now = Date.now();
 		const quiet = this.#quiet.get(kind);
 		if (quiet && now < quiet.until) {
@@ -76,14 +76,14 @@ export class ServerTelemetry {
 	/** A handshake refused before it became a connection: by Origin, admission, the hook or a shutdown. */
 	handshakeRefused(reason: string, level: keyof LiveLogger, fields: LogFields, message: string): void {
 		this.metrics.handshakesRefused.add(1, { reason });
-		this.logOccasionally(`handshake:${reason}`, level, { ...fields, reason }, message);
+		this.#logOccasionally(`handshake:${reason}`, level, { ...fields, reason }, message);
 		this.activity?.(refusalActivity(reason, fields.connectionId));
 	}
 
 	/** A packet, connection or send refused or cut by one of `limits`. */
 	limitHit(kind: string, fields: LogFields, message: string): void {
 		this.metrics.limitsHit.add(1, { kind });
-		this.logOccasionally(`limit:${kind}`, 'warn', { ...fields, reason: kind }, message);
+		this.#logOccasionally(`limit:${kind}`, 'warn', { ...fields, reason: kind }, message);
 		this.activity?.(refusalActivity(kind, fields.connectionId));
 	}
 
